@@ -1,0 +1,25 @@
+# intercom_fdw: PostgreSQL foreign data wrapper for the Intercom REST API.
+MODULE_big = intercom_fdw
+OBJS = intercom_fdw.o src/option.o src/http.o src/convert.o src/pushdown.o \
+       src/scan.o src/import.o src/streams.o
+
+EXTENSION = intercom_fdw
+DATA = intercom_fdw--1.0.sql
+PGFILEDESC = "intercom_fdw - foreign data wrapper for Intercom"
+
+# One suite per topic; each expects the fake Intercom at $FAKE_URL.
+REGRESS = options tables types faults pushdown import materialize security
+REGRESS_OPTS = --inputdir=. --outputdir=results --load-extension=intercom_fdw
+
+PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags libcurl jansson)
+SHLIB_LINK = $(shell pkg-config --libs libcurl jansson)
+
+EXTRA_CLEAN = results regression.diffs regression.out bench/raw_fetch
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+ifeq ($(filter 15 16 17,$(MAJORVERSION)),)
+$(error intercom_fdw supports PostgreSQL 15 to 17, found $(MAJORVERSION))
+endif

@@ -1,0 +1,245 @@
+/*-------------------------------------------------------------------------
+ *
+ * convert.c
+ *		From a jansson value to a PostgreSQL Datum of the column's type.
+ *
+ * The column's declared type decides the conversion, so users may declare
+ * any type that accepts the value's text: timestamps accept epoch seconds,
+ * epoch milliseconds and ISO strings; text accepts objects (their JSON);
+ * jsonb accepts anything.  Failures raise an error; the scan's errcontext
+ * callback names the stream, column, record and value.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "intercom_fdw.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+/* epoch values above this are taken as milliseconds (year 5138 in seconds) */
+#define MILLISECOND_THRESHOLD 1e11
+
+/* Split a dotted path into a NULL-terminated array of keys. */
+static char **
+split_path(const char *path)
+{
+	int			n = 1;
+	char	   *copy = pstrdup(path);
+	char	  **parts;
+	int			i = 0;
+	char	   *p;
+
+	for (p = copy; *p; p++)
+		if (*p == '.')
+			n++;
+	parts = palloc0(sizeof(char *) * (n + 1));
+	parts[i++] = copy;
+	for (p = copy; *p; p++)
+		if (*p == '.')
+		{
+			*p = '\0';
+			parts[i++] = p + 1;
+		}
+	return parts;
+}
+
+/*
+ * ic_reader_init
+ *		Prepare the conversion of one column: path, type input function.
+ *		A path of '$' gives the column the whole record.
+ */
+void
+ic_reader_init(IcColumnReader *reader, Relation rel, AttrNumber attnum,
+			   const char *path)
+{
+	Form_pg_attribute attr = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+
+	reader->attnum = attnum;
+	reader->attname = pstrdup(NameStr(attr->attname));
+	reader->whole_record = strcmp(path, "$") == 0;
+	reader->path = reader->whole_record ? NULL : split_path(path);
+	reader->typid = attr->atttypid;
+	reader->typmod = attr->atttypmod;
+	getTypeInputInfo(attr->atttypid, &reader->typinput, &reader->typioparam);
+	fmgr_info(reader->typinput, &reader->input);
+}
+
+/* Follow a split path through nested objects; NULL when absent. */
+json_t *
+ic_json_path(json_t *record, char **path)
+{
+	json_t	   *value = record;
+
+	for (; *path && value; path++)
+		value = json_is_object(value) ? json_object_get(value, *path) : NULL;
+	return value;
+}
+
+/*
+ * ic_json_to_epoch
+ *		Epoch seconds from a number or a numeric string; milliseconds are
+ *		recognised by their size.  False for anything else.
+ */
+bool
+ic_json_to_epoch(json_t *value, double *epoch)
+{
+	double		v;
+
+	if (json_is_integer(value))
+		v = (double) json_integer_value(value);
+	else if (json_is_real(value))
+		v = json_real_value(value);
+	else if (json_is_string(value))
+	{
+		const char *s = json_string_value(value);
+		char	   *end;
+
+		errno = 0;
+		v = strtod(s, &end);
+		if (end == s || *end != '\0' || errno != 0)
+			return false;
+	}
+	else
+		return false;
+	if (!isfinite(v))
+		return false;
+	if (fabs(v) > MILLISECOND_THRESHOLD)
+		v /= 1000.0;
+	*epoch = v;
+	return true;
+}
+
+static Datum
+epoch_to_timestamptz(double epoch)
+{
+	double		usecs = rint((epoch - ((double) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY)) * USECS_PER_SEC);
+	TimestampTz ts = (TimestampTz) usecs;
+
+	if (!isfinite(usecs) || !IS_VALID_TIMESTAMP(ts))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range: epoch %.3f", epoch)));
+	return TimestampTzGetDatum(ts);
+}
+
+/* The value's text as the type input function should see it. */
+static char *
+json_text(json_t *value)
+{
+	char		buf[64];
+
+	switch (json_typeof(value))
+	{
+		case JSON_STRING:
+			return pstrdup(json_string_value(value));
+		case JSON_INTEGER:
+			snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(value));
+			return pstrdup(buf);
+		case JSON_REAL:
+			snprintf(buf, sizeof(buf), "%.17g", json_real_value(value));
+			return pstrdup(buf);
+		case JSON_TRUE:
+			return pstrdup("true");
+		case JSON_FALSE:
+			return pstrdup("false");
+		default:
+			{
+				char	   *dumped = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+				char	   *result;
+
+				if (dumped == NULL)
+					ereport(ERROR,
+							(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
+							 errmsg("could not serialize a JSON value")));
+				result = pstrdup(dumped);
+				free(dumped);
+				return result;
+			}
+	}
+}
+
+/*
+ * ic_convert_value
+ *		Convert one JSON value (NULL when absent) to the column's type.
+ */
+Datum
+ic_convert_value(IcColumnReader *reader, json_t *value, bool *isnull)
+{
+	*isnull = (value == NULL || json_is_null(value));
+	if (*isnull)
+		return (Datum) 0;
+
+	switch (reader->typid)
+	{
+		case JSONBOID:
+		case JSONOID:
+			{
+				/* always the JSON text: a string stays a JSON string */
+				char	   *dumped = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+				char	   *text;
+
+				if (dumped == NULL)
+					ereport(ERROR,
+							(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
+							 errmsg("could not serialize a JSON value")));
+				text = pstrdup(dumped);
+				free(dumped);
+				return InputFunctionCall(&reader->input, text,
+										 reader->typioparam, reader->typmod);
+			}
+		case TIMESTAMPTZOID:
+		case TIMESTAMPOID:
+			{
+				double		epoch;
+
+				if (ic_json_to_epoch(value, &epoch))
+				{
+					Datum		ts = epoch_to_timestamptz(epoch);
+
+					/* timestamp without time zone: the UTC wall clock */
+					return ts;
+				}
+				if (!json_is_string(value))
+					ereport(ERROR,
+							(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+							 errmsg("cannot convert a JSON %s to a timestamp",
+									json_is_object(value) ? "object" :
+									json_is_array(value) ? "array" : "boolean")));
+				break;			/* an ISO string: the input function parses it */
+			}
+		case BOOLOID:
+			if (json_is_boolean(value))
+				return BoolGetDatum(json_is_true(value));
+			if (json_is_object(value) || json_is_array(value))
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+						 errmsg("cannot convert a JSON %s to boolean",
+								json_is_object(value) ? "object" : "array")));
+			break;
+		case INT8OID:
+			if (json_is_integer(value))
+				return Int64GetDatum(json_integer_value(value));
+			/* fall through */
+		case INT2OID:
+		case INT4OID:
+		case NUMERICOID:
+		case FLOAT4OID:
+		case FLOAT8OID:
+			if (json_is_object(value) || json_is_array(value) || json_is_boolean(value))
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+						 errmsg("cannot convert a JSON %s to a number",
+								json_is_object(value) ? "object" :
+								json_is_array(value) ? "array" : "boolean")));
+			break;
+		default:
+			break;
+	}
+	return InputFunctionCall(&reader->input, json_text(value),
+							 reader->typioparam, reader->typmod);
+}

@@ -1,0 +1,795 @@
+/*-------------------------------------------------------------------------
+ *
+ * http.c
+ *		Requests to Intercom over libcurl: connection cache, retries,
+ *		rate-limit pacing, interruptible waits and error reports.
+ *
+ * libcurl stays on malloc (palloc'd allocators crash when handle lifetimes
+ * outlive memory contexts).  What we own is palloc'd: the response body
+ * grows in the caller's memory context without ever raising an error inside
+ * a curl callback, and parsed jansson trees are tied to that context by a
+ * reset callback, so an ERROR frees everything.
+ *
+ * Every wait is interruptible: transfers run on the multi interface and poll
+ * at most every 100 ms, sleeps wait on the latch, and both check
+ * InterruptPending, so cancel, statement_timeout and terminate act within a
+ * fraction of a second.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "intercom_fdw.h"
+
+#include <curl/curl.h>
+#include <time.h>
+
+#include "common/pg_prng.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+#include "utils/wait_event.h"
+
+#define MAX_BODY_BYTES		(256 * 1024 * 1024)
+#define MAX_BACKOFF_MS		30000
+#define MAX_RATE_LIMIT_WAITS 60		/* 429s waited out for one request */
+#define MAX_RATE_LIMIT_WAIT_MS 15000	/* one window is 10 s */
+#define POLL_INTERVAL_MS	100
+
+struct IcConnection
+{
+	Oid			umid;			/* cache key */
+	bool		valid;			/* false after ALTER SERVER/USER MAPPING */
+	bool		in_transfer;	/* set while curl runs; left set by an ERROR */
+	CURL	   *easy;
+	CURLM	   *multi;
+	struct curl_slist *headers; /* auth, version, accept; malloc'd by curl */
+	IcOptions	opts;			/* copied scalars; strings in TopMemoryContext */
+	/* rate-limit state from the last response's X-RateLimit-* headers */
+	int			rl_limit;
+	int			rl_remaining;
+	int64		rl_reset;		/* epoch seconds; 0 = unknown */
+};
+
+/* What one HTTP exchange produced. */
+typedef struct IcHttpResult
+{
+	CURLcode	curl_code;
+	long		status;
+	char	   *body;			/* palloc'd, NUL-terminated */
+	size_t		len;
+	size_t		cap;
+	bool		body_overflow;	/* allocation failed or cap reached */
+	MemoryContext cxt;
+	char		request_id[96];
+	char		content_type[96];
+	int			rl_limit;
+	int			rl_remaining;
+	int64		rl_reset;
+	char		curl_error[CURL_ERROR_SIZE];
+} IcHttpResult;
+
+IcStats		ic_backend_stats;
+
+static HTAB *connection_cache = NULL;
+
+/* ---------- small helpers ---------- */
+
+static int64
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * ic_sleep_ms
+ *		Wait on the latch, so that cancel, statement_timeout, terminate and
+ *		postmaster death end the wait at once.
+ */
+void
+ic_sleep_ms(int64 ms, IcStats *stats)
+{
+	int64		deadline = now_ms() + ms;
+
+	stats->wait_ms += ms;
+	ic_backend_stats.wait_ms += ms;
+	for (;;)
+	{
+		int64		left = deadline - now_ms();
+
+		CHECK_FOR_INTERRUPTS();
+		if (left <= 0)
+			break;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 (long) left, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+static int
+jitter_ms(int max)
+{
+	return (int) (pg_prng_double(&pg_global_prng_state) * max);
+}
+
+/* ---------- curl callbacks: they never raise an error ---------- */
+
+static size_t
+write_callback(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	IcHttpResult *res = (IcHttpResult *) userdata;
+	size_t		n = size * nmemb;
+
+	if (res->len + n + 1 > res->cap)
+	{
+		size_t		newcap = Max(res->cap * 2, res->len + n + 1);
+		char	   *newbuf;
+
+		if (newcap > MAX_BODY_BYTES)
+		{
+			res->body_overflow = true;
+			return 0;			/* CURLE_WRITE_ERROR */
+		}
+		newbuf = MemoryContextAllocExtended(res->cxt, newcap,
+											MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+		if (newbuf == NULL)
+		{
+			res->body_overflow = true;
+			return 0;
+		}
+		if (res->body)
+		{
+			memcpy(newbuf, res->body, res->len);
+			pfree(res->body);
+		}
+		res->body = newbuf;
+		res->cap = newcap;
+	}
+	memcpy(res->body + res->len, data, n);
+	res->len += n;
+	res->body[res->len] = '\0';
+	return n;
+}
+
+/* Copy a header's value (trimmed) into dst if the line is that header. */
+static bool
+header_value(const char *line, size_t len, const char *name, char *dst, size_t dstlen)
+{
+	size_t		nlen = strlen(name);
+	size_t		i;
+
+	if (len <= nlen || pg_strncasecmp(line, name, nlen) != 0 || line[nlen] != ':')
+		return false;
+	line += nlen + 1;
+	len -= nlen + 1;
+	while (len > 0 && (*line == ' ' || *line == '\t'))
+		line++, len--;
+	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == '\n' || line[len - 1] == ' '))
+		len--;
+	i = Min(len, dstlen - 1);
+	memcpy(dst, line, i);
+	dst[i] = '\0';
+	return true;
+}
+
+static size_t
+header_callback(char *line, size_t size, size_t nitems, void *userdata)
+{
+	IcHttpResult *res = (IcHttpResult *) userdata;
+	size_t		len = size * nitems;
+	char		value[96];
+
+	if (header_value(line, len, "x-request-id", res->request_id, sizeof(res->request_id)))
+		return len;
+	if (header_value(line, len, "content-type", res->content_type, sizeof(res->content_type)))
+		return len;
+	if (header_value(line, len, "x-ratelimit-limit", value, sizeof(value)))
+		res->rl_limit = atoi(value);
+	else if (header_value(line, len, "x-ratelimit-remaining", value, sizeof(value)))
+		res->rl_remaining = atoi(value);
+	else if (header_value(line, len, "x-ratelimit-reset", value, sizeof(value)))
+		res->rl_reset = strtoll(value, NULL, 10);
+	return len;
+}
+
+/* ---------- connection cache ---------- */
+
+static void
+connection_destroy(IcConnection *conn)
+{
+	if (conn->multi && conn->easy)
+		curl_multi_remove_handle(conn->multi, conn->easy);
+	if (conn->easy)
+		curl_easy_cleanup(conn->easy);
+	if (conn->multi)
+		curl_multi_cleanup(conn->multi);
+	if (conn->headers)
+		curl_slist_free_all(conn->headers);
+	conn->easy = NULL;
+	conn->multi = NULL;
+	conn->headers = NULL;
+}
+
+/* ALTER SERVER / USER MAPPING: rebuild every handle on next use. */
+static void
+invalidate_connections(Datum arg, int cacheid, uint32 hashvalue)
+{
+	HASH_SEQ_STATUS scan;
+	IcConnection *conn;
+
+	if (connection_cache == NULL)
+		return;
+	hash_seq_init(&scan, connection_cache);
+	while ((conn = hash_seq_search(&scan)) != NULL)
+		conn->valid = false;
+}
+
+void
+ic_http_init(void)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
+				 errmsg("could not initialize libcurl")));
+	CacheRegisterSyscacheCallback(FOREIGNSERVEROID, invalidate_connections, (Datum) 0);
+	CacheRegisterSyscacheCallback(USERMAPPINGOID, invalidate_connections, (Datum) 0);
+}
+
+static struct curl_slist *
+build_headers(const IcOptions *opts)
+{
+	struct curl_slist *headers = NULL;
+	char	   *auth = psprintf("Authorization: Bearer %s", opts->token);
+	char	   *version = psprintf("Intercom-Version: %s", opts->api_version);
+
+	headers = curl_slist_append(headers, "Accept: application/json");
+	headers = curl_slist_append(headers, "Content-Type: application/json");
+	headers = curl_slist_append(headers, version);
+	headers = curl_slist_append(headers, auth);
+	/* scrub our copy of the secret before handing the memory back */
+	memset(auth, 0, strlen(auth));
+	pfree(auth);
+	pfree(version);
+	if (headers == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
+				 errmsg("out of memory while building request headers")));
+	return headers;
+}
+
+/*
+ * ic_connect
+ *		The cached connection of a user mapping: one curl handle whose
+ *		kept-alive connection serves every request and query of the session.
+ */
+IcConnection *
+ic_connect(const IcOptions *opts)
+{
+	IcConnection *conn;
+	bool		found;
+
+	if (connection_cache == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(IcConnection);
+		connection_cache = hash_create("intercom_fdw connections", 8, &ctl,
+									   HASH_ELEM | HASH_BLOBS);
+	}
+	conn = hash_search(connection_cache, &opts->umid, HASH_ENTER, &found);
+	if (!found)
+	{
+		memset(((char *) conn) + sizeof(Oid), 0, sizeof(IcConnection) - sizeof(Oid));
+	}
+	/* an ERROR escaped in mid-transfer, or options changed: start afresh */
+	if (found && (!conn->valid || conn->in_transfer))
+		connection_destroy(conn);
+
+	if (conn->easy == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		if (conn->opts.api_url)
+			pfree(conn->opts.api_url);
+		conn->opts = *opts;
+		conn->opts.api_url = pstrdup(opts->api_url);
+		conn->opts.api_version = NULL;
+		conn->opts.token = NULL;	/* lives only inside the header list */
+		MemoryContextSwitchTo(old);
+
+		conn->headers = build_headers(opts);
+		conn->easy = curl_easy_init();
+		conn->multi = curl_multi_init();
+		if (conn->easy == NULL || conn->multi == NULL)
+		{
+			connection_destroy(conn);
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
+					 errmsg("could not create a libcurl handle")));
+		}
+		conn->valid = true;
+		conn->in_transfer = false;
+		conn->rl_limit = conn->rl_remaining = 0;
+		conn->rl_reset = 0;
+	}
+	return conn;
+}
+
+/* ---------- one exchange ---------- */
+
+static void
+setup_easy(IcConnection *conn, IcHttpResult *res, const char *method,
+		   const char *url, const char *body)
+{
+	CURL	   *easy = conn->easy;
+
+	curl_easy_reset(easy);
+	curl_easy_setopt(easy, CURLOPT_URL, url);
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, conn->headers);
+	curl_easy_setopt(easy, CURLOPT_USERAGENT, INTERCOM_USER_AGENT);
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS, CURLPROTO_HTTP | CURLPROTO_HTTPS);
+#endif
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long) conn->opts.timeout_ms);
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long) conn->opts.connect_timeout_ms);
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, res->curl_error);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_callback);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, res);
+	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, header_callback);
+	curl_easy_setopt(easy, CURLOPT_HEADERDATA, res);
+	if (strcmp(method, "POST") == 0)
+	{
+		curl_easy_setopt(easy, CURLOPT_POST, 1L);
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body ? body : "");
+	}
+}
+
+/*
+ * perform_exchange
+ *		Run one HTTP exchange to completion, polling so that an interrupt is
+ *		noticed within POLL_INTERVAL_MS.  On an interrupt the transfer is
+ *		abandoned and CHECK_FOR_INTERRUPTS raises the proper error.
+ */
+static void
+perform_exchange(IcConnection *conn, IcHttpResult *res, const char *method,
+				 const char *url, const char *body)
+{
+	int			running = 1;
+	CURLMsg    *msg;
+	int			left;
+
+	memset(res, 0, sizeof(*res));
+	res->cxt = CurrentMemoryContext;
+	res->rl_limit = res->rl_remaining = -1;
+	setup_easy(conn, res, method, url, body);
+
+	conn->in_transfer = true;
+	curl_multi_add_handle(conn->multi, conn->easy);
+	pgstat_report_wait_start(PG_WAIT_EXTENSION);
+	while (running)
+	{
+		CURLMcode	mc = curl_multi_perform(conn->multi, &running);
+
+		if (mc != CURLM_OK)
+			break;
+		if (InterruptPending)
+		{
+			pgstat_report_wait_end();
+			curl_multi_remove_handle(conn->multi, conn->easy);
+			conn->in_transfer = false;
+			CHECK_FOR_INTERRUPTS();
+			/* an interrupt that does not raise (e.g. a config reload): go on */
+			res->curl_code = CURLE_ABORTED_BY_CALLBACK;
+			snprintf(res->curl_error, sizeof(res->curl_error), "transfer interrupted");
+			return;
+		}
+		if (running)
+			curl_multi_poll(conn->multi, NULL, 0, POLL_INTERVAL_MS, NULL);
+	}
+	pgstat_report_wait_end();
+
+	res->curl_code = CURLE_GOT_NOTHING;
+	while ((msg = curl_multi_info_read(conn->multi, &left)) != NULL)
+		if (msg->msg == CURLMSG_DONE)
+			res->curl_code = msg->data.result;
+	curl_easy_getinfo(conn->easy, CURLINFO_RESPONSE_CODE, &res->status);
+	curl_multi_remove_handle(conn->multi, conn->easy);
+	conn->in_transfer = false;
+}
+
+/* ---------- error reporting ---------- */
+
+/*
+ * summarize_body
+ *		A short, safe summary of an error body: Intercom's error.list code
+ *		and message, an HTML page's <title>, or the first bytes of text.
+ */
+static void
+summarize_body(IcHttpResult *res, char **code, char **message)
+{
+	json_t	   *root;
+	json_error_t jerr;
+
+	*code = NULL;
+	*message = NULL;
+	if (res->body == NULL || res->len == 0)
+	{
+		*message = pstrdup("empty response body");
+		return;
+	}
+	root = json_loadb(res->body, res->len, 0, &jerr);
+	if (root)
+	{
+		json_t	   *errors = json_object_get(root, "errors");
+		json_t	   *first = json_is_array(errors) ? json_array_get(errors, 0) : NULL;
+
+		if (first)
+		{
+			const char *c = json_string_value(json_object_get(first, "code"));
+			const char *m = json_string_value(json_object_get(first, "message"));
+
+			if (c == NULL)
+				c = json_string_value(json_object_get(first, "type"));
+			*code = c ? pstrdup(c) : NULL;
+			*message = m ? pstrdup(m) : NULL;
+		}
+		if (res->request_id[0] == '\0')
+		{
+			const char *rid = json_string_value(json_object_get(root, "request_id"));
+
+			if (rid)
+				strlcpy(res->request_id, rid, sizeof(res->request_id));
+		}
+		json_decref(root);
+		return;
+	}
+	else
+	{
+		const char *title = strcasestr(res->body, "<title>");
+
+		if (title)
+		{
+			const char *end = strcasestr(title, "</title>");
+			int			n = end ? (int) (end - title - 7) : 60;
+
+			*message = psprintf("HTML page \"%.*s\" (%zu bytes)", Min(n, 120), title + 7, res->len);
+		}
+		else if (pg_strncasecmp(res->content_type, "text/html", 9) == 0 ||
+				 strcasestr(res->body, "<html"))
+			*message = psprintf("HTML page of %zu bytes", res->len);
+		else
+			*message = psprintf("response that is not valid JSON (%zu bytes): %s",
+								res->len, jerr.text);
+	}
+}
+
+static int
+status_errcode(long status)
+{
+	switch (status)
+	{
+		case 401:
+		case 403:
+			return ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION;
+		case 404:
+		case 410:
+			return ERRCODE_FDW_TABLE_NOT_FOUND;
+		case 400:
+		case 422:
+			return ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE;
+		default:
+			return ERRCODE_FDW_ERROR;
+	}
+}
+
+static const char *
+status_hint(long status, const char *code)
+{
+	switch (status)
+	{
+		case 401:
+			return "The token is invalid, revoked or expired: update it with ALTER USER MAPPING ... OPTIONS (SET token '...').";
+		case 403:
+			return "The workspace's plan or the token's scopes do not allow this request; grant the scope named in the message (e.g. read_conversations).";
+		case 404:
+			return "The record or endpoint does not exist for this workspace.";
+		case 410:
+			return "The record is gone (a merged contact: read the surviving contact instead).";
+		case 422:
+			return "Intercom refused the request for this API version; check the server's api_version option.";
+		case 429:
+			return "The workspace's rate limit stayed exhausted; retry later or lower concurrency.";
+		default:
+			if (status >= 500)
+				return "Intercom is failing; the request was retried. Retry later, or raise max_retries.";
+			if (code && strcmp(code, "intercom_version_invalid") == 0)
+				return "Set the server option api_version to a version that has this endpoint.";
+			return NULL;
+	}
+}
+
+static void
+report_http_error(IcHttpResult *res, const char *method, const char *path,
+				  int attempts)
+{
+	char	   *code;
+	char	   *message;
+	const char *hint = NULL;
+
+	summarize_body(res, &code, &message);
+	hint = status_hint(res->status, code);
+	ereport(ERROR,
+			(errcode(status_errcode(res->status)),
+			 errmsg("Intercom request %s %s failed with HTTP %ld%s%s",
+					method, path, res->status,
+					message ? ": " : "", message ? message : ""),
+			 errdetail("HTTP status %ld, Intercom error code %s, request id %s, %d attempt%s.",
+					   res->status, code ? code : "(none)",
+					   res->request_id[0] ? res->request_id : "(none)",
+					   attempts, attempts == 1 ? "" : "s"),
+			 hint ? errhint("%s", hint) : 0));
+}
+
+static void
+report_transport_error(IcHttpResult *res, const char *method, const char *path,
+					   int attempts)
+{
+	CHECK_FOR_INTERRUPTS();
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
+			 errmsg("Intercom request %s %s failed: %s",
+					method, path,
+					res->body_overflow ? "response too large" :
+					res->curl_error[0] ? res->curl_error : curl_easy_strerror(res->curl_code)),
+			 errdetail("No HTTP response (libcurl error %d), %d attempt%s.",
+					   (int) res->curl_code, attempts, attempts == 1 ? "" : "s"),
+			 errhint("Check the network and the server options timeout_ms and connect_timeout_ms.")));
+}
+
+static void
+report_malformed(IcHttpResult *res, const char *method, const char *path,
+				 int attempts)
+{
+	char	   *code;
+	char	   *message;
+
+	summarize_body(res, &code, &message);
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+			 errmsg("Intercom returned a malformed response to %s %s: %s",
+					method, path, message),
+			 errdetail("HTTP status %ld, request id %s, %d attempt%s.",
+					   res->status, res->request_id[0] ? res->request_id : "(none)",
+					   attempts, attempts == 1 ? "" : "s"),
+			 errhint("This is usually a transient failure of Intercom or a proxy; retry later.")));
+}
+
+/* ---------- rate limits ---------- */
+
+static void
+remember_rate_limit(IcConnection *conn, IcHttpResult *res)
+{
+	if (res->rl_limit > 0 && res->rl_remaining >= 0 && res->rl_reset > 0)
+	{
+		conn->rl_limit = res->rl_limit;
+		conn->rl_remaining = res->rl_remaining;
+		conn->rl_reset = res->rl_reset;
+	}
+}
+
+/* Milliseconds until the window resets, plus jitter; bounded. */
+static int64
+ms_until_reset(int64 reset)
+{
+	int64		wait = reset * 1000 - now_ms();
+
+	if (wait < 0)
+		wait = 0;
+	return Min(wait, MAX_RATE_LIMIT_WAIT_MS) + 50 + jitter_ms(250);
+}
+
+/*
+ * pace
+ *		Before a request: when the window is nearly spent, spread the
+ *		remaining requests over what is left of it, and when it is spent,
+ *		wait for the reset, instead of running into 429s.
+ */
+static void
+pace(IcConnection *conn, IcStats *stats)
+{
+	int64		now = now_ms();
+	int64		window_left;
+
+	if (conn->rl_limit <= 0 || conn->rl_reset * 1000 <= now)
+		return;
+	window_left = conn->rl_reset * 1000 - now;
+	if (conn->rl_remaining <= 1)
+	{
+		stats->rate_limit_waits++;
+		ic_backend_stats.rate_limit_waits++;
+		ic_sleep_ms(ms_until_reset(conn->rl_reset), stats);
+		conn->rl_limit = 0;		/* unknown until the next response */
+	}
+	else if (conn->rl_remaining * 10 < conn->rl_limit)
+		ic_sleep_ms(window_left / conn->rl_remaining, stats);
+}
+
+/* ---------- the request loop ---------- */
+
+static bool
+transient_status(long status)
+{
+	return status == 408 || status >= 500;
+}
+
+static void
+count_request(IcStats *stats, IcHttpResult *res)
+{
+	stats->requests++;
+	stats->bytes += res->len;
+	ic_backend_stats.requests++;
+	ic_backend_stats.bytes += res->len;
+}
+
+static void
+count_retry(IcStats *stats)
+{
+	stats->retries++;
+	ic_backend_stats.retries++;
+}
+
+static int64
+backoff_ms(IcConnection *conn, int attempt)
+{
+	int64		ms = (int64) conn->opts.retry_base_ms << Min(attempt, 16);
+
+	ms = Min(ms, MAX_BACKOFF_MS);
+	return ms / 2 + jitter_ms((int) (ms / 2) + 1);
+}
+
+/*
+ * ic_request
+ *		Send one request and return its parsed JSON body, owned by the
+ *		current memory context (freed when it is reset or deleted).
+ *
+ * Transient failures (connection errors, timeouts, 408, 5xx, a 200 that is
+ * empty or not JSON) are retried with exponential backoff and jitter, up to
+ * max_retries.  429s wait for the window's reset and are bounded apart.
+ * Statuses listed in pass_statuses (e.g. a scroll's 404 or 500, a child's
+ * 404) are returned to the caller as NULL with *status set.
+ */
+json_t *
+ic_request(IcConnection *conn, const char *method, const char *path,
+		   const char *body, const long *pass_statuses, long *status,
+		   char **error_code, IcStats *stats)
+{
+	char	   *url = psprintf("%s%s", conn->opts.api_url, path);
+	int			attempt = 0;
+	int			rate_waits = 0;
+	IcHttpResult res;
+
+	if (error_code)
+		*error_code = NULL;
+	for (;;)
+	{
+		json_t	   *root = NULL;
+		json_error_t jerr;
+		bool		retry = false;
+
+		pace(conn, stats);
+		perform_exchange(conn, &res, method, url, body);
+		count_request(stats, &res);
+		remember_rate_limit(conn, &res);
+		*status = res.status;
+
+		if (res.curl_code != CURLE_OK)
+			retry = true;
+		else if (res.status == 429)
+		{
+			if (++rate_waits > MAX_RATE_LIMIT_WAITS)
+				report_http_error(&res, method, path, attempt + rate_waits);
+			stats->rate_limit_waits++;
+			ic_backend_stats.rate_limit_waits++;
+			ic_sleep_ms(res.rl_reset > 0 ? ms_until_reset(res.rl_reset)
+						: backoff_ms(conn, rate_waits), stats);
+			conn->rl_limit = 0;
+			continue;
+		}
+		else if (pass_statuses)
+		{
+			for (const long *s = pass_statuses; *s; s++)
+				if (*s == res.status)
+				{
+					char	   *message;
+
+					if (error_code)
+						summarize_body(&res, error_code, &message);
+					return NULL;
+				}
+		}
+
+		if (!retry && res.status >= 200 && res.status < 300)
+		{
+			root = res.len > 0 ? json_loadb(res.body, res.len, 0, &jerr) : NULL;
+			if (root)
+			{
+				ic_json_attach(CurrentMemoryContext, root);
+				if (res.body)
+					pfree(res.body);
+				pfree(url);
+				return root;
+			}
+			retry = true;		/* empty or garbled 200: a proxy hiccup */
+		}
+		else if (!retry && transient_status(res.status))
+			retry = true;
+		else if (!retry)
+			report_http_error(&res, method, path, attempt + 1);
+
+		if (attempt >= conn->opts.max_retries)
+		{
+			if (res.curl_code != CURLE_OK)
+				report_transport_error(&res, method, path, attempt + 1);
+			if (res.status >= 200 && res.status < 300)
+				report_malformed(&res, method, path, attempt + 1);
+			report_http_error(&res, method, path, attempt + 1);
+		}
+		if (res.body)
+			pfree(res.body);
+		count_retry(stats);
+		ic_sleep_ms(backoff_ms(conn, attempt), stats);
+		attempt++;
+	}
+}
+
+/* ---------- ownership of jansson trees ---------- */
+
+static void
+json_release(void *arg)
+{
+	json_decref((json_t *) arg);
+}
+
+/*
+ * ic_json_attach
+ *		Make a memory context own a jansson tree: resetting or deleting the
+ *		context, also on ERROR, releases it.
+ */
+void
+ic_json_attach(MemoryContext cxt, json_t *json)
+{
+	MemoryContextCallback *cb = MemoryContextAlloc(cxt, sizeof(MemoryContextCallback));
+
+	cb->func = json_release;
+	cb->arg = json;
+	MemoryContextRegisterResetCallback(cxt, cb);
+}
+
+/* URL-escape a query-string value (cursors contain + / = and newlines). */
+char *
+ic_url_escape(const char *s)
+{
+	char	   *escaped = curl_easy_escape(NULL, s, 0);
+	char	   *result;
+
+	if (escaped == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	result = pstrdup(escaped);
+	curl_free(escaped);
+	return result;
+}

@@ -1,0 +1,197 @@
+/*-------------------------------------------------------------------------
+ *
+ * import.c
+ *		IMPORT FOREIGN SCHEMA intercom FROM SERVER s INTO local_schema.
+ *
+ * The stream table gives every table and column.  With the import option
+ * custom_attributes 'true', the workspace's custom data attributes
+ * (GET /data_attributes) become typed columns of contacts, companies and
+ * (API versions before 2.16) conversations, each reading
+ * custom_attributes.<name>.  A name that collides with a column already in
+ * the table gets the prefix "custom_" (and a number if that collides too).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "intercom_fdw.h"
+
+#include "commands/defrem.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#define REMOTE_SCHEMA "intercom"
+
+/* Is a stream's table selected by LIMIT TO / EXCEPT? */
+static bool
+table_selected(ImportForeignSchemaStmt *stmt, const char *name)
+{
+	ListCell   *lc;
+	bool		listed = false;
+
+	foreach(lc, stmt->table_list)
+		if (strcmp(((RangeVar *) lfirst(lc))->relname, name) == 0)
+			listed = true;
+	switch (stmt->list_type)
+	{
+		case FDW_IMPORT_SCHEMA_LIMIT_TO:
+			return listed;
+		case FDW_IMPORT_SCHEMA_EXCEPT:
+			return !listed;
+		default:
+			return true;
+	}
+}
+
+static const char *
+attribute_type(const char *data_type)
+{
+	if (data_type == NULL)
+		return "jsonb";
+	if (strcmp(data_type, "string") == 0)
+		return "text";
+	if (strcmp(data_type, "integer") == 0)
+		return "bigint";
+	if (strcmp(data_type, "float") == 0)
+		return "double precision";
+	if (strcmp(data_type, "boolean") == 0)
+		return "boolean";
+	if (strcmp(data_type, "date") == 0 || strcmp(data_type, "datetime") == 0)
+		return "timestamptz";
+	return "jsonb";
+}
+
+/* The data attribute model behind a stream, or NULL. */
+static const char *
+attribute_model(const IcStream *stream, const IcOptions *opts)
+{
+	if (strcmp(stream->name, "contacts") == 0)
+		return "contact";
+	if (strcmp(stream->name, "companies") == 0)
+		return "company";
+	/* 2.16 answers 422 for model=conversation */
+	if (strcmp(stream->name, "conversations") == 0 &&
+		strcmp(opts->api_version, "2.16") < 0 && strlen(opts->api_version) <= 4)
+		return "conversation";
+	return NULL;
+}
+
+/* A column name not yet used in the table: name, custom_name, custom_name_2... */
+static char *
+unique_column_name(List *used, const char *name)
+{
+	char	   *candidate = pstrdup(name);
+	int			n = 1;
+	ListCell   *lc;
+	bool		clash;
+
+	do
+	{
+		clash = false;
+		foreach(lc, used)
+			if (strcmp(strVal(lfirst(lc)), candidate) == 0)
+				clash = true;
+		if (clash)
+			candidate = ++n == 2 ? psprintf("custom_%s", name)
+				: psprintf("custom_%s_%d", name, n - 1);
+	} while (clash);
+	return candidate;
+}
+
+static void
+append_custom_columns(StringInfo sql, List **used, IcConnection *conn,
+					  const char *model, IcStats *stats)
+{
+	long		status;
+	json_t	   *root = ic_request(conn, "GET",
+								  psprintf("/data_attributes?model=%s", model),
+								  NULL, NULL, &status, NULL, stats);
+	json_t	   *attrs = json_object_get(root, "data");
+	json_t	   *attr;
+	size_t		i;
+
+	json_array_foreach(attrs, i, attr)
+	{
+		const char *name = json_string_value(json_object_get(attr, "name"));
+		const char *type = json_string_value(json_object_get(attr, "data_type"));
+		char	   *column;
+
+		if (!json_is_true(json_object_get(attr, "custom")) || name == NULL ||
+			name[0] == '\0' || strchr(name, '.') != NULL)
+			continue;			/* standard attribute, or a name no path can reach */
+		column = unique_column_name(*used, name);
+		*used = lappend(*used, makeString(column));
+		appendStringInfo(sql, ",\n  %s %s OPTIONS (path %s)",
+						 quote_identifier(column), attribute_type(type),
+						 quote_literal_cstr(psprintf("custom_attributes.%s", name)));
+	}
+}
+
+List *
+intercomImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
+{
+	List	   *commands = NIL;
+	bool		custom = false;
+	ListCell   *lc;
+	IcOptions	opts;
+	IcConnection *conn = NULL;
+	IcStats		stats = {0};
+	ForeignServer *server = GetForeignServer(serverOid);
+
+	if (strcmp(stmt->remote_schema, REMOTE_SCHEMA) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_SCHEMA_NOT_FOUND),
+				 errmsg("schema \"%s\" does not exist on an Intercom server", stmt->remote_schema),
+				 errhint("Intercom has one schema: IMPORT FOREIGN SCHEMA intercom FROM SERVER %s INTO ...",
+						 quote_identifier(server->servername))));
+
+	foreach(lc, stmt->options)
+	{
+		DefElem    *def = lfirst_node(DefElem, lc);
+
+		if (strcmp(def->defname, "custom_attributes") == 0)
+			custom = defGetBoolean(def);
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("invalid IMPORT FOREIGN SCHEMA option \"%s\"", def->defname),
+					 errhint("Valid options are: custom_attributes.")));
+	}
+	if (custom)
+	{
+		ic_get_server_options(server, GetUserMapping(GetUserId(), serverOid), &opts);
+		conn = ic_connect(&opts);
+	}
+
+	for (int s = 0; s < ic_nstreams; s++)
+	{
+		const IcStream *stream = &ic_streams[s];
+		StringInfoData sql;
+		List	   *used = NIL;
+		const char *model;
+
+		if (!table_selected(stmt, stream->name))
+			continue;
+		initStringInfo(&sql);
+		appendStringInfo(&sql, "CREATE FOREIGN TABLE %s (",
+						 quote_identifier(stream->name));
+		for (int c = 0; c < stream->ncolumns; c++)
+		{
+			const IcColumn *col = &stream->columns[c];
+
+			appendStringInfo(&sql, "%s\n  %s %s", c ? "," : "",
+							 quote_identifier(col->name), ic_column_type_sql(col->type));
+			if (col->path)
+				appendStringInfo(&sql, " OPTIONS (path %s)", quote_literal_cstr(col->path));
+			used = lappend(used, makeString((char *) col->name));
+		}
+		model = custom ? attribute_model(stream, &opts) : NULL;
+		if (model)
+			append_custom_columns(&sql, &used, conn, model, &stats);
+		appendStringInfo(&sql, "\n) SERVER %s OPTIONS (stream %s)",
+						 quote_identifier(server->servername),
+						 quote_literal_cstr(stream->name));
+		commands = lappend(commands, sql.data);
+	}
+	return commands;
+}

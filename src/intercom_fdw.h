@@ -1,0 +1,168 @@
+/*-------------------------------------------------------------------------
+ *
+ * intercom_fdw.h
+ *		Shared declarations of intercom_fdw, grouped by the file that
+ *		defines them.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef INTERCOM_FDW_H
+#define INTERCOM_FDW_H
+
+#include "postgres.h"
+
+/*
+ * PostgreSQL's fmgrprotos.h declares SQL functions json_object and
+ * json_typeof, which jansson also defines: include it first under other
+ * names, then jansson.
+ */
+#define json_object pg_fmgr_json_object
+#define json_typeof pg_fmgr_json_typeof
+#include "utils/builtins.h"
+#undef json_object
+#undef json_typeof
+
+#include <jansson.h>
+
+#include "commands/explain.h"
+
+#include "foreign/foreign.h"
+#include "lib/stringinfo.h"
+#include "nodes/execnodes.h"
+#include "nodes/parsenodes.h"
+#include "nodes/pathnodes.h"
+#include "utils/timestamp.h"
+#include <math.h>
+
+#include "streams.h"
+
+#define INTERCOM_FDW_VERSION "1.0"
+#define INTERCOM_USER_AGENT "intercom_fdw/" INTERCOM_FDW_VERSION
+#define INTERCOM_DEFAULT_API_VERSION "2.14"
+
+/*
+ * Everything a scan needs from the server, user mapping and table options,
+ * merged once (option.c).
+ */
+typedef struct IcOptions
+{
+	char	   *api_url;		/* base URL, no trailing slash */
+	char	   *api_version;	/* sent as Intercom-Version */
+	int			timeout_ms;		/* whole-request timeout */
+	int			connect_timeout_ms;
+	int			max_retries;	/* retries after the first attempt */
+	int			retry_base_ms;	/* first backoff; doubles per attempt */
+	int			per_page;		/* page size asked for, 1..150 */
+	int			concurrency;	/* parallel child requests */
+	bool		pushdown;		/* translate quals into API filters */
+	char	   *token;			/* from the user mapping only; never logged */
+	Oid			umid;			/* user mapping OID, the connection cache key */
+} IcOptions;
+
+/* Counters for EXPLAIN ANALYZE and materialize (http.c fills them). */
+typedef struct IcStats
+{
+	int64		requests;
+	int64		retries;
+	int64		rate_limit_waits;	/* 429s waited out and proactive pauses */
+	int64		bytes;
+	double		wait_ms;		/* time spent in backoff and pacing */
+} IcStats;
+
+/* ---- in option.c ---- */
+extern void ic_get_options(Oid foreigntableid, Oid userid, IcOptions *opts);
+extern void ic_get_server_options(ForeignServer *server, UserMapping *um,
+								  IcOptions *opts);
+extern const IcStream *ic_table_stream(Oid foreigntableid);
+extern char *ic_column_path(Oid foreigntableid, AttrNumber attnum,
+							const char *attname);
+extern bool ic_table_pushdown(Oid foreigntableid, bool server_default);
+
+/* ---- in http.c ---- */
+typedef struct IcConnection IcConnection;
+
+extern void ic_http_init(void);
+extern IcConnection *ic_connect(const IcOptions *opts);
+extern json_t *ic_request(IcConnection *conn, const char *method,
+						  const char *path, const char *body,
+						  const long *pass_statuses, long *status,
+						  char **error_code, IcStats *stats);
+extern void ic_sleep_ms(int64 ms, IcStats *stats);
+extern void ic_json_attach(MemoryContext cxt, json_t *json);
+extern char *ic_url_escape(const char *s);
+extern IcStats ic_backend_stats;	/* totals for this backend */
+
+/* ---- in convert.c ---- */
+typedef struct IcColumnReader
+{
+	AttrNumber	attnum;
+	char	   *attname;
+	char	  **path;			/* split dotted path; NULL-terminated */
+	bool		whole_record;	/* path '*' or '.' : the record as jsonb */
+	Oid			typid;
+	Oid			typinput;
+	Oid			typioparam;
+	int32		typmod;
+	FmgrInfo	input;
+} IcColumnReader;
+
+extern void ic_reader_init(IcColumnReader *reader, Relation rel,
+						   AttrNumber attnum, const char *path);
+extern Datum ic_convert_value(IcColumnReader *reader, json_t *value,
+							  bool *isnull);
+extern json_t *ic_json_path(json_t *record, char **path);
+extern bool ic_json_to_epoch(json_t *value, double *epoch);
+
+/* ---- in pushdown.c ---- */
+
+/* A pushed filter's value, evaluated when the scan starts. */
+typedef struct IcFilterValue
+{
+	bool		isnull;
+	bool		symbolic;		/* EXPLAIN only: text shows the expression */
+	Oid			type;
+	double		epoch;			/* timestamptz values */
+	bool		boolval;
+	char	   *text;			/* text values, or the symbolic expression */
+	List	   *texts;			/* "in": the array's elements */
+} IcFilterValue;
+
+extern void ic_classify_quals(PlannerInfo *root, RelOptInfo *baserel,
+							  const IcStream *stream, Oid foreigntableid,
+							  List **filters, List **filter_exprs,
+							  bool *exact);
+extern json_t *ic_search_clause(const IcColumn *col, const char *api_field,
+								const char *op, IcFilterValue *value);
+extern json_t *ic_search_query(List *clauses);
+
+/* ---- in scan.c ---- */
+
+/* How a scan reads its stream (decided at plan time). */
+typedef enum IcScanMode
+{
+	IC_MODE_LIST,				/* the list endpoint, every page */
+	IC_MODE_SEARCH,				/* the search endpoint with pushed filters */
+	IC_MODE_IDS,				/* one GET per id */
+	IC_MODE_LOOKUP				/* GET /companies?company_id=X */
+} IcScanMode;
+
+/* fdw_private of a ForeignScan, by position. */
+enum IcScanPrivateIndex
+{
+	IcPrivMode,					/* Integer: IcScanMode */
+	IcPrivFilters,				/* List of (column, op) String pairs */
+	IcPrivSortDir,				/* Integer: 0 none, 1 ascending, -1 descending */
+	IcPrivLimit,				/* Integer: rows, or 0 for no limit */
+	IcPrivAttrs					/* Integer list of attnums to convert */
+};
+
+extern void intercomBeginForeignScan(ForeignScanState *node, int eflags);
+extern TupleTableSlot *intercomIterateForeignScan(ForeignScanState *node);
+extern void intercomReScanForeignScan(ForeignScanState *node);
+extern void intercomEndForeignScan(ForeignScanState *node);
+extern void intercomExplainForeignScan(ForeignScanState *node, ExplainState *es);
+
+/* ---- in import.c ---- */
+extern List *intercomImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
+
+#endif							/* INTERCOM_FDW_H */

@@ -1,0 +1,862 @@
+/*-------------------------------------------------------------------------
+ *
+ * scan.c
+ *		Executing a foreign scan: pages fetched lazily, records converted
+ *		into the slot, EXPLAIN of the request.
+ *
+ * A pager walks one endpoint in its own paging style and hands out one
+ * record at a time.  Each page lives in a memory context that is reset when
+ * the next page is fetched, and each row's Datums in a context reset per
+ * row, so memory stays at about one page whatever the table size, and a
+ * LIMIT that PostgreSQL stops early costs only the pages it read.
+ *
+ * conversation_parts runs a pager over conversations and opens each one
+ * (GET /conversations/{id}) to hand out its parts, each stamped with its
+ * conversation's id, created_at, updated_at and the parts' total_count.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "intercom_fdw.h"
+
+#include <math.h>
+
+#include "access/table.h"
+#include "catalog/pg_type.h"
+#include "commands/explain.h"
+#include "common/hashfn.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/ruleutils.h"
+
+/* advisory lock class of company scrolls: one per workspace at a time */
+#define SCROLL_LOCK_CLASS	0x1C0F
+#define SCROLL_RETRY_MS		2000
+
+static const long pass_404[] = {404, 0};
+static const long pass_scroll[] = {400, 404, 500, 0};
+
+/* One endpoint walked page by page. */
+typedef struct IcPager
+{
+	const IcStream *stream;		/* whose endpoints are read */
+	IcScanMode	mode;
+	IcConnection *conn;
+	IcStats    *stats;
+	int			per_page;
+	char	   *query_json;		/* search: the "query" object as text */
+	int			sort_dir;
+	List	   *ids;			/* ids and lookup: values to GET */
+	int			next_id;
+	MemoryContext page_cxt;		/* the current page; reset per page */
+	MemoryContext state_cxt;	/* cursors and scroll params: the whole scan */
+	json_t	   *records;		/* array in the current page */
+	size_t		index;
+	bool		started;
+	bool		exhausted;
+	char	   *cursor;			/* cursor paging: next starting_after */
+	char	   *scroll_param;	/* scroll paging */
+	HTAB	   *seen_ids;		/* scroll: ids returned, to skip after a restart */
+	int			scroll_wait_ms;
+	int64		pages;
+	int64		scroll_restarts;
+} IcPager;
+
+typedef struct IcScanState
+{
+	const IcStream *stream;
+	Relation	rel;
+	IcOptions	opts;
+	IcStats		stats;
+	IcScanMode	mode;
+	List	   *filters;		/* (column, op) pairs */
+	List	   *filter_exprs;	/* ExprState per filter */
+	int			sort_dir;
+	int			limit;
+	IcColumnReader *readers;
+	int			nreaders;
+	MemoryContext scan_cxt;		/* lives as long as the scan */
+	MemoryContext row_cxt;		/* per row */
+	MemoryContext detail_cxt;	/* conversation_parts: the open conversation */
+	IcPager		pager;
+	bool		empty_result;	/* a NULL bound: nothing can match */
+	bool		started;
+	char	   *request_text;	/* for EXPLAIN: the first request */
+	/* conversation_parts */
+	json_t	   *parts;
+	size_t		part_index;
+	json_t	   *conversation;
+	int64		conversations_opened;
+	int64		conversations_missing;
+	int64		rows_fetched;
+	/* errcontext */
+	json_t	   *current_record;
+	IcColumnReader *current_reader;
+} IcScanState;
+
+static bool is_parts(const IcStream *stream);
+
+/* ---------- errcontext: which stream, column, record, value ---------- */
+
+static void
+conversion_error_callback(void *arg)
+{
+	IcScanState *st = (IcScanState *) arg;
+	json_t	   *id;
+	char	   *value = NULL;
+
+	if (st->current_reader == NULL || st->current_record == NULL)
+		return;
+	id = json_object_get(st->current_record, "id");
+	if (!st->current_reader->whole_record)
+	{
+		json_t	   *v = ic_json_path(st->current_record, st->current_reader->path);
+
+		if (v)
+			value = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	}
+	errcontext("column \"%s\" of foreign table \"%s\" (stream %s), record id %s, value %.200s",
+			   st->current_reader->attname, RelationGetRelationName(st->rel),
+			   st->stream->name,
+			   json_is_string(id) ? json_string_value(id) :
+			   json_is_integer(id) ? psprintf("%" JSON_INTEGER_FORMAT, json_integer_value(id)) : "(none)",
+			   value ? value : "(absent)");
+	if (value)
+		free(value);
+}
+
+/* ---------- pager ---------- */
+
+static json_t *
+envelope_records(IcPager *p, json_t *root, const char *path)
+{
+	json_t	   *records = json_object_get(root, p->stream->list_key);
+
+	if (!json_is_array(records))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+				 errmsg("Intercom response to GET %s has no \"%s\" array", path,
+						p->stream->list_key),
+				 errhint("Check the server option api_version; the envelope may differ in this version.")));
+	return records;
+}
+
+/* pages.next.starting_after, or NULL on the last page (next absent) */
+static char *
+next_cursor(json_t *root)
+{
+	json_t	   *next = json_object_get(json_object_get(root, "pages"), "next");
+	const char *cursor = json_string_value(json_object_get(next, "starting_after"));
+
+	return cursor && cursor[0] ? pstrdup(cursor) : NULL;
+}
+
+static void
+fetch_by_id(IcPager *p)
+{
+	while (p->next_id < list_length(p->ids))
+	{
+		char	   *id = strVal(list_nth(p->ids, p->next_id++));
+		char	   *path;
+		json_t	   *root;
+		long		status;
+
+		if (p->mode == IC_MODE_LOOKUP)
+			path = psprintf("/companies?company_id=%s", ic_url_escape(id));
+		else
+			path = psprintf("%s%s", p->stream->get_path, ic_url_escape(id));
+		root = ic_request(p->conn, "GET", path, NULL, pass_404, &status, NULL, p->stats);
+		if (root == NULL)
+			continue;			/* no such record: no row */
+		p->pages++;
+		if (json_is_array(json_object_get(root, "data")))
+			p->records = json_object_get(root, "data");
+		else
+		{
+			p->records = json_array();
+			ic_json_attach(p->page_cxt, p->records);
+			json_array_append(p->records, root);
+		}
+		return;
+	}
+	p->exhausted = true;
+}
+
+static void
+fetch_list_or_search(IcPager *p)
+{
+	json_t	   *root;
+	long		status;
+	char	   *path;
+
+	if (p->mode == IC_MODE_SEARCH)
+	{
+		StringInfoData body;
+
+		initStringInfo(&body);
+		appendStringInfo(&body, "{\"query\":%s,\"pagination\":{\"per_page\":%d", p->query_json, p->per_page);
+		if (p->cursor)
+		{
+			char	   *quoted = json_dumps(json_string(p->cursor), JSON_ENCODE_ANY);
+
+			appendStringInfo(&body, ",\"starting_after\":%s", quoted);
+			free(quoted);
+		}
+		appendStringInfoChar(&body, '}');
+		if (p->sort_dir != 0)
+			appendStringInfo(&body, ",\"sort\":{\"field\":\"updated_at\",\"order\":\"%s\"}",
+							 p->sort_dir > 0 ? "ascending" : "descending");
+		appendStringInfoChar(&body, '}');
+		path = (char *) p->stream->search_path;
+		root = ic_request(p->conn, "POST", path, body.data, NULL, &status, NULL, p->stats);
+	}
+	else
+	{
+		if (p->stream->paging == IC_PAGING_NONE)
+			path = (char *) p->stream->list_path;
+		else
+			path = psprintf("%s?per_page=%d%s%s", p->stream->list_path, p->per_page,
+							p->cursor ? "&starting_after=" : "",
+							p->cursor ? ic_url_escape(p->cursor) : "");
+		root = ic_request(p->conn, "GET", path, NULL, NULL, &status, NULL, p->stats);
+	}
+	p->pages++;
+	p->records = envelope_records(p, root, path);
+	p->cursor = p->stream->paging == IC_PAGING_NONE ? NULL : next_cursor(root);
+	/* the cursor must outlive this page's context */
+	if (p->cursor)
+		p->cursor = MemoryContextStrdup(p->state_cxt, p->cursor);
+}
+
+static uint32
+scroll_lock_key(IcPager *p)
+{
+	/* one lock per workspace endpoint; the URL stands in for it */
+	return (uint32) hash_bytes((const unsigned char *) "companies/scroll", 16);
+}
+
+/*
+ * fetch_scroll
+ *		The company scroll: one per workspace, so scrolls are serialized
+ *		across backends with a transaction-level advisory lock; a
+ *		scroll_exists (someone else's scroll) is waited out; a 404 (expired)
+ *		or 500 in the middle restarts the scroll, and ids already returned
+ *		are skipped.
+ */
+static void
+fetch_scroll(IcPager *p)
+{
+	int64		waited = 0;
+
+	if (!p->started)
+	{
+		LOCKTAG		tag;
+
+		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, SCROLL_LOCK_CLASS, scroll_lock_key(p), 2);
+		(void) LockAcquire(&tag, ExclusiveLock, false, false);
+	}
+	for (;;)
+	{
+		long		status;
+		char	   *code = NULL;
+		char	   *path = p->scroll_param
+			? psprintf("%s?scroll_param=%s", p->stream->list_path, ic_url_escape(p->scroll_param))
+			: (char *) p->stream->list_path;
+		json_t	   *root = ic_request(p->conn, "GET", path, NULL, pass_scroll,
+									  &status, &code, p->stats);
+		const char *param;
+
+		if (root)
+		{
+			p->pages++;
+			p->records = envelope_records(p, root, path);
+			param = json_string_value(json_object_get(root, "scroll_param"));
+			p->scroll_param = param ? MemoryContextStrdup(p->state_cxt, param) : NULL;
+			if (json_array_size(p->records) == 0)
+				p->exhausted = true;
+			return;
+		}
+		if (status == 400 && code && strcmp(code, "scroll_exists") == 0 && p->scroll_param == NULL)
+		{
+			if (waited >= p->scroll_wait_ms)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_UNABLE_TO_CREATE_EXECUTION),
+						 errmsg("another client holds the company scroll of this Intercom workspace"),
+						 errdetail("GET /companies/scroll answered HTTP 400 scroll_exists for %d ms.",
+								   (int) waited),
+						 errhint("Intercom allows one company scroll per workspace; an abandoned one expires after about a minute. Retry then.")));
+			ic_sleep_ms(SCROLL_RETRY_MS, p->stats);
+			waited += SCROLL_RETRY_MS;
+			continue;
+		}
+		if ((status == 404 || status == 500) && p->scroll_param != NULL &&
+			p->scroll_restarts < 5)
+		{
+			/* expired or broken: start again, skipping what was returned */
+			p->scroll_param = NULL;
+			p->scroll_restarts++;
+			continue;
+		}
+		if (status == 404 && p->scroll_param == NULL)
+		{
+			p->exhausted = true;	/* nothing to scroll */
+			return;
+		}
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("Intercom company scroll failed with HTTP %ld%s%s", status,
+						code ? ": " : "", code ? code : ""),
+				 errdetail("The scroll was restarted %d times.", (int) p->scroll_restarts),
+				 errhint("Retry the query; Intercom's scroll cannot be resumed after a failure.")));
+	}
+}
+
+/*
+ * pager_next
+ *		The next record, or NULL at the end.  A record stays valid until the
+ *		following call that fetches a page.
+ */
+static json_t *
+pager_next(IcPager *p)
+{
+	for (;;)
+	{
+		MemoryContext old;
+
+		if (p->records && p->index < json_array_size(p->records))
+		{
+			json_t	   *rec = json_array_get(p->records, p->index++);
+
+			if (p->seen_ids)
+			{
+				const char *id = json_string_value(json_object_get(rec, "id"));
+				char		key[NAMEDATALEN * 2] = {0};
+				bool		found;
+
+				if (id)
+				{
+					strlcpy(key, id, sizeof(key));
+					hash_search(p->seen_ids, key, HASH_ENTER, &found);
+					if (found)
+						continue;	/* returned before a scroll restart */
+				}
+			}
+			return rec;
+		}
+		if (p->exhausted)
+			return NULL;
+
+		CHECK_FOR_INTERRUPTS();
+		MemoryContextReset(p->page_cxt);
+		p->records = NULL;
+		p->index = 0;
+		old = MemoryContextSwitchTo(p->page_cxt);
+		switch (p->mode)
+		{
+			case IC_MODE_IDS:
+			case IC_MODE_LOOKUP:
+				fetch_by_id(p);
+				break;
+			case IC_MODE_SEARCH:
+			case IC_MODE_LIST:
+				if (p->stream->paging == IC_PAGING_SCROLL && p->mode == IC_MODE_LIST)
+					fetch_scroll(p);
+				else if (p->started && p->cursor == NULL)
+					p->exhausted = true;
+				else
+					fetch_list_or_search(p);
+				break;
+		}
+		p->started = true;
+		MemoryContextSwitchTo(old);
+	}
+}
+
+/* ---------- conversation_parts ---------- */
+
+static bool
+is_parts(const IcStream *stream)
+{
+	return stream->paging == IC_PAGING_PER_PARENT;
+}
+
+/*
+ * open_conversation
+ *		Fetch a conversation with its parts (unless the record already is
+ *		the full conversation, as with conversation_id = X) and stamp each
+ *		part with its parent's fields.  False when it vanished (404).
+ */
+static bool
+open_conversation(IcScanState *st, json_t *conversation)
+{
+	json_t	   *detail = conversation;
+	json_t	   *list;
+	json_t	   *part;
+	json_t	   *total;
+	size_t		i;
+
+	MemoryContextReset(st->detail_cxt);
+	if (st->pager.mode != IC_MODE_IDS)
+	{
+		json_t	   *id = json_object_get(conversation, "id");
+		char	   *idtext = json_is_string(id) ? pstrdup(json_string_value(id))
+			: psprintf("%" JSON_INTEGER_FORMAT, json_integer_value(id));
+		MemoryContext old = MemoryContextSwitchTo(st->detail_cxt);
+		long		status;
+
+		detail = ic_request(st->pager.conn, "GET",
+							psprintf("/conversations/%s", ic_url_escape(idtext)),
+							NULL, pass_404, &status, NULL, &st->stats);
+		MemoryContextSwitchTo(old);
+		st->conversations_opened++;
+		if (detail == NULL)
+		{
+			st->conversations_missing++;
+			return false;		/* deleted between listing and opening */
+		}
+	}
+	list = json_object_get(detail, "conversation_parts");
+	st->parts = json_object_get(list, "conversation_parts");
+	st->part_index = 0;
+	if (!json_is_array(st->parts))
+		return false;
+	total = json_object_get(list, "total_count");
+	json_array_foreach(st->parts, i, part)
+	{
+		json_t	   *cid = json_object_get(detail, "id");
+
+		json_object_set(part, "conversation_id",
+						json_is_integer(cid) ? json_sprintf("%" JSON_INTEGER_FORMAT, json_integer_value(cid)) : cid);
+		json_object_set(part, "conversation_created_at", json_object_get(detail, "created_at"));
+		json_object_set(part, "conversation_updated_at", json_object_get(detail, "updated_at"));
+		json_object_set(part, "conversation_total_parts", total ? total : json_integer(json_array_size(st->parts)));
+	}
+	return true;
+}
+
+static json_t *
+next_part(IcScanState *st)
+{
+	for (;;)
+	{
+		json_t	   *conversation;
+
+		if (st->parts && st->part_index < json_array_size(st->parts))
+			return json_array_get(st->parts, st->part_index++);
+		st->parts = NULL;
+		conversation = pager_next(&st->pager);
+		if (conversation == NULL)
+			return NULL;
+		(void) open_conversation(st, conversation);
+	}
+}
+
+/* ---------- starting a scan: evaluate the filters, build the request ---------- */
+
+static void
+evaluate_filter(ExprState *state, ExprContext *econtext, Oid type,
+				IcFilterValue *value)
+{
+	Datum		d = ExecEvalExpr(state, econtext, &value->isnull);
+
+	value->type = type;
+	value->symbolic = false;
+	if (value->isnull)
+		return;
+	switch (type)
+	{
+		case TIMESTAMPTZOID:
+			{
+				TimestampTz ts = DatumGetTimestampTz(d);
+
+				if (TIMESTAMP_NOT_FINITE(ts))
+					value->isnull = true;	/* infinity: leave it to PostgreSQL */
+				else
+					value->epoch = (double) ts / USECS_PER_SEC +
+						(double) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
+				break;
+			}
+		case BOOLOID:
+			value->boolval = DatumGetBool(d);
+			break;
+		case TEXTOID:
+			value->text = TextDatumGetCString(d);
+			break;
+		case TEXTARRAYOID:
+			{
+				Datum	   *elems;
+				bool	   *nulls;
+				int			n;
+
+				deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false,
+								  TYPALIGN_INT, &elems, &nulls, &n);
+				value->texts = NIL;
+				for (int i = 0; i < n; i++)
+					if (!nulls[i])
+						value->texts = lappend(value->texts, makeString(TextDatumGetCString(elems[i])));
+				break;
+			}
+		default:
+			value->isnull = true;
+	}
+}
+
+/* The API field a filter column maps to (parts filter their conversations). */
+static const char *
+api_field(const IcScanState *st, const char *column)
+{
+	if (is_parts(st->stream) && strcmp(column, "conversation_updated_at") == 0)
+		return "updated_at";
+	return column;
+}
+
+/*
+ * build_request
+ *		Turn the planned filters and their values into the pager's request.
+ *		With symbolic set (EXPLAIN without ANALYZE) values that need
+ *		execution are shown as their expression's text.
+ */
+static void
+build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
+			  bool symbolic, List *dpcontext)
+{
+	const IcStream *target = is_parts(st->stream) ? ic_stream_lookup("conversations") : st->stream;
+	List	   *clauses = NIL;
+	ListCell   *lf;
+	ListCell   *le;
+	ListCell   *lp;
+	IcPager    *p = &st->pager;
+
+	p->stream = target;
+	p->mode = st->mode;
+	p->sort_dir = st->sort_dir;
+	p->per_page = st->limit > 0 ? Min(st->opts.per_page, Max(st->limit, 1)) : st->opts.per_page;
+	p->ids = NIL;
+	st->empty_result = false;
+
+	forthree(lf, st->filters, le, st->filter_exprs, lp, exprs_plain)
+	{
+		List	   *f = lfirst(lf);
+		const char *column = strVal(linitial(f));
+		const char *op = strVal(lsecond(f));
+		const IcColumn *col = ic_stream_column(st->stream, column);
+		Expr	   *plain = lfirst(lp);
+		IcFilterValue value = {0};
+
+		if (symbolic && !IsA(plain, Const))
+		{
+			value.symbolic = true;
+			value.text = deparse_expression((Node *) plain, dpcontext, false, false);
+		}
+		else
+			evaluate_filter(lfirst(le), econtext, exprType((Node *) plain), &value);
+
+		if (strcmp(op, "in") == 0 || ((strcmp(column, "id") == 0 || strcmp(column, "conversation_id") == 0 ||
+									   strcmp(column, "company_id") == 0) && strcmp(op, "=") == 0))
+		{
+			if (p->mode != IC_MODE_IDS && p->mode != IC_MODE_LOOKUP)
+				continue;
+			if (value.symbolic)
+				p->ids = lappend(p->ids, makeString(psprintf("{%s}", value.text)));
+			else if (value.isnull)
+				st->empty_result = true;
+			else if (value.texts || strcmp(op, "in") == 0)
+				p->ids = list_concat(p->ids, value.texts);
+			else
+				p->ids = lappend(p->ids, makeString(value.text));
+			continue;
+		}
+		if (p->mode != IC_MODE_SEARCH)
+			continue;
+		if (value.isnull)
+		{
+			st->empty_result = true;	/* col op NULL is never true */
+			continue;
+		}
+		{
+			json_t	   *clause = ic_search_clause(col, api_field(st, column), op, &value);
+
+			if (clause)
+				clauses = lappend(clauses, clause);
+		}
+	}
+	if (p->mode == IC_MODE_IDS || p->mode == IC_MODE_LOOKUP)
+	{
+		/* a duplicate id would return its row twice */
+		List	   *unique = NIL;
+		ListCell   *lc;
+
+		foreach(lc, p->ids)
+			if (!list_member(unique, lfirst(lc)))
+				unique = lappend(unique, lfirst(lc));
+		p->ids = unique;
+	}
+	if (p->mode == IC_MODE_SEARCH)
+	{
+		if (clauses == NIL)
+			p->mode = IC_MODE_LIST; /* every filter value was NULL or unusable */
+		else
+		{
+			json_t	   *query = ic_search_query(clauses);
+			char	   *text = json_dumps(query, JSON_COMPACT | JSON_SORT_KEYS);
+			ListCell   *lc;
+
+			p->query_json = pstrdup(text);
+			free(text);
+			json_decref(query);
+			foreach(lc, clauses)
+				json_decref((json_t *) lfirst(lc));
+		}
+	}
+}
+
+static char *
+describe_request(IcScanState *st)
+{
+	IcPager    *p = &st->pager;
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	if (st->empty_result)
+		return "none (a compared value is NULL)";
+	switch (p->mode)
+	{
+		case IC_MODE_IDS:
+		case IC_MODE_LOOKUP:
+			foreach(lc, p->ids)
+			{
+				if (buf.len > 0)
+					appendStringInfoString(&buf, ", ");
+				if (p->mode == IC_MODE_LOOKUP)
+					appendStringInfo(&buf, "GET /companies?company_id=%s", strVal(lfirst(lc)));
+				else
+					appendStringInfo(&buf, "GET %s%s", p->stream->get_path, strVal(lfirst(lc)));
+			}
+			if (buf.len == 0)
+				appendStringInfoString(&buf, "none (no id)");
+			break;
+		case IC_MODE_SEARCH:
+			appendStringInfo(&buf, "POST %s {\"query\":%s", p->stream->search_path, p->query_json);
+			if (p->sort_dir != 0)
+				appendStringInfo(&buf, ",\"sort\":{\"field\":\"updated_at\",\"order\":\"%s\"}",
+								 p->sort_dir > 0 ? "ascending" : "descending");
+			appendStringInfoChar(&buf, '}');
+			break;
+		case IC_MODE_LIST:
+			if (p->stream->paging == IC_PAGING_CURSOR)
+				appendStringInfo(&buf, "GET %s?per_page=%d", p->stream->list_path, p->per_page);
+			else
+				appendStringInfo(&buf, "GET %s", p->stream->list_path);
+			break;
+	}
+	if (is_parts(st->stream) && p->mode != IC_MODE_IDS)
+		appendStringInfoString(&buf, ", then GET /conversations/{id} for each");
+	return buf.data;
+}
+
+/* ---------- executor callbacks ---------- */
+
+static List *
+plain_filter_exprs(ForeignScan *fsplan)
+{
+	return fsplan->fdw_exprs;
+}
+
+void
+intercomBeginForeignScan(ForeignScanState *node, int eflags)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	EState	   *estate = node->ss.ps.state;
+	IcScanState *st;
+	RangeTblEntry *rte;
+	Oid			userid;
+	List	   *attrs;
+	ListCell   *lc;
+	int			i = 0;
+
+	st = palloc0(sizeof(IcScanState));
+	node->fdw_state = st;
+	st->rel = node->ss.ss_currentRelation;
+	st->stream = ic_table_stream(RelationGetRelid(st->rel));
+	rte = exec_rt_fetch(fsplan->scan.scanrelid, estate);
+	userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+	ic_get_options(RelationGetRelid(st->rel), userid, &st->opts);
+
+	st->mode = intVal(list_nth(fsplan->fdw_private, IcPrivMode));
+	st->filters = (List *) list_nth(fsplan->fdw_private, IcPrivFilters);
+	st->sort_dir = intVal(list_nth(fsplan->fdw_private, IcPrivSortDir));
+	st->limit = intVal(list_nth(fsplan->fdw_private, IcPrivLimit));
+	attrs = (List *) list_nth(fsplan->fdw_private, IcPrivAttrs);
+	st->filter_exprs = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
+
+	st->scan_cxt = AllocSetContextCreate(estate->es_query_cxt, "intercom_fdw scan",
+										 ALLOCSET_DEFAULT_SIZES);
+	st->row_cxt = AllocSetContextCreate(st->scan_cxt, "intercom_fdw row",
+										ALLOCSET_DEFAULT_SIZES);
+	st->detail_cxt = AllocSetContextCreate(st->scan_cxt, "intercom_fdw conversation",
+										   ALLOCSET_DEFAULT_SIZES);
+	st->pager.page_cxt = AllocSetContextCreate(st->scan_cxt, "intercom_fdw page",
+											   ALLOCSET_DEFAULT_SIZES);
+	st->pager.state_cxt = st->scan_cxt;
+
+	/* the columns to convert: only those the query needs */
+	st->readers = palloc0(sizeof(IcColumnReader) * Max(list_length(attrs), 1));
+	foreach(lc, attrs)
+	{
+		AttrNumber	attnum = (AttrNumber) intVal(lfirst(lc));
+		Form_pg_attribute attr = TupleDescAttr(RelationGetDescr(st->rel), attnum - 1);
+
+		if (attr->attisdropped)
+			continue;
+		ic_reader_init(&st->readers[i++], st->rel, attnum,
+					   ic_column_path(RelationGetRelid(st->rel), attnum, NameStr(attr->attname)));
+	}
+	st->nreaders = i;
+
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+	{
+		List	   *dpcontext = set_deparse_context_plan(
+														 deparse_context_for(RelationGetRelationName(st->rel), RelationGetRelid(st->rel)),
+														 (Plan *) fsplan, NIL);
+
+		build_request(st, NULL, plain_filter_exprs(fsplan), true, dpcontext);
+		st->request_text = describe_request(st);
+	}
+}
+
+/* First Iterate after Begin or ReScan: connect and build the request. */
+static void
+start_scan(ForeignScanState *node, IcScanState *st)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	MemoryContext old = MemoryContextSwitchTo(st->scan_cxt);
+	IcPager    *p = &st->pager;
+
+	MemoryContextReset(p->page_cxt);
+	MemoryContextReset(st->detail_cxt);
+	p->records = NULL;
+	p->index = 0;
+	p->started = p->exhausted = false;
+	p->cursor = p->scroll_param = NULL;
+	p->next_id = 0;
+	p->scroll_wait_ms = 65000;
+	st->parts = NULL;
+
+	p->conn = ic_connect(&st->opts);
+	p->stats = &st->stats;
+	build_request(st, node->ss.ps.ps_ExprContext, plain_filter_exprs(fsplan), false, NIL);
+	if (st->request_text == NULL)
+		st->request_text = describe_request(st);
+	if (st->stream->paging == IC_PAGING_SCROLL && p->mode == IC_MODE_LIST)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = NAMEDATALEN * 2;
+		ctl.entrysize = NAMEDATALEN * 2;
+		ctl.hcxt = st->scan_cxt;
+		p->seen_ids = hash_create("intercom_fdw scroll ids", 1024, &ctl,
+								  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	}
+	p->exhausted = st->empty_result;
+	st->started = true;
+	MemoryContextSwitchTo(old);
+}
+
+TupleTableSlot *
+intercomIterateForeignScan(ForeignScanState *node)
+{
+	IcScanState *st = (IcScanState *) node->fdw_state;
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+	ErrorContextCallback errcb;
+	json_t	   *record;
+	MemoryContext old;
+
+	if (!st->started)
+		start_scan(node, st);
+
+	ExecClearTuple(slot);
+	MemoryContextReset(st->row_cxt);
+	record = is_parts(st->stream) ? next_part(st) : pager_next(&st->pager);
+	if (record == NULL)
+		return slot;
+	st->rows_fetched++;
+
+	memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
+	errcb.callback = conversion_error_callback;
+	errcb.arg = st;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+	st->current_record = record;
+	old = MemoryContextSwitchTo(st->row_cxt);
+	for (int i = 0; i < st->nreaders; i++)
+	{
+		IcColumnReader *reader = &st->readers[i];
+		json_t	   *value = reader->whole_record ? record : ic_json_path(record, reader->path);
+
+		st->current_reader = reader;
+		slot->tts_values[reader->attnum - 1] =
+			ic_convert_value(reader, value, &slot->tts_isnull[reader->attnum - 1]);
+	}
+	MemoryContextSwitchTo(old);
+	st->current_reader = NULL;
+	error_context_stack = errcb.previous;
+	return ExecStoreVirtualTuple(slot);
+}
+
+void
+intercomReScanForeignScan(ForeignScanState *node)
+{
+	IcScanState *st = (IcScanState *) node->fdw_state;
+
+	/* parameters may have changed: rebuild the request on the next row */
+	st->started = false;
+}
+
+void
+intercomEndForeignScan(ForeignScanState *node)
+{
+	IcScanState *st = (IcScanState *) node->fdw_state;
+
+	if (st && st->scan_cxt)
+		MemoryContextDelete(st->scan_cxt);	/* frees every page's JSON too */
+}
+
+void
+intercomExplainForeignScan(ForeignScanState *node, ExplainState *es)
+{
+	IcScanState *st = (IcScanState *) node->fdw_state;
+
+	ExplainPropertyText("Intercom Request", st->request_text ? st->request_text : "(not started)", es);
+	if (es->verbose)
+	{
+		StringInfoData cols;
+
+		initStringInfo(&cols);
+		for (int i = 0; i < st->nreaders; i++)
+			appendStringInfo(&cols, "%s%s", i ? ", " : "", st->readers[i].attname);
+		ExplainPropertyText("Intercom Columns", cols.len ? cols.data : "(none)", es);
+		ExplainPropertyInteger("Intercom Page Size", NULL, st->pager.per_page ? st->pager.per_page : st->opts.per_page, es);
+	}
+	if (es->analyze)
+	{
+		ExplainPropertyInteger("Intercom Requests", NULL, st->stats.requests, es);
+		ExplainPropertyInteger("Intercom Pages", NULL, st->pager.pages, es);
+		ExplainPropertyInteger("Intercom Rows Fetched", NULL, st->rows_fetched, es);
+		ExplainPropertyInteger("Intercom Retries", NULL, st->stats.retries, es);
+		ExplainPropertyInteger("Intercom Rate Limit Waits", NULL, st->stats.rate_limit_waits, es);
+		if (is_parts(st->stream))
+			ExplainPropertyInteger("Intercom Conversations Missing", NULL, st->conversations_missing, es);
+		if (es->verbose)
+			ExplainPropertyInteger("Intercom Bytes", NULL, st->stats.bytes, es);
+	}
+}

@@ -1,0 +1,406 @@
+/*-------------------------------------------------------------------------
+ *
+ * streams.c
+ *		The static description of Intercom's eleven streams.
+ *
+ * One row per stream says which endpoint a scan reads, how it pages, where
+ * the records sit in the envelope, which columns the search API can filter
+ * and what IMPORT FOREIGN SCHEMA creates.  The facts come from
+ * reference/streams.md and reference/intercom-api.md; the column lists are
+ * the union of the product brief's table reference and the Singer tap's JSON
+ * schemas, so a table imported here is a superset of what Stitch users know.
+ *
+ * Column order is the primary key first, then alphabetical: stable output
+ * for IMPORT FOREIGN SCHEMA whatever order the references list them in.
+ *
+ * Deliberate choices where the references disagree:
+ *	- every id is text, even the ones the API sends as integers (data
+ *	  attribute id, admin/team assignee ids, contacts.owner_id, which is an
+ *	  integer up to 2.15 and a string in 2.16); the converter accepts both
+ *	  JSON types, and text joins against admins.id without casts;
+ *	- companies.segments/tags, contacts.companies/tags and
+ *	  conversations.contacts/tags are wrapper objects in the 2.x API
+ *	  ({"type":"tag.list","tags":[...]}), so they are IC_OBJECT although
+ *	  the references call some of them arrays (both become jsonb);
+ *	- conversation_parts.assigned_to reads assigned_to.id: the API sends a
+ *	  {"type","id"} reference, and the brief joins it to admins.id;
+ *	- Singer's own bookkeeping (_sdc_record_hash) is not a column.
+ *
+ * No PostgreSQL headers here, so the table can be compiled into tests and
+ * tools that do not link against the server.
+ *
+ * IDENTIFICATION
+ *		src/streams.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "streams.h"
+
+/* PostgreSQL's lengthof lives in c.h, which this file must not include. */
+#define IC_LENGTHOF(a) (sizeof(a) / sizeof((a)[0]))
+
+static const IcColumn admins_columns[] = {
+	{"id", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"admin_ids", IC_ARRAY, NULL, IC_SEARCH_NONE},
+	{"avatar", IC_OBJECT, NULL, IC_SEARCH_NONE},
+	{"away_mode_enabled", IC_BOOLEAN, NULL, IC_SEARCH_NONE},
+	{"away_mode_reassign", IC_BOOLEAN, NULL, IC_SEARCH_NONE},
+	{"email", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"has_inbox_seat", IC_BOOLEAN, NULL, IC_SEARCH_NONE},
+	{"job_title", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"name", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"team_ids", IC_ARRAY, NULL, IC_SEARCH_NONE},				/* integers in the API */
+	{"team_priority_level", IC_OBJECT, NULL, IC_SEARCH_NONE},
+	{"type", IC_STRING, NULL, IC_SEARCH_NONE},
+};
+
+static const IcColumn companies_columns[] = {
+	{"id", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"app_id", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"company_id", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"created_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+	{"custom_attributes", IC_OBJECT, NULL, IC_SEARCH_NONE},
+	{"industry", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"last_request_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+	{"monthly_spend", IC_NUMBER, NULL, IC_SEARCH_NONE},
+	{"name", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"plan", IC_OBJECT, NULL, IC_SEARCH_NONE},
+	{"remote_created_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+	{"segments", IC_OBJECT, NULL, IC_SEARCH_NONE},				/* {"type":"segment.list","segments":[...]} */
+	{"session_count", IC_INTEGER, NULL, IC_SEARCH_NONE},
+	{"size", IC_INTEGER, NULL, IC_SEARCH_NONE},
+	{"tags", IC_OBJECT, NULL, IC_SEARCH_NONE},					/* {"type":"tag.list","tags":[...]} */
+	{"type", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"updated_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+	{"user_count", IC_INTEGER, NULL, IC_SEARCH_NONE},
+	{"website", IC_STRING, NULL, IC_SEARCH_NONE},
+};
+
+static const IcColumn company_attributes_columns[] = {
+	{"name", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"admin_id", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"api_writable", IC_BOOLEAN, NULL, IC_SEARCH_NONE},
+	{"archived", IC_BOOLEAN, NULL, IC_SEARCH_NONE},
+	{"created_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+	{"custom", IC_BOOLEAN, NULL, IC_SEARCH_NONE},
+	{"data_type", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"description", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"full_name", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"id", IC_STRING, NULL, IC_SEARCH_NONE},					/* integer, custom attributes only */
+	{"label", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"messenger_writable", IC_BOOLEAN, NULL, IC_SEARCH_NONE},
+	{"model", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"options", IC_ARRAY, NULL, IC_SEARCH_NONE},
+	{"type", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"ui_writable", IC_BOOLEAN, NULL, IC_SEARCH_NONE},
+	{"updated_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+};
+
+/*
+ * Company segments use the v1-era ?type=company filter that Singer still
+ * sends; 2.x does not document it (intercom-api.md 3.7).
+ */
+static const IcColumn company_segments_columns[] = {
+	{"id", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"count", IC_INTEGER, NULL, IC_SEARCH_NONE},				/* needs include_count=true */
+	{"created_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+	{"name", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"person_type", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"type", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"updated_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+};
+
+static const IcColumn contact_attributes_columns[] = {
+	{"name", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"admin_id", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"api_writable", IC_BOOLEAN, NULL, IC_SEARCH_NONE},
+	{"archived", IC_BOOLEAN, NULL, IC_SEARCH_NONE},
+	{"created_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+	{"custom", IC_BOOLEAN, NULL, IC_SEARCH_NONE},
+	{"data_type", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"description", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"full_name", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"id", IC_STRING, NULL, IC_SEARCH_NONE},					/* integer, custom attributes only */
+	{"label", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"messenger_writable", IC_BOOLEAN, NULL, IC_SEARCH_NONE},
+	{"model", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"options", IC_ARRAY, NULL, IC_SEARCH_NONE},
+	{"type", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"ui_writable", IC_BOOLEAN, NULL, IC_SEARCH_NONE},
+	{"updated_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+};
+
+/*
+ * Contacts search compares every date by calendar day in the workspace time
+ * zone, so date columns are IC_SEARCH_DATE_BY_DAY: the planner must widen the
+ * bound to whole days and PostgreSQL must recheck.  All ten date columns are
+ * in the contract's list of searchable contact fields.
+ */
+static const IcColumn contacts_columns[] = {
+	{"id", IC_STRING, NULL, IC_SEARCH_EQUAL},
+	{"android_app_name", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"android_app_version", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"android_device", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"android_last_seen_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+	{"android_os_version", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"android_sdk_version", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"avatar", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"browser", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"browser_language", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"browser_version", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"companies", IC_OBJECT, NULL, IC_SEARCH_NONE},				/* addressable list, at most 10 inlined */
+	{"created_at", IC_DATETIME, NULL, IC_SEARCH_DATE_BY_DAY},
+	{"custom_attributes", IC_OBJECT, NULL, IC_SEARCH_NONE},
+	{"email", IC_STRING, NULL, IC_SEARCH_EQUAL},
+	{"email_domain", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"external_id", IC_STRING, NULL, IC_SEARCH_EQUAL},
+	{"has_hard_bounced", IC_BOOLEAN, NULL, IC_SEARCH_NONE},
+	{"ios_app_name", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"ios_app_version", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"ios_device", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"ios_last_seen_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+	{"ios_os_version", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"ios_sdk_version", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"language_override", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"last_contacted_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+	{"last_email_clicked_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+	{"last_email_opened_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+	{"last_replied_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+	{"last_seen_at", IC_DATETIME, NULL, IC_SEARCH_DATE_BY_DAY},
+	{"location", IC_OBJECT, NULL, IC_SEARCH_NONE},
+	{"marked_email_as_spam", IC_BOOLEAN, NULL, IC_SEARCH_NONE},
+	{"name", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"notes", IC_OBJECT, NULL, IC_SEARCH_NONE},					/* addressable list, at most 10 inlined */
+	{"os", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"owner_id", IC_STRING, NULL, IC_SEARCH_NONE},				/* integer up to 2.15, string in 2.16 */
+	{"phone", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"role", IC_STRING, NULL, IC_SEARCH_EQUAL},
+	{"signed_up_at", IC_DATETIME, NULL, IC_SEARCH_DATE_BY_DAY},
+	{"social_profiles", IC_OBJECT, NULL, IC_SEARCH_NONE},
+	{"tags", IC_OBJECT, NULL, IC_SEARCH_NONE},					/* addressable list, at most 10 inlined */
+	{"type", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"unsubscribed_from_emails", IC_BOOLEAN, NULL, IC_SEARCH_NONE},
+	{"updated_at", IC_DATETIME, NULL, IC_SEARCH_DATE_BY_DAY},
+	{"workspace_id", IC_STRING, NULL, IC_SEARCH_NONE},
+};
+
+/*
+ * Parts come from GET /conversations/{id}, so the only filters the API can
+ * apply are on the parent: conversation_id = X is one GET, and a bound on
+ * conversation_updated_at selects which conversations to open through
+ * conversations search.  The four conversation_* columns are not in the part
+ * JSON; the scan adds them to each part record under exactly these names.
+ */
+static const IcColumn conversation_parts_columns[] = {
+	{"id", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"assigned_to", IC_STRING, "assigned_to.id", IC_SEARCH_NONE},	/* the API sends {"type","id"} */
+	{"attachments", IC_ARRAY, NULL, IC_SEARCH_NONE},
+	{"author", IC_OBJECT, NULL, IC_SEARCH_NONE},
+	{"body", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"conversation_created_at", IC_DATETIME, NULL, IC_SEARCH_NONE},	/* added by the scan */
+	{"conversation_id", IC_STRING, NULL, IC_SEARCH_EQUAL},		/* added by the scan */
+	{"conversation_total_parts", IC_INTEGER, NULL, IC_SEARCH_NONE},	/* added by the scan */
+	{"conversation_updated_at", IC_DATETIME, NULL, IC_SEARCH_DATE_SECOND},	/* added by the scan */
+	{"created_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+	{"external_id", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"notified_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+	{"part_type", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"redacted", IC_BOOLEAN, NULL, IC_SEARCH_NONE},
+	{"type", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"updated_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+};
+
+/* Conversations search compares dates to the second. */
+static const IcColumn conversations_columns[] = {
+	{"id", IC_STRING, NULL, IC_SEARCH_EQUAL},
+	{"admin_assignee_id", IC_STRING, NULL, IC_SEARCH_NONE},		/* integer; 0 = unassigned in 2.16 */
+	{"assignee", IC_OBJECT, NULL, IC_SEARCH_NONE},				/* v1 field, absent in 2.x */
+	{"contacts", IC_OBJECT, NULL, IC_SEARCH_NONE},				/* {"type":"contact.list","contacts":[...]} */
+	{"conversation_message", IC_OBJECT, NULL, IC_SEARCH_NONE},
+	{"conversation_rating", IC_OBJECT, NULL, IC_SEARCH_NONE},
+	{"created_at", IC_DATETIME, NULL, IC_SEARCH_DATE_SECOND},
+	{"custom_attributes", IC_OBJECT, NULL, IC_SEARCH_NONE},
+	{"customer_first_reply", IC_OBJECT, NULL, IC_SEARCH_NONE},
+	{"customers", IC_ARRAY, NULL, IC_SEARCH_NONE},				/* v1 field, absent in 2.x */
+	{"first_contact_reply", IC_OBJECT, NULL, IC_SEARCH_NONE},
+	{"open", IC_BOOLEAN, NULL, IC_SEARCH_EQUAL},
+	{"priority", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"read", IC_BOOLEAN, NULL, IC_SEARCH_NONE},
+	{"sent_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+	{"sla_applied", IC_OBJECT, NULL, IC_SEARCH_NONE},
+	{"snoozed_until", IC_DATETIME, NULL, IC_SEARCH_NONE},
+	{"source", IC_OBJECT, NULL, IC_SEARCH_NONE},
+	{"state", IC_STRING, NULL, IC_SEARCH_EQUAL},
+	{"statistics", IC_OBJECT, NULL, IC_SEARCH_NONE},
+	{"tags", IC_OBJECT, NULL, IC_SEARCH_NONE},					/* {"type":"tag.list","tags":[...]} */
+	{"team_assignee_id", IC_STRING, NULL, IC_SEARCH_NONE},		/* integer; 0 = unassigned in 2.16 */
+	{"teammates", IC_OBJECT, NULL, IC_SEARCH_NONE},
+	{"title", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"type", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"updated_at", IC_DATETIME, NULL, IC_SEARCH_DATE_SECOND},
+	{"user", IC_OBJECT, NULL, IC_SEARCH_NONE},					/* v1 field, absent in 2.x */
+	{"waiting_since", IC_DATETIME, NULL, IC_SEARCH_NONE},
+};
+
+static const IcColumn segments_columns[] = {
+	{"id", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"count", IC_INTEGER, NULL, IC_SEARCH_NONE},				/* needs include_count=true */
+	{"created_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+	{"name", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"person_type", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"type", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"updated_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+};
+
+static const IcColumn tags_columns[] = {
+	{"id", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"name", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"type", IC_STRING, NULL, IC_SEARCH_NONE},
+};
+
+static const IcColumn teams_columns[] = {
+	{"id", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"admin_ids", IC_ARRAY, NULL, IC_SEARCH_NONE},				/* integers in the API */
+	{"admin_priority_level", IC_OBJECT, NULL, IC_SEARCH_NONE},
+	{"name", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"type", IC_STRING, NULL, IC_SEARCH_NONE},
+};
+
+/* A stream row; the column count comes from the array so they cannot drift. */
+#define IC_STREAM(name, list_path, list_key, paging, search_path, get_path, \
+				  pk, incremental, rows, columns) \
+	{name, list_path, list_key, paging, search_path, get_path, pk, \
+	 incremental, rows, columns, (int) IC_LENGTHOF(columns)}
+
+/*
+ * All eleven streams, sorted by name: ic_stream_names() and error hints list
+ * them in this order.  incremental means key-based replication on
+ * updated_at (streams.md); default_rows is only the planner's guess when
+ * nothing better is known.
+ */
+const IcStream ic_streams[] = {
+	IC_STREAM("admins", "/admins", "admins", IC_PAGING_NONE,
+			  NULL, NULL, "id", false, 50, admins_columns),
+	/* Scroll is the only listing that reaches every company (no 10k cap). */
+	IC_STREAM("companies", "/companies/scroll", "data", IC_PAGING_SCROLL,
+			  NULL, "/companies/", "id", true, 10000, companies_columns),
+	/* Standard attributes have no id; name is the only key they all have. */
+	IC_STREAM("company_attributes", "/data_attributes?model=company", "data",
+			  IC_PAGING_NONE, NULL, NULL, "name", false, 50,
+			  company_attributes_columns),
+	IC_STREAM("company_segments", "/segments?type=company&include_count=true",
+			  "segments", IC_PAGING_NONE, NULL, NULL, "id", true, 20,
+			  company_segments_columns),
+	IC_STREAM("contact_attributes", "/data_attributes?model=contact", "data",
+			  IC_PAGING_NONE, NULL, NULL, "name", false, 100,
+			  contact_attributes_columns),
+	IC_STREAM("contacts", "/contacts", "data", IC_PAGING_CURSOR,
+			  "/contacts/search", "/contacts/", "id", true, 100000,
+			  contacts_columns),
+	/* list_path/list_key describe the parent listing that yields the ids. */
+	IC_STREAM("conversation_parts", "/conversations", "conversations",
+			  IC_PAGING_PER_PARENT, "/conversations/search", "/conversations/",
+			  "id", true, 500000, conversation_parts_columns),
+	IC_STREAM("conversations", "/conversations", "conversations",
+			  IC_PAGING_CURSOR, "/conversations/search", "/conversations/",
+			  "id", true, 50000, conversations_columns),
+	IC_STREAM("segments", "/segments?include_count=true", "segments",
+			  IC_PAGING_NONE, NULL, NULL, "id", true, 50, segments_columns),
+	IC_STREAM("tags", "/tags", "data", IC_PAGING_NONE,
+			  NULL, NULL, "id", false, 100, tags_columns),
+	IC_STREAM("teams", "/teams", "teams", IC_PAGING_NONE,
+			  NULL, NULL, "id", false, 20, teams_columns),
+};
+
+const int	ic_nstreams = (int) IC_LENGTHOF(ic_streams);
+
+/*
+ * ic_stream_lookup
+ *		The stream called name, or NULL.
+ *
+ * Exact and case-sensitive, like the option values it checks; eleven rows
+ * make a linear search the simplest correct choice.
+ */
+const IcStream *
+ic_stream_lookup(const char *name)
+{
+	int			i;
+
+	if (name == NULL)
+		return NULL;
+	for (i = 0; i < ic_nstreams; i++)
+	{
+		if (strcmp(ic_streams[i].name, name) == 0)
+			return &ic_streams[i];
+	}
+	return NULL;
+}
+
+/*
+ * ic_stream_column
+ *		The column of stream called name, or NULL.
+ *
+ * Matches the column name, not the JSON path: callers hold attribute names.
+ */
+const IcColumn *
+ic_stream_column(const IcStream *stream, const char *name)
+{
+	int			i;
+
+	if (stream == NULL || name == NULL)
+		return NULL;
+	for (i = 0; i < stream->ncolumns; i++)
+	{
+		if (strcmp(stream->columns[i].name, name) == 0)
+			return &stream->columns[i];
+	}
+	return NULL;
+}
+
+/*
+ * ic_stream_names
+ *		"admins, companies, ...", for error hints.
+ *
+ * Written out rather than built at run time: no static buffer to size, no
+ * first-call race, and the test checks it against ic_streams[].
+ */
+const char *
+ic_stream_names(void)
+{
+	return "admins, companies, company_attributes, company_segments, "
+		"contact_attributes, contacts, conversation_parts, conversations, "
+		"segments, tags, teams";
+}
+
+/*
+ * ic_column_type_sql
+ *		The SQL type IMPORT FOREIGN SCHEMA gives a column of this type.
+ *
+ * Integers are bigint because Intercom counts and ids outgrow int4; objects
+ * and arrays are both jsonb so users can index into them.
+ */
+const char *
+ic_column_type_sql(IcColumnType type)
+{
+	switch (type)
+	{
+		case IC_STRING:
+			return "text";
+		case IC_INTEGER:
+			return "bigint";
+		case IC_NUMBER:
+			return "numeric";
+		case IC_BOOLEAN:
+			return "boolean";
+		case IC_DATETIME:
+			return "timestamptz";
+		case IC_OBJECT:
+		case IC_ARRAY:
+			return "jsonb";
+	}
+	/* Unreachable with a valid enum; text is the type that accepts anything. */
+	return "text";
+}

@@ -1,0 +1,1725 @@
+#!/usr/bin/env python3
+"""Fake Intercom REST API 2.x server for testing intercom_fdw.
+
+Standard library only.  Faithful to the contract in
+shared/reference/intercom-api.md for the eleven streams plus /me:
+envelopes, list keys, the five paging styles, the search query language
+(including the contacts "dates compare by local day" rule), scroll
+semantics, rate limiting per 10-second window, version differences
+(2.16 vs <= 2.15) and error bodies.
+
+Data is generated lazily and deterministically: record i of a stream is a
+pure function of (seed, stream, i), so a million contacts cost nothing at
+start-up.  Mutations made through the control API (/_fake/...) live in an
+overlay (per-index record overrides, a deleted set, and a count of created
+records) that /_fake/reset discards.
+
+Run:  python3 test/fake_intercom.py --port 18765 [--seed 42] ...
+"""
+
+import argparse
+import base64
+import copy
+import gzip
+import json
+import math
+import os
+import random
+import sys
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
+
+# ---------------------------------------------------------------------------
+# Constants
+# ---------------------------------------------------------------------------
+
+T_2019 = 1546300800          # 2019-01-01T00:00:00Z
+T_2026 = 1780000000          # 2026-05-28 -- "roughly 2019..2026"
+DAY = 86400
+
+DATASETS = {
+    # small: the default for regression tests; sizes are part of the contract
+    # with the test suites, do not change them casually.
+    "small": dict(admins=7, teams=5, tags=12, segments=6, company_segments=3,
+                  companies=37, contacts=123, conversations=42),
+    "demo": dict(admins=15, teams=6, tags=30, segments=10, company_segments=4,
+                 companies=300, contacts=2500, conversations=600),
+    "bench": dict(admins=20, teams=8, tags=50, segments=12, company_segments=5,
+                  companies=10000, contacts=100000, conversations=10000),
+}
+
+# Index of the one conversation with more than 500 parts (exercises the cap).
+BIG_CONVERSATION_INDEX = 7
+BIG_CONVERSATION_PARTS = 612
+PARTS_CAP = 500
+
+STREAMS = ["admins", "companies", "company_attributes", "company_segments",
+           "contact_attributes", "contacts", "conversation_parts",
+           "conversations", "segments", "tags", "teams"]
+
+# Nasty strings: unicode (emoji, CJK, combining marks, RTL), quotes,
+# backslashes, newlines, tabs, leading/trailing spaces, SQL-ish words.
+# No NUL: PostgreSQL text/jsonb cannot hold it, and Intercom strips it.
+NASTY = [
+    "Zoë Ångström", "李小龍", "👩‍💻 Dev Ops 🚀", "O'Brien", 'Quote "Q" Man',
+    "Back\\slash \\n not a newline", "Line\nBreak", "Tab\tSeparated",
+    "e\u0301te\u0301 (combining)", "مرحبا بالعالم", "NULL", "null",
+    "  padded  ", "Semi;colon, comma", "Ελληνικά", "日本語テキスト",
+    "C:\\Users\\x", "100% \"sure\" 'really'", "\u00a0nbsp\u00a0", "{json:\"like\"}",
+]
+FIRST = ["Ada", "Grace", "Linus", "Margaret", "Ken", "Barbara", "Dennis", "Frances",
+         "Guido", "Radia", "Edsger", "Sophie", "Yukihiro", "Anita", "Bjarne", "Hedy",
+         "José", "Søren", "Chloé", "Nguyễn", "Zhang", "Olusegun", "Priya", "Mikhail"]
+LAST = ["Lovelace", "Hopper", "Torvalds", "Hamilton", "Thompson", "Liskov", "Ritchie",
+        "Allen", "van Rossum", "Perlman", "Dijkstra", "Wilson", "Matsumoto", "Borg",
+        "Stroustrup", "Lamarr", "García", "Kierkegaard", "Dupont", "Văn An", "Wei",
+        "Obasanjo", "Raman", "Ivanov"]
+COMPANY_WORDS = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne",
+                 "Tyrell", "Cyberdyne", "Soylent", "Wonka", "Vandelay", "Massive",
+                 "Dynamic", "北京科技", "Ünïcødé", "O'Reilly", "\"Quoted\"", "Back\\slash"]
+INDUSTRIES = ["Software", "Retail", "Finance", "Healthcare", "", None, "Éducation", "游戏"]
+COUNTRIES = [("United States", "California", "San Francisco", "US", "NA"),
+             ("Ireland", "Dublin", "Dublin", "IE", "EU"),
+             ("Japan", "Tokyo", "東京", "JP", "AS"),
+             ("Brazil", "São Paulo", "São Paulo", "BR", "SA"),
+             ("Germany", "Bayern", "München", "DE", "EU"),
+             (None, None, None, None, None)]
+PART_TYPES = ["comment", "note", "assignment", "open", "close", "snoozed", "away_mode_assignment"]
+
+KNOWN_VERSIONS = {f"1.{i}" for i in range(5)} | {f"2.{i}" for i in range(18)} | {"Preview", "Unstable"}
+
+
+def vkey(version):
+    """Comparable key for an Intercom-Version value ('Preview' sorts last)."""
+    if version in ("Preview", "Unstable"):
+        return (99, 0)
+    a, b = version.split(".")
+    return (int(a), int(b))
+
+
+def rng_for(seed, stream, i):
+    # String seeds hash via SHA-512 in CPython: deterministic regardless of
+    # PYTHONHASHSEED, which is what "same seed -> same data" needs.
+    return random.Random(f"{seed}:{stream}:{i}")
+
+
+def hex24(seed, kind, i):
+    """24-hex Intercom-style id that encodes the index in its last 10 digits,
+    so id -> index lookup is O(1) even for lazily generated millions."""
+    h = random.Random(f"{seed}:idprefix:{kind}").getrandbits(56)
+    return f"{h:014x}{i:010x}"
+
+
+def hex24_index(seed, kind, s):
+    if not isinstance(s, str) or len(s) != 24:
+        return None
+    try:
+        i = int(s[14:], 16)
+    except ValueError:
+        return None
+    return i if hex24(seed, kind, i) == s else None
+
+
+def nasty_or(rng, normal, p=0.25):
+    return rng.choice(NASTY) if rng.random() < p else normal
+
+
+def ts(rng, lo=T_2019, hi=T_2026):
+    return rng.randint(lo, hi)
+
+
+def local_midnight(t, tzname):
+    tz = ZoneInfo(tzname)
+    d = datetime.fromtimestamp(t, tz).date()
+    return int(datetime(d.year, d.month, d.day, tzinfo=tz).timestamp())
+
+
+def utc_midnight(t):
+    return t - (t % DAY)
+
+
+# ---------------------------------------------------------------------------
+# Data generation (pure functions of seed + index; version-neutral "canonical"
+# records which render() adapts per Intercom-Version)
+# ---------------------------------------------------------------------------
+
+class Generator:
+    def __init__(self, seed, counts, tzname):
+        self.seed = seed
+        self.counts = counts
+        self.tz = tzname   # tz at generation time: used to place records near local midnight
+
+    # --- small streams ----------------------------------------------------
+    def admin_id(self, i):
+        return str(991267400 + i)
+
+    def team_id(self, i):
+        return 5017690 + i          # integer in admins.team_ids; string as team.id
+
+    def admin(self, i):
+        r = rng_for(self.seed, "admin", i)
+        nt = self.counts["teams"]
+        team_ids = sorted({self.team_id(r.randrange(nt)) for _ in range(r.randint(0, 2))}) if nt else []
+        name = f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}"
+        if i == 2:
+            name = "Ciarán \"Admin\" O'Lee 🛠"
+        return {
+            "type": "admin", "id": self.admin_id(i), "name": name,
+            "email": f"admin{i}@example.com", "email_verified": i % 3 != 0,
+            "job_title": r.choice(["Associate", "Support Lead", "", None, "Ingénieur\tsupport"]),
+            "away_mode_enabled": r.random() < 0.2, "away_mode_reassign": r.random() < 0.1,
+            "away_status_reason_id": None, "has_inbox_seat": r.random() < 0.8,
+            "team_ids": team_ids,
+            "avatar": {"type": "avatar", "image_url": None if i % 2 else f"https://static.example.com/avatars/{i}.png"},
+            "team_priority_level": {"primary_team_ids": team_ids[:1], "secondary_team_ids": team_ids[1:]} if team_ids else None,
+        }
+
+    def team(self, i):
+        r = rng_for(self.seed, "team", i)
+        na = self.counts["admins"]
+        admin_ids = sorted({int(self.admin_id(r.randrange(na))) for _ in range(r.randint(0, 4))}) if na else []
+        return {
+            "type": "team", "id": str(self.team_id(i)),
+            "name": ["Support", "Sales 💰", "Tier \"2\"", "Billing\\Finance", "サポート", "Ops"][i % 6] + ("" if i < 6 else f" {i}"),
+            "admin_ids": admin_ids,
+            "admin_priority_level": {"primary_admin_ids": admin_ids[:1], "secondary_admin_ids": admin_ids[1:]},
+            "assignment_limit": None if i % 2 else 10 + i,
+            "distribution_method": None if i % 3 == 2 else r.choice(["round_robin", "balanced"]),
+        }
+
+    def tag(self, i):
+        names = ["VIP", "churn-risk", "Beta 🧪", "needs \"follow-up\"", "back\\slash", "日本",
+                 "", "line\nbreak", "tab\there", "café", "NULL", "Plan Tier"]
+        name = names[i] if i < len(names) else f"tag-{i}"
+        return {"type": "tag", "id": str(100 + i), "name": name}
+
+    def segment(self, i, company=False):
+        kind = "company_segment" if company else "segment"
+        r = rng_for(self.seed, kind, i)
+        c = ts(r, T_2019, T_2026 - 400 * DAY)
+        names = (["Big spenders", "Trial ✨ companies", "Dormant \"orgs\""] if company else
+                 ["Active users", "New leads 🌱", "Churned", "Café owners", "Müller's list", "Empty segment"])
+        return {
+            "type": "segment", "id": hex24(self.seed, kind, i),
+            "name": names[i] if i < len(names) else f"{kind} {i}",
+            "created_at": c, "updated_at": c + r.randint(0, 300 * DAY),
+            "person_type": "user" if company or i % 2 == 0 else "contact",
+            "count": None if (not company and i == 5) else r.randint(0, 500),
+        }
+
+    # --- data attributes ------------------------------------------------------
+    def attributes(self, model):
+        """Standard attributes (no id/admin_id/created_at/updated_at) followed by
+        custom ones (integer id, admin_id, created_at, updated_at).  Names are
+        deliberately awkward for SQL identifiers."""
+        std = {
+            "contact": [("name", "string"), ("email", "string"), ("created_at", "date"),
+                        ("updated_at", "date"), ("signed_up_at", "date"), ("last_seen_at", "date"),
+                        ("owner_id", "integer"), ("unsubscribed_from_emails", "boolean"),
+                        ("location.city", "string")],
+            "company": [("name", "string"), ("company_id", "string"), ("monthly_spend", "float"),
+                        ("size", "integer"), ("created_at", "date"), ("plan.name", "string")],
+            "conversation": [("state", "string"), ("priority", "string"), ("created_at", "date")],
+        }[model]
+        custom = {
+            "contact": [("Plan Tier", "string"), ("plan-tier", "string"), ("name", "string"),
+                        ("weird \"quote\"", "string"), ("seats", "integer"), ("score", "float"),
+                        ("is_vip", "boolean"), ("trial_ends", "date"), ("ünïcode_ключ", "string"),
+                        ("back\\slash", "string")],
+            "company": [("Plan Tier", "string"), ("paid_subscriber", "boolean"), ("monthly_spend", "float"),
+                        ("team_mates", "integer"), ("renewal_date", "date"), ("weird \"quote\"", "string")],
+            "conversation": [("Ticket Ref", "string"), ("escalated", "boolean"), ("csat", "integer")],
+        }[model]
+        out = []
+        for n, dt in std:
+            out.append({
+                "type": "data_attribute", "name": n.split(".")[-1], "full_name": n,
+                "label": n.replace("_", " ").title(), "description": f"Standard {model} attribute {n}",
+                "data_type": dt, "api_writable": n not in ("created_at", "updated_at"),
+                "ui_writable": False, "messenger_writable": False, "custom": False,
+                "archived": False, "model": model,
+            })
+        base = {"contact": 30, "company": 60, "conversation": 90}[model]
+        for k, (n, dt) in enumerate(custom):
+            c = T_2019 + 1000 * DAY + 3517 * k + base
+            rec = {
+                "id": base + k, "type": "data_attribute", "name": n,
+                "full_name": f"custom_attributes.{n}", "label": n,
+                "description": "" if k == 1 else (None if k == 2 else f"Custom «{n}»\nsecond line"),
+                "data_type": dt, "api_writable": True, "ui_writable": k % 2 == 0,
+                "messenger_writable": k % 3 == 0, "custom": True, "archived": False,
+                "admin_id": self.admin_id(k % max(1, self.counts["admins"])),
+                "created_at": c, "updated_at": c + k * 777, "model": model,
+            }
+            if n == "Plan Tier":
+                rec["options"] = [{"value": "free"}, {"value": "pro"}, {"value": "enterprise ✨"}]
+            out.append(rec)
+        return out
+
+    # --- companies ----------------------------------------------------------------
+    def company(self, i):
+        r = rng_for(self.seed, "company", i)
+        cid = hex24(self.seed, "company", i)
+        c = ts(r, T_2019, T_2026 - 30 * DAY)
+        if i % 5 == 1:                      # shared second with the previous company
+            c = ts(rng_for(self.seed, "company", i - 1), T_2019, T_2026 - 30 * DAY)
+        u = c + (0 if i % 4 == 0 else r.randint(1, 200 * DAY))
+        name = f"{COMPANY_WORDS[i % len(COMPANY_WORDS)]} {['Inc', 'Ltd', 'GmbH', 'KK', 'S.A.'][i % 5]}"
+        if i % 9 == 4:
+            name = nasty_or(r, name, 1.0)
+        ntags = self.counts["tags"]
+        nsegs = self.counts["company_segments"]
+        tags = [self.tag(r.randrange(ntags)) for _ in range(r.randint(0, 3))] if ntags else []
+        seg_idx = sorted({r.randrange(nsegs) for _ in range(r.randint(0, 2))}) if nsegs else []
+        return {
+            "type": "company", "id": cid,
+            "company_id": ["", f"ext-{i}", f"remote/{i}+plus", f"ÉXT {i}", f"{i}"][i % 5] if i else "",
+            "app_id": "fakeapp1",
+            "name": name,
+            "remote_created_at": (-315619200 + i * 1000) if i % 11 == 3 else (c - r.randint(0, 500 * DAY)),
+            "created_at": c, "updated_at": u,
+            "last_request_at": None if i % 7 == 6 else u - r.randint(0, 1000),
+            "monthly_spend": [0, 49.99, 1e6, 0.1, 1234.5678, -5.0][i % 6],
+            "session_count": r.randint(0, 5000), "user_count": 0 if i % 6 == 5 else r.randint(1, 40),
+            "size": None if i % 8 == 7 else r.choice([1, 10, 100, 5000]),
+            "website": None if i % 3 == 2 else ("" if i % 10 == 0 else f"https://company{i}.example.com/?q=a&b=\"c\""),
+            "industry": INDUSTRIES[i % len(INDUSTRIES)],
+            "plan": {} if i % 3 == 0 else {"type": "plan", "id": str(269315 + i % 3), "name": ["Pro", "Essential ✔", "Premium \"Plus\""][i % 3]},
+            "tags": {"type": "tag.list", "tags": [{"type": "tag", "id": t["id"], "name": t["name"]} for t in tags]},
+            "segments": {"type": "segment.list", "segments": [{"type": "segment", "id": hex24(self.seed, "company_segment", s)} for s in seg_idx]},
+            "notes": {"type": "note.list", "notes": []},
+            "custom_attributes": self._custom(r, "company", i),
+        }
+
+    def company_segment_indexes(self, company):
+        return [hex24_index(self.seed, "company_segment", s["id"]) for s in company["segments"]["segments"]]
+
+    def _custom(self, r, model, i):
+        if i % 10 == 9:
+            return {}
+        if model == "company":
+            return {"Plan Tier": r.choice(["free", "pro", "enterprise ✨", None]),
+                    "paid_subscriber": r.random() < 0.5, "monthly_spend": round(r.uniform(0, 999), 2),
+                    "team_mates": r.randint(0, 50),
+                    "renewal_date": r.choice([None, -86400 * 400, ts(r)]),
+                    "weird \"quote\"": "va\"lue\\"}
+        d = {"Plan Tier": r.choice(["free", "pro", "enterprise ✨", "", None]),
+             "plan-tier": r.choice(["a", "b", None]), "name": nasty_or(r, "custom-name"),
+             "weird \"quote\"": "x\"y'z", "seats": r.choice([0, 1, 42, -7, None, 2 ** 40]),
+             "score": r.choice([0.5, 3.14159, -0.0, 1e-9, 12345.678, None]),
+             "is_vip": r.choice([True, False, None]),
+             "trial_ends": r.choice([None, -86400 * 1000, ts(r)]),
+             "ünïcode_ключ": r.choice(["значение", "🙂", ""]), "back\\slash": "C:\\tmp\\new"}
+        if i % 4 == 1:     # not every record has every key (missing vs null)
+            for k in ("plan-tier", "score", "back\\slash"):
+                d.pop(k)
+        return d
+
+    # --- contacts ---------------------------------------------------------------
+    def contact_times(self, i):
+        """(created_at, updated_at, signed_up_at, last_seen_at) with the edge cases:
+        groups sharing one second, values within a minute of UTC midnight and of
+        local midnight, a pre-1970 contact."""
+        r = rng_for(self.seed, "contact-t", i)
+        block = i // 3
+        rb = rng_for(self.seed, "contact-block", block)
+        if block % 2 == 0:                  # 3 contacts share created_at (and updated_at)
+            c = ts(rb, T_2019, T_2026 - 60 * DAY)
+            u = c + rb.choice([0, rb.randint(1, 400 * DAY)])
+        else:
+            c = ts(r, T_2019, T_2026 - 60 * DAY)
+            u = c + r.choice([0, r.randint(1, 400 * DAY)])
+        base_day = T_2019 + 800 * DAY      # all the midnight cases on one day (2021-03-11)
+        special = {
+            3: (-157766400 + 4321, None),                      # 1965, pre-epoch
+            5: (utc_midnight(base_day) - 20, 0),               # 20 s before UTC midnight
+            6: (utc_midnight(base_day) + 15, 0),               # 15 s after UTC midnight
+            7: (local_midnight(base_day, self.tz) - 30, 0),    # before local midnight
+            8: (local_midnight(base_day, self.tz) + 10, 0),    # after local midnight
+            9: (utc_midnight(base_day), 0),                    # exactly UTC midnight
+            10: (local_midnight(base_day, self.tz), 0),        # exactly local midnight
+            11: (local_midnight(base_day, self.tz) - 1, 1),    # 23:59:59 local; updated exactly at midnight
+        }
+        if i in special:
+            c, du = special[i]
+            u = c + (du if du is not None else 50 * 365 * DAY)
+        signed = None if i % 5 == 4 else (c - 86400 * 365 * 60 if i == 12 else c + r.randint(0, 3600))
+        last_seen = None if i % 4 == 2 else min(u, c + r.randint(0, 300 * DAY))
+        return c, u, signed, last_seen
+
+    def contact(self, i):
+        r = rng_for(self.seed, "contact", i)
+        cid = hex24(self.seed, "contact", i)
+        c, u, signed, last_seen = self.contact_times(i)
+        first, last = FIRST[r.randrange(len(FIRST))], LAST[r.randrange(len(LAST))]
+        name = f"{first} {last}"
+        if i % 7 == 3:
+            name = nasty_or(r, name, 1.0)
+        elif i % 13 == 0:
+            name = None if i % 2 else ""
+        email = None if i % 17 == 16 else f"{first.lower()}.{i}@{['example.com', 'mail.example.org', 'bücher.de'][i % 3]}"
+        if i == 1:
+            email = "o'brien+tag\"quote@example.com"
+        na, nt, nc = self.counts["admins"], self.counts["tags"], self.counts["companies"]
+        loc = COUNTRIES[i % len(COUNTRIES)]
+        tag_refs = [{"type": "tag", "id": str(100 + t), "url": f"/tags/{100 + t}"}
+                    for t in sorted({r.randrange(nt) for _ in range(r.randint(0, 3))})] if nt else []
+        ncomp = 12 if i == 2 else r.randint(0, 2)           # contact 2: has_more=true list
+        comp_refs = []
+        if nc:
+            for k in sorted({(i * 5 + k * 3) % nc for k in range(ncomp)}):
+                comp_id = hex24(self.seed, "company", k)
+                comp_refs.append({"type": "company", "id": comp_id, "url": f"/companies/{comp_id}"})
+        notes = [{"type": "note", "id": str(5000 + i * 10 + k), "url": f"/notes/{5000 + i * 10 + k}"}
+                 for k in range(r.randint(0, 2))]
+
+        def alist(items, url):
+            return {"type": "list", "data": items[:10], "url": url,
+                    "total_count": len(items), "has_more": len(items) > 10}
+
+        ios = i % 6 == 1
+        android = i % 6 == 2
+        return {
+            "type": "contact", "id": cid, "workspace_id": "fakeapp1",
+            "external_id": None if i % 3 == 0 else (f"ext-{i}" if i % 3 == 1 else str(i)),
+            "role": "lead" if i % 4 == 3 else "user",
+            "email": email, "email_domain": email.split("@")[1] if email else None,
+            "phone": None if i % 2 else f"+1 555 01{i % 100:02d}",
+            "formatted_phone": None if i % 2 else f"+1555010{i % 100:02d}",
+            "name": name,
+            "avatar": None if i % 3 else f"https://static.example.com/c/{i}.png",
+            "owner_id": None if i % 4 == 0 or not na else int(self.admin_id(r.randrange(na))),
+            "social_profiles": {"type": "list", "data": [] if i % 5 else [
+                {"type": "social_profile", "name": "Twitter", "url": f"https://twitter.com/user{i}"}]},
+            "has_hard_bounced": i % 19 == 0, "marked_email_as_spam": i % 23 == 0,
+            "unsubscribed_from_emails": i % 3 == 0,
+            "created_at": c, "updated_at": u, "signed_up_at": signed, "last_seen_at": last_seen,
+            "last_replied_at": None if i % 2 else min(u, c + 3600),
+            "last_contacted_at": None if i % 3 else min(u, c + 7200),
+            "last_email_opened_at": None, "last_email_clicked_at": None if i % 5 else c,
+            "language_override": None if i % 4 else r.choice(["fr", "ja", "pt-BR"]),
+            "browser": None if i % 3 == 0 else r.choice(["chrome", "firefox", "safari"]),
+            "browser_version": None if i % 3 == 0 else f"{r.randint(60, 130)}.0",
+            "browser_language": None if i % 3 == 0 else r.choice(["en", "de", "zh-CN"]),
+            "os": None if i % 3 == 0 else r.choice(["OS X 14.1", "Windows 11", "Linux"]),
+            "location": {"type": "location", "country": loc[0], "region": loc[1], "city": loc[2],
+                         "country_code": loc[3], "continent_code": loc[4]},
+            "android_app_name": "FakeApp" if android else None,
+            "android_app_version": "3.2.1" if android else None,
+            "android_device": "Pixel 8" if android else None,
+            "android_os_version": "14" if android else None,
+            "android_sdk_version": "34" if android else None,
+            "android_last_seen_at": last_seen if android else None,
+            "ios_app_name": "FakeApp" if ios else None,
+            "ios_app_version": "3.2.0" if ios else None,
+            "ios_device": "iPhone15,2" if ios else None,
+            "ios_os_version": "17.2" if ios else None,
+            "ios_sdk_version": "16.1.0" if ios else None,
+            "ios_last_seen_at": last_seen if ios else None,
+            "custom_attributes": self._custom(r, "contact", i),
+            "tags": alist(tag_refs, f"/contacts/{cid}/tags"),
+            "notes": alist(notes, f"/contacts/{cid}/notes"),
+            "companies": alist(comp_refs, f"/contacts/{cid}/companies"),
+            "opted_out_subscription_types": alist([], f"/contacts/{cid}/subscriptions"),
+            "opted_in_subscription_types": alist([], f"/contacts/{cid}/subscriptions"),
+            "utm_campaign": None, "utm_content": None, "utm_medium": None,
+            "utm_source": None if i % 8 else "newsletter", "utm_term": None,
+            "referrer": None if i % 9 else "https://example.com/ref?x=1&y=\"2\"",
+        }
+
+    # --- conversations and parts ---------------------------------------------
+    def conv_id(self, i):
+        return str(100000 + i)
+
+    def n_parts(self, i):
+        if i == BIG_CONVERSATION_INDEX:
+            return BIG_CONVERSATION_PARTS
+        return rng_for(self.seed, "nparts", i).randint(0, 30)
+
+    def conv_created(self, i):
+        r = rng_for(self.seed, "conv-t", i)
+        if i % 6 == 2 and i > 0:       # shares its created_at second with the previous one
+            return self.conv_created(i - 1)
+        if i == 4:
+            return utc_midnight(T_2019 + 500 * DAY) - 1
+        if i == 5:
+            return local_midnight(T_2019 + 600 * DAY, self.tz)
+        return ts(r, T_2019, T_2026 - 90 * DAY)
+
+    def part(self, ci, j, conv_created):
+        r = rng_for(self.seed, f"part{ci}", j)
+        # parts are chronological; several parts share one second
+        pc = conv_created + 60 + (j // 2) * 37 + (j % 2) * r.choice([0, 0, 1])
+        pu = pc + r.choice([0, 0, 5, 60])
+        na = self.counts["admins"]
+        is_admin = j % 3 != 1
+        author = ({"type": "admin", "id": self.admin_id(j % na) if na else "1", "name": f"Admin {j % max(na, 1)}",
+                   "email": f"admin{j % max(na, 1)}@example.com"} if is_admin else
+                  {"type": "user", "id": hex24(self.seed, "contact", (ci * 7 + j) % max(self.counts["contacts"], 1)),
+                   "name": nasty_or(r, "Customer"), "email": None})
+        pt = "comment" if j == 0 else PART_TYPES[r.randrange(len(PART_TYPES))]
+        body = None if pt in ("open", "close", "assignment") and r.random() < 0.6 else \
+            r.choice(["<p>Okay!</p>", "<p>Line one<br>line two</p>", "plain\ttext\nwith newline",
+                      "<p>Ünïcødé 🎉 日本語 \"quoted\" back\\slash</p>", ""])
+        return {
+            "type": "conversation_part", "id": str(700000000 + ci * 1000 + j), "part_type": pt,
+            "body": body, "created_at": pc, "updated_at": pu, "notified_at": pu,
+            "assigned_to": ({"type": "admin", "id": self.admin_id(r.randrange(na))} if pt == "assignment" and na else None),
+            "author": author, "attachments": [] if j % 9 else [
+                {"type": "upload", "name": "screen shot.png", "url": "https://example.com/a.png",
+                 "content_type": "image/png", "filesize": 1024, "width": 10, "height": 10}],
+            "external_id": None if j % 4 else f"ext-part-{ci}-{j}", "redacted": j % 50 == 49,
+            "email_message_metadata": None, "state": "open",
+            "tags": [], "event_details": None, "app_package_code": None,
+        }
+
+    def conversation(self, i):
+        """Canonical conversation (with '_parts' and version-neutral fields).
+        updated_at >= the newest part's updated_at, always."""
+        r = rng_for(self.seed, "conv", i)
+        c = self.conv_created(i)
+        n = self.n_parts(i)
+        # Parts are generated lazily (conversation_parts()).  Part j is created at
+        # c + 60 + (j//2)*37 (+1) and updated at most 60 s later, so only the
+        # last few parts can hold the newest updated_at (6 is a safe margin).
+        last_part_u = max((self.part(i, j, c)["updated_at"] for j in range(max(0, n - 6), n)), default=c)
+        u = last_part_u + r.choice([0, 0, 1, 30, 86400])
+        na, nt, nc = self.counts["admins"], self.counts["teams"], self.counts["contacts"]
+        state = ["open", "closed", "snoozed"][i % 3]
+        assignee = None if i % 4 == 0 or not na else int(self.admin_id(r.randrange(na)))
+        team = None if i % 3 == 0 or not nt else self.team_id(r.randrange(nt))
+        contact_idx = (i * 3) % nc if nc else 0
+        contact_id = hex24(self.seed, "contact", contact_idx)
+        author = {"type": "user", "id": contact_id, "name": nasty_or(r, "Customer"), "email": f"c{contact_idx}@example.com"}
+        src = {"type": ["conversation", "email", "push", "twitter", "sms"][i % 5], "id": str(403918300 + i),
+               "delivered_as": ["customer_initiated", "admin_initiated"][i % 2],
+               "subject": "" if i % 2 else f"Subject {i}: Ünïcødé \"q\"",
+               "body": f"<p>Help! conversation {i} needs support 🙏\nline2\ttab</p>",
+               "author": author, "attachments": [], "url": None, "redacted": False}
+        tags = [{"type": "tag", "id": str(100 + t), "name": self.tag(t)["name"], "applied_at": c + 10,
+                 "applied_by": {"type": "admin", "id": self.admin_id(0)}}
+                for t in sorted({r.randrange(nt) for _ in range(r.randint(0, 2))})] if self.counts["tags"] else []
+        stats = None if i % 5 == 4 else {
+            "type": "conversation_statistics", "time_to_assignment": 0, "time_to_admin_reply": r.randint(1, 9999),
+            "time_to_first_close": None if state == "open" else 5000, "time_to_last_close": None if state == "open" else 6000,
+            "median_time_to_reply": r.randint(1, 500),
+            "first_contact_reply_at": c + 1, "first_assignment_at": c + 2, "first_admin_reply_at": c + 3,
+            "first_close_at": None if state == "open" else c + 5000, "last_assignment_at": c + 2,
+            "last_assignment_admin_reply_at": c + 3, "last_contact_reply_at": c + 4,
+            "last_admin_reply_at": c + 3, "last_close_at": None if state == "open" else c + 6000,
+            "last_closed_by_id": None if state == "open" else self.admin_id(0),
+            "count_reopens": r.randint(0, 3), "count_assignments": r.randint(0, 5),
+            "count_conversation_parts": n,
+        }
+        return {
+            "type": "conversation", "id": self.conv_id(i),
+            "title": None if i % 3 else f"Title {i} «ünï» \"quoted\"",
+            "created_at": c, "updated_at": u,
+            "waiting_since": None if state != "open" else u, "snoozed_until": (u + 3600) if state == "snoozed" else None,
+            "open": state == "open", "state": state, "read": i % 2 == 0,
+            "_priority_level": ["none", "low", "medium", "high", "urgent"][i % 5],
+            "admin_assignee_id": assignee, "team_assignee_id": team,
+            "source": src,
+            "contacts": {"type": "contact.list", "contacts": [{"type": "contact", "id": contact_id,
+                                                                "external_id": None if contact_idx % 3 == 0 else f"ext-{contact_idx}"}]},
+            "teammates": {"type": "admin.list", "teammates": [{"type": "admin", "id": str(assignee)}] if assignee else []},
+            "first_contact_reply": {"type": "conversation", "url": None, "created_at": c + 1},
+            "tags": {"type": "tag.list", "tags": tags},
+            "sla_applied": None if i % 4 else {"type": "conversation_sla_summary", "sla_name": "Gold ⭐", "sla_status": "hit"},
+            "statistics": stats,
+            "conversation_rating": None if i % 3 else {"rating": r.randint(1, 5), "remark": nasty_or(r, "good"),
+                                                       "created_at": u, "contact": {"type": "contact", "id": contact_id},
+                                                       "teammate": {"type": "admin", "id": assignee}},
+            "custom_attributes": {} if i % 2 else {"Ticket Ref": f"T-{i}", "escalated": i % 4 == 0, "csat": None},
+            "topics": {}, "ticket": None,
+            "linked_objects": {"type": "list", "data": [], "total_count": 0, "has_more": False},
+            "ai_agent": None, "ai_agent_participated": False,
+            # legacy (tap-intercom / Stitch v1) fields
+            "user": {"type": "user", "id": contact_id},
+            "customers": [{"type": "user", "id": contact_id}],
+            "assignee": {"type": "admin" if assignee else "nobody_admin", "id": str(assignee) if assignee else None},
+            "conversation_message": dict(src),
+            "customer_first_reply": {"type": "conversation", "url": None, "created_at": c + 1},
+            "sent_at": c,
+            "_index": i, "_nparts": n, "_shift": 0,
+        }
+
+    def conversation_parts(self, conv):
+        """All parts of a canonical conversation, chronological (oldest first)."""
+        i, n, shift = conv["_index"], conv["_nparts"], conv["_shift"]
+        c = conv["created_at"] - shift
+        parts = [self.part(i, j, c) for j in range(n)]
+        if shift:
+            for p in parts:
+                for k in ("created_at", "updated_at", "notified_at"):
+                    p[k] += shift
+        return parts
+
+
+# ---------------------------------------------------------------------------
+# Store: generator + mutation overlay, and version-specific rendering
+# ---------------------------------------------------------------------------
+
+class Store:
+    """Lazily generated streams with an overlay of overrides/deletes/creates."""
+
+    INDEXED = ("admins", "teams", "tags", "segments", "company_segments",
+               "companies", "contacts", "conversations")
+
+    def __init__(self, seed, counts, tzname):
+        self.gen = Generator(seed, counts, tzname)
+        self.base = dict(counts)
+        self.created = {s: 0 for s in self.INDEXED}
+        self.overrides = {s: {} for s in self.INDEXED}   # index -> canonical record
+        self.deleted = {s: set() for s in self.INDEXED + ("company_attributes", "contact_attributes")}
+        self.deleted_conversations = []                    # for GET /conversations/deleted
+        self.attr_overrides = {}                           # (model, name) -> record
+
+    # --- id <-> index -----------------------------------------------------
+    def id_of(self, stream, i):
+        g = self.gen
+        return {"admins": lambda: g.admin_id(i), "teams": lambda: str(g.team_id(i)),
+                "tags": lambda: str(100 + i), "segments": lambda: hex24(g.seed, "segment", i),
+                "company_segments": lambda: hex24(g.seed, "company_segment", i),
+                "companies": lambda: hex24(g.seed, "company", i),
+                "contacts": lambda: hex24(g.seed, "contact", i),
+                "conversations": lambda: g.conv_id(i)}[stream]()
+
+    def index_of(self, stream, id_):
+        id_ = str(id_)
+        kinds = {"segments": "segment", "company_segments": "company_segment",
+                 "companies": "company", "contacts": "contact"}
+        if stream in kinds:
+            i = hex24_index(self.gen.seed, kinds[stream], id_)
+        else:
+            base = {"admins": 991267400, "teams": 5017690, "tags": 100, "conversations": 100000}[stream]
+            try:
+                i = int(id_) - base
+            except ValueError:
+                return None
+            if self.id_of(stream, i) != id_ if i >= 0 else True:
+                return None
+        if i is None or i < 0 or i >= self.size(stream) or i in self.deleted[stream]:
+            return None
+        return i
+
+    def size(self, stream):
+        return self.base[stream] + self.created[stream]
+
+    def get(self, stream, i):
+        """Canonical record (deep copy safe to render)."""
+        if i in self.overrides[stream]:
+            return self.overrides[stream][i]
+        g = self.gen
+        if stream == "admins": return g.admin(i)
+        if stream == "teams": return g.team(i)
+        if stream == "tags": return g.tag(i)
+        if stream == "segments": return g.segment(i)
+        if stream == "company_segments": return g.segment(i, company=True)
+        if stream == "companies": return g.company(i)
+        if stream == "contacts": return g.contact(i)
+        if stream == "conversations": return g.conversation(i)
+        raise KeyError(stream)
+
+    def indexes(self, stream, start=0):
+        dele = self.deleted[stream]
+        for i in range(start, self.size(stream)):
+            if i not in dele:
+                yield i
+
+    def records(self, stream):
+        for i in self.indexes(stream):
+            yield self.get(stream, i)
+
+    def attributes(self, model):
+        stream = f"{model}_attributes"
+        out = []
+        for a in self.gen.attributes(model):
+            key = (model, a["name"], a.get("id"))
+            a = self.attr_overrides.get(key, a)
+            if a["full_name"] in self.deleted.get(stream, ()) or a["name"] in self.deleted.get(stream, ()):
+                continue
+            out.append(a)
+        return out
+
+
+def render(stream, rec, ver, include_count=True):
+    """Adapt a canonical record to what the API returns for version `ver`."""
+    v16 = vkey(ver) >= (2, 16)
+    if stream == "contacts":
+        r = dict(rec)
+        if v16 and r["owner_id"] is not None:
+            r["owner_id"] = str(r["owner_id"])
+        return r
+    if stream == "conversations":
+        r = {k: v for k, v in rec.items() if not k.startswith("_")}
+        if v16:
+            r["priority"] = rec["_priority_level"]
+            r["admin_assignee_id"] = r["admin_assignee_id"] or 0
+            r["team_assignee_id"] = r["team_assignee_id"] or 0
+        else:
+            r["priority"] = "priority" if rec["_priority_level"] in ("high", "urgent") else "not_priority"
+        return r
+    if stream in ("segments", "company_segments"):
+        r = dict(rec)
+        if not include_count:
+            r.pop("count", None)
+        return r
+    if stream == "companies" and not v16:
+        r = dict(rec)
+        r.pop("notes", None)
+        return r
+    return rec
+
+
+def parts_block(gen, conv):
+    """conversation_parts object: the 500 MOST RECENT parts, chronological;
+    total_count = the number returned (as the API does)."""
+    parts = gen.conversation_parts(conv)[-PARTS_CAP:]
+    return {"type": "conversation_part.list", "total_count": len(parts), "conversation_parts": parts}
+
+
+# ---------------------------------------------------------------------------
+# Search
+# ---------------------------------------------------------------------------
+
+class ApiError(Exception):
+    def __init__(self, status, code, message, headers=None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+
+
+def bad(code, msg, status=400):
+    return ApiError(status, code, msg)
+
+
+CONTACT_DATE = {"created_at", "updated_at", "signed_up_at", "last_seen_at", "last_contacted_at",
+                "last_replied_at", "last_email_opened_at", "last_email_clicked_at",
+                "ios_last_seen_at", "android_last_seen_at"}
+CONTACT_STRING = {"id", "role", "name", "avatar", "email", "email_domain", "phone", "formatted_phone",
+                  "external_id", "language_override", "browser", "browser_language", "os",
+                  "location.country", "location.region", "location.city", "ios_app_version",
+                  "ios_device", "ios_app_device", "ios_os_version", "ios_app_name", "ios_sdk_version",
+                  "android_app_version", "android_device", "android_app_name", "andoid_sdk_version",
+                  "android_sdk_version"}
+CONTACT_BOOL = {"unsubscribed_from_emails", "marked_email_as_spam", "has_hard_bounced"}
+CONTACT_INT = {"owner_id"}
+CONTACT_REF = {"tag_id", "segment_id"}
+
+CONV_DATE = {"created_at", "updated_at", "waiting_since", "snoozed_until"}
+CONV_STRING = {"id", "state", "source.type", "source.id", "source.delivered_as", "source.subject",
+               "source.author.id", "source.author.type", "source.author.name", "source.author.email",
+               "source.url", "priority", "contact_ids", "teammate_ids", "tag_ids", "channel_initiated"}
+CONV_BOOL = {"open", "read", "ai_agent_participated"}
+CONV_INT = {"admin_assignee_id", "team_assignee_id", "statistics.count_conversation_parts",
+            "statistics.count_reopens", "statistics.count_assignments"}
+
+OPS = {"=", "!=", "IN", "NIN", "<", ">", "<=", ">=", "~", "!~", "^", "$"}
+
+
+def _num(v, field):
+    if isinstance(v, bool):
+        raise bad("parameter_invalid", f"Invalid value for {field}")
+    if isinstance(v, (int, float)):
+        return v
+    if isinstance(v, str):
+        try:
+            return int(v)
+        except ValueError:
+            try:
+                return float(v)
+            except ValueError:
+                pass
+    raise bad("parameter_invalid", f"Invalid value {v!r} for {field}")
+
+
+def _bool(v, field):
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, str) and v.lower() in ("true", "false"):
+        return v.lower() == "true"
+    raise bad("parameter_invalid", f"Invalid value {v!r} for {field}")
+
+
+def dig(rec, path):
+    cur = rec
+    for p in path.split("."):
+        if not isinstance(cur, dict):
+            return None
+        cur = cur.get(p)
+    return cur
+
+
+class Search:
+    """Compiles a search query into a predicate.  Depth: a top-level compound
+    is level 1, a compound inside it level 2; a third level is rejected
+    ("max 2 levels of nesting").  More than 15 items in one group -> 400."""
+
+    def __init__(self, model, tzname, custom_types):
+        self.model, self.tz, self.custom_types = model, ZoneInfo(tzname), custom_types
+
+    def compile(self, q, depth=0):
+        if not isinstance(q, dict):
+            raise bad("parameter_invalid", "query must be an object")
+        op = q.get("operator")
+        if op in ("AND", "OR"):
+            if depth >= 2:
+                raise bad("parameter_invalid", "Query nesting too deep: at most 2 levels of nested AND/OR are allowed")
+            items = q.get("value")
+            if not isinstance(items, list) or not items:
+                raise bad("parameter_invalid", f"{op} requires a non-empty array value")
+            if len(items) > 15:
+                raise bad("parameter_invalid", "A group may contain at most 15 filters")
+            subs = [self.compile(x, depth + 1) for x in items]
+            return (lambda r: all(s(r) for s in subs)) if op == "AND" else (lambda r: any(s(r) for s in subs))
+        if "field" not in q:
+            raise bad("parameter_invalid", "filter requires field, operator and value")
+        return self.filter(q["field"], op, q.get("value"))
+
+    def ftype(self, field):
+        if self.model == "contact":
+            if field in CONTACT_DATE: return "date"
+            if field in CONTACT_STRING: return "string"
+            if field in CONTACT_BOOL: return "boolean"
+            if field in CONTACT_INT: return "integer"
+            if field in CONTACT_REF: return "ref"
+            if field.startswith("custom_attributes."):
+                t = self.custom_types.get(field[len("custom_attributes."):])
+                if t is None:
+                    raise bad("parameter_invalid", f"Custom attribute {field} does not exist")
+                return {"float": "integer"}.get(t, t)
+        else:
+            if field in CONV_DATE: return "date"
+            if field in CONV_STRING: return "string"
+            if field in CONV_BOOL: return "boolean"
+            if field in CONV_INT: return "integer"
+            if field.startswith("custom_attributes."): return "any"
+        raise bad("parameter_invalid", f"{field} is not a searchable field")
+
+    def getter(self, field):
+        if self.model == "conversation":
+            if field == "contact_ids":
+                return lambda r: [c["id"] for c in r["contacts"]["contacts"]]
+            if field == "teammate_ids":
+                return lambda r: [t["id"] for t in r["teammates"]["teammates"]]
+            if field == "tag_ids":
+                return lambda r: [t["id"] for t in r["tags"]["tags"]]
+        else:
+            if field == "tag_id":
+                return lambda r: [t["id"] for t in r["tags"]["data"]]
+            if field == "segment_id":
+                return lambda r: []
+            if field.startswith("custom_attributes."):
+                key = field[len("custom_attributes."):]
+                return lambda r: (r.get("custom_attributes") or {}).get(key)
+        return lambda r: dig(r, field)
+
+    def day_bounds(self, t):
+        d = datetime.fromtimestamp(t, self.tz).date()
+        start = int(datetime(d.year, d.month, d.day, tzinfo=self.tz).timestamp())
+        nd = d + timedelta(days=1)
+        end = int(datetime(nd.year, nd.month, nd.day, tzinfo=self.tz).timestamp())
+        return start, end
+
+    def filter(self, field, op, value):
+        if op not in OPS:
+            raise bad("parameter_invalid", f"Unsupported operator {op!r}")
+        ft = self.ftype(field)
+        get = self.getter(field)
+        if op in ("IN", "NIN"):
+            if not isinstance(value, list):
+                raise bad("parameter_invalid", f"{op} requires an array value")
+        elif isinstance(value, (list, dict)):
+            raise bad("parameter_invalid", f"Operator {op} requires a scalar value")
+
+        if ft == "date" and self.model == "contact":
+            # The documented contact-search caveat: day granularity in the
+            # workspace timezone, and only = < > allowed.
+            if op not in ("=", "<", ">"):
+                raise bad("parameter_invalid", f"Operator {op} is not supported for date field {field}")
+            start, end = self.day_bounds(_num(value, field))
+
+            def pred(r):
+                v = get(r)
+                if v is None or isinstance(v, bool) or not isinstance(v, (int, float)):
+                    return False
+                return start <= v < end if op == "=" else (v >= end if op == ">" else v < start)
+            return pred
+
+        if ft in ("date", "integer", "any") and op in ("<", ">", "<=", ">="):
+            x = _num(value, field)
+
+            def pred(r):
+                v = get(r)
+                if v is None or isinstance(v, bool):
+                    return False
+                try:
+                    v = _num(v, field)
+                except ApiError:
+                    return False
+                return {"<": v < x, ">": v > x, "<=": v <= x, ">=": v >= x}[op]
+            return pred
+        if op in ("<", ">", "<=", ">="):
+            if field == "id":      # conversation/contact ids: numeric compare where possible
+                x = _num(value, field)
+                return lambda r: _cmp_id(get(r), op, x)
+            raise bad("parameter_invalid", f"Operator {op} is not supported for field {field}")
+        if op in ("~", "!~", "^", "$"):
+            if ft not in ("string", "any"):
+                raise bad("parameter_invalid", f"Operator {op} is only supported for string fields")
+            s = str(value).lower()
+
+            def pred(r):
+                v = get(r)
+                if v is None:
+                    return op == "!~"
+                v = str(v).lower()
+                return {"~": s in v, "!~": s not in v, "^": v.startswith(s), "$": v.endswith(s)}[op]
+            return pred
+        if ft == "ref" and op not in ("=", "!="):
+            raise bad("parameter_invalid", f"Operator {op} is not supported for {field}")
+
+        def norm(x):
+            if ft == "boolean":
+                return _bool(x, field)
+            if ft in ("integer", "date"):
+                return None if x is None else _num(x, field)
+            return None if x is None else str(x)
+        vals = [norm(x) for x in (value if op in ("IN", "NIN") else [value])]
+
+        def eq(r):
+            v = get(r)
+            if isinstance(v, list):
+                return any(str(x) in [str(y) for y in vals] for x in v)
+            if v is not None and ft in ("integer", "date") and not isinstance(v, bool):
+                try:
+                    v = _num(v, field)
+                except ApiError:
+                    pass
+            elif v is not None and ft in ("string", "ref", "any"):
+                v = str(v) if not isinstance(v, bool) else v
+                if ft == "any":
+                    return any(v == x or str(v) == str(x) for x in vals)
+            return v in vals
+        return eq if op in ("=", "IN") else (lambda r: not eq(r))
+
+
+def _cmp_id(v, op, x):
+    try:
+        v = int(v)
+    except (TypeError, ValueError):
+        return False
+    return {"<": v < x, ">": v > x, "<=": v <= x, ">=": v >= x}[op]
+
+
+# ---------------------------------------------------------------------------
+# Cursors: opaque base64 that always contains '+', '/' and '=' so clients
+# must URL-encode them (the real ones can contain all three).
+# ---------------------------------------------------------------------------
+
+_CUR_PREFIX = b"\xfb\xef\xbe\xff\xff\xff"      # base64 -> "++++////"
+
+
+def make_cursor(payload):
+    raw = _CUR_PREFIX + json.dumps(payload, separators=(",", ":")).encode()
+    if len(raw) % 3 == 0:
+        raw += b" "                 # force '=' padding
+    return base64.b64encode(raw).decode()
+
+
+def read_cursor(s):
+    try:
+        raw = base64.b64decode(s.encode(), validate=True)
+        if not raw.startswith(_CUR_PREFIX):
+            raise ValueError
+        p = json.loads(raw[len(_CUR_PREFIX):].decode())
+        if not isinstance(p, list):
+            raise ValueError
+        return p
+    except Exception:
+        bad_cursor()
+
+
+def bad_cursor():
+    raise ApiError(400, "client_error", "Invalid starting_after param. Please try again using a "
+                                            "starting_after value from a paginated response")
+
+
+# ---------------------------------------------------------------------------
+# Server state
+# ---------------------------------------------------------------------------
+
+class State:
+    def __init__(self, args):
+        self.args = args
+        self.lock = threading.RLock()
+        self.reset()
+
+    def reset(self):
+        a = self.args
+        counts = dict(DATASETS[a.dataset])
+        for k in ("contacts", "companies", "conversations"):
+            if getattr(a, k) is not None:
+                counts[k] = getattr(a, k)
+        self.counts = counts
+        self.config = {"rate_limit": a.rate_limit, "latency_ms": a.latency_ms, "timezone": a.timezone,
+                       "scroll_idle_seconds": a.scroll_idle_seconds, "scroll_page_size": a.scroll_page_size,
+                       "api_version_default": a.api_version_default}
+        self.store = Store(a.seed, counts, a.timezone)
+        self.faults = []
+        self.log = []
+        self.window = None
+        self.window_count = 0
+        self.scroll = None          # {"param","pos","last"}
+        self.scroll_hold_until = 0.0
+        self.stats = {"requests": 0, "api_requests": 0, "by_status": {}, "by_path": {}}
+        self.req_counter = 0
+
+    def request_id(self):
+        self.req_counter += 1
+        return str(uuid.UUID(int=(0xfa4e << 112) | (0x4 << 76) | (0x8 << 60) | self.req_counter))
+
+
+# ---------------------------------------------------------------------------
+# HTTP handler
+# ---------------------------------------------------------------------------
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "FakeIntercom/1.0"
+    state: State = None
+
+    def log_message(self, fmt, *args):
+        if not self.server.quiet:
+            sys.stderr.write("fake_intercom: " + (fmt % args) + "\n")
+
+    # one entry point for every method; routing decides what's allowed
+    def do_GET(self): self.handle_any("GET")
+    def do_POST(self): self.handle_any("POST")
+    def do_PUT(self): self.handle_any("PUT")
+    def do_DELETE(self): self.handle_any("DELETE")
+    def do_PATCH(self): self.handle_any("PATCH")
+    def do_HEAD(self): self.handle_any("HEAD")
+
+    # --- response helpers ----------------------------------------------------
+    def send(self, status, body, headers=None, ctype="application/json; charset=utf-8", truncate=False):
+        if isinstance(body, (dict, list)):
+            data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        elif isinstance(body, str):
+            data = body.encode()
+        else:
+            data = body or b""
+        if truncate:
+            data = data[: len(data) // 2]
+        if data and "gzip" in (self.headers.get("Accept-Encoding") or "").lower():
+            data = gzip.compress(data, mtime=0)
+            headers = dict(headers or {}, **{"Content-Encoding": "gzip"})
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, str(v))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+        self.status_sent = status
+
+    def err_body(self, rid, code, message):
+        return {"type": "error.list", "request_id": rid, "errors": [{"code": code, "message": message}]}
+
+    def read_body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    # --- dispatch ----------------------------------------------------------------
+    def handle_any(self, method):
+        st = self.state
+        u = urlsplit(self.path)
+        path = u.path.rstrip("/") or "/"
+        qpairs = parse_qsl(u.query, keep_blank_values=True)
+        query = dict(qpairs)
+        raw = self.read_body()
+        self.status_sent = None
+        with st.lock:
+            st.stats["requests"] += 1
+        if path.startswith("/_fake"):
+            return self.control(method, path, query, raw)
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        entry = {"method": method, "path": path, "query": query, "body": body, "status": None}
+        with st.lock:
+            st.log.append(entry)
+            st.stats["api_requests"] += 1
+            st.stats["by_path"][path] = st.stats["by_path"].get(path, 0) + 1
+            rid = st.request_id()
+        try:
+            self.api(method, path, query, raw, body, rid, entry)
+        finally:
+            entry["status"] = self.status_sent if self.status_sent is not None else 0
+            with st.lock:
+                k = str(entry["status"])
+                st.stats["by_status"][k] = st.stats["by_status"].get(k, 0) + 1
+
+    def api(self, method, path, query, raw, body, rid, entry):
+        st = self.state
+        base = {"X-Request-Id": rid}
+        auth = self.headers.get("Authorization") or ""
+        if not (auth.startswith("Bearer ") and auth[7:].strip() in self.server.tokens):
+            return self.send(401, self.err_body(rid, "unauthorized", "Access Token Invalid"), base)
+        with st.lock:
+            latency = st.config["latency_ms"]
+            now = time.time()
+            win = int(now // 10) * 10
+            if st.window != win:
+                st.window, st.window_count = win, 0
+            st.window_count += 1
+            limit = st.config["rate_limit"]
+            rl = {"X-RateLimit-Limit": limit, "X-RateLimit-Remaining": max(0, limit - st.window_count),
+                  "X-RateLimit-Reset": win + 10}
+            over = st.window_count > limit
+            fault = None if over else self.take_fault(method, path)
+        hdrs = dict(base, **rl)
+        if latency:
+            time.sleep(latency / 1000.0)
+        if over:
+            return self.send(429, self.err_body(rid, "rate_limit_exceeded",
+                                                f"Exceeded rate limit of {limit} in 10_seconds"), hdrs)
+        post = None
+        if fault:
+            kind = fault["kind"]
+            if kind == "429":
+                hdrs["X-RateLimit-Remaining"] = 0
+                return self.send(429, self.err_body(rid, "rate_limit_exceeded",
+                                                    f"Exceeded rate limit of {limit} in 10_seconds"), hdrs)
+            if kind == "500":
+                return self.send(500, self.err_body(rid, "server_error", "Server Error"), hdrs)
+            if kind == "502_html":
+                return self.send(502, "<html><head><title>502 Bad Gateway</title></head><body><center>"
+                                      "<h1>502 Bad Gateway</h1></center></body></html>\n", hdrs, ctype="text/html")
+            if kind == "503_json":
+                return self.send(503, self.err_body(rid, "service_unavailable", "Service Unavailable"), hdrs)
+            if kind == "404":
+                return self.send(404, self.err_body(rid, "not_found", "Resource Not Found"), hdrs)
+            if kind == "drop":
+                self.close_connection = True
+                try:
+                    self.connection.shutdown(2)
+                except OSError:
+                    pass
+                return
+            if kind == "slow":
+                time.sleep(fault.get("delay_ms", 5000) / 1000.0)
+            if kind == "scroll_500":
+                with st.lock:
+                    st.scroll = None          # a 500 mid-scroll kills the scroll
+                return self.send(500, self.err_body(rid, "server_error", "Request failed due to an internal network "
+                                                    "error. Please restart the scroll operation."), hdrs)
+            if kind == "scroll_expire":
+                with st.lock:
+                    if st.scroll:
+                        st.scroll["last"] = -1e12    # idle for ever -> expired
+            if kind == "html_200":
+                return self.send(200, "<!DOCTYPE html><html><body><h1>Maintenance</h1></body></html>", hdrs,
+                                 ctype="text/html; charset=utf-8")
+            if kind == "empty":
+                return self.send(200, b"", hdrs)
+            if kind == "truncated":
+                post = "truncated"
+        ver = self.headers.get("Intercom-Version") or st.config["api_version_default"]
+        try:
+            if ver not in KNOWN_VERSIONS:
+                raise ApiError(400, "intercom_version_invalid", f"The requested version {ver!r} is not valid")
+            status, out = self.route(method, path, query, raw, body, ver)
+        except ApiError as e:
+            hdrs.update(e.headers)
+            return self.send(e.status, self.err_body(rid, e.code, e.message), hdrs)
+        except Exception as e:            # a bug in the fake: make it loud but well-formed
+            import traceback
+            traceback.print_exc()
+            return self.send(500, self.err_body(rid, "server_error", f"fake server bug: {e}"), hdrs)
+        return self.send(status, out, hdrs, truncate=(post == "truncated"))
+
+    def take_fault(self, method, path):
+        """First queued fault matching path prefix/method; 'after' lets that
+        many matching requests through first.  Caller holds the lock."""
+        st = self.state
+        for f in st.faults:
+            if not path.startswith(f["path"]):
+                continue
+            if f.get("method") and f["method"].upper() != method:
+                continue
+            if f["after"] > 0:
+                f["after"] -= 1
+                return None
+            f["count"] -= 1
+            if f["count"] <= 0:
+                st.faults.remove(f)
+            return f
+        return None
+
+    # --- API routes ------------------------------------------------------------------
+    def route(self, method, path, q, raw, body, ver):
+        st = self.state
+        parts = path.strip("/").split("/")
+        n = len(parts)
+        v16 = vkey(ver) >= (2, 16)
+        s = st.store
+
+        def need(m):
+            if method != m:
+                raise ApiError(404, "not_found", "Resource Not Found")
+
+        with st.lock:
+            if parts == ["me"]:
+                need("GET")
+                return 200, {"type": "admin", "id": s.gen.admin_id(0), "email": "admin0@example.com",
+                             "name": s.gen.admin(0)["name"], "email_verified": True,
+                             "app": {"type": "app", "id_code": "fakeapp1", "name": "Fake App ✨",
+                                     "created_at": T_2019, "secure": False, "identity_verification": False,
+                                     "timezone": st.config["timezone"], "region": "US"},
+                             "avatar": {"type": "avatar", "image_url": None}, "has_inbox_seat": True}
+            if parts == ["admins"]:
+                need("GET")
+                return 200, {"type": "admin.list", "admins": [render("admins", r, ver) for r in s.records("admins")]}
+            if n == 2 and parts[0] == "admins":
+                need("GET")
+                i = s.index_of("admins", parts[1])
+                if i is None:
+                    raise ApiError(404, "admin_not_found", "Admin not found")
+                return 200, s.get("admins", i)
+            if parts == ["tags"]:
+                need("GET")
+                return 200, {"type": "list", "data": list(s.records("tags"))}
+            if parts == ["teams"]:
+                need("GET")
+                return 200, {"type": "team.list", "teams": list(s.records("teams"))}
+            if parts == ["segments"]:
+                need("GET")
+                stream = "company_segments" if q.get("type") == "company" else "segments"
+                inc = q.get("include_count", "false").lower() == "true"
+                return 200, {"type": "segment.list",
+                             "segments": [render(stream, r, ver, inc) for r in s.records(stream)]}
+            if parts == ["data_attributes"]:
+                need("GET")
+                model = q.get("model")
+                if model == "conversation" and v16:
+                    raise ApiError(422, "data_invalid", "Conversation data attributes are not available in this "
+                                                        "version; use /conversations/attributes")
+                if model not in (None, "contact", "company", "conversation"):
+                    raise bad("parameter_invalid", f"model must be one of contact, company, conversation")
+                models = [model] if model else (["contact", "company"] + ([] if v16 else ["conversation"]))
+                data = [a for m in models for a in s.attributes(m)]
+                if q.get("include_archived", "false").lower() != "true":
+                    data = [a for a in data if not a["archived"]]
+                return 200, {"type": "list", "data": data}
+            if parts[0] == "companies":
+                return self.companies(method, parts, q, ver, need)
+            if parts[0] == "contacts":
+                return self.contacts(method, parts, q, body, ver, need)
+            if parts[0] == "conversations":
+                return self.conversations(method, parts, q, body, ver, need)
+        raise ApiError(404, "not_found", "Resource Not Found")
+
+    def host_url(self):
+        return "http://" + (self.headers.get("Host") or f"127.0.0.1:{self.server.server_port}")
+
+    def page_params(self, q, default, maximum):
+        try:
+            page = int(q.get("page", 1))
+            per_page = int(q.get("per_page", default))
+        except ValueError:
+            raise bad("parameter_invalid", "page and per_page must be integers")
+        if page < 1 or per_page < 1:
+            raise bad("parameter_invalid", "page and per_page must be positive")
+        if per_page > maximum:
+            raise bad("parameter_invalid", f"per_page must be at most {maximum}")
+        return page, per_page
+
+    def page_envelope(self, items, page, per_page, next_path, extra_q=""):
+        total = len(items)
+        pages = math.ceil(total / per_page) if total else 0
+        chunk = items[(page - 1) * per_page: page * per_page]
+        nxt = f"{self.host_url()}{next_path}?{extra_q}per_page={per_page}&page={page + 1}" if page < pages else None
+        return {"type": "list", "data": chunk, "total_count": total,
+                "pages": {"type": "pages", "next": nxt, "page": page, "per_page": per_page, "total_pages": pages}}
+
+    # --- companies -------------------------------------------------------------------------
+    def companies(self, method, parts, q, ver, need):
+        st = self.state
+        s = st.store
+        n = len(parts)
+        if n == 1:
+            need("GET")
+            page, per_page = self.page_params(q, 15, 150)
+            recs = [render("companies", r, ver) for r in s.records("companies")]
+            if "company_id" in q or "name" in q:
+                key = "company_id" if "company_id" in q else "name"
+                recs = [r for r in recs if r[key] == q[key]]
+                if not recs:
+                    raise ApiError(404, "company_not_found", "Company Not Found")
+            if "tag_id" in q:
+                recs = [r for r in recs if any(t["id"] == q["tag_id"] for t in r["tags"]["tags"])]
+            if "segment_id" in q:
+                recs = [r for r in recs if any(t["id"] == q["segment_id"] for t in r["segments"]["segments"])]
+            extra = "".join(f"{k}={q[k]}&" for k in ("company_id", "name", "tag_id", "segment_id") if k in q)
+            return 200, self.page_envelope(recs, page, per_page, "/companies", extra)
+        if parts[1] == "list" and n == 2:
+            need("POST")
+            page, per_page = self.page_params(q, 15, 60)
+            order = q.get("order", "desc")
+            if order not in ("asc", "desc"):
+                raise bad("parameter_invalid", "order must be asc or desc")
+            if (page - 1) * per_page >= 10000:
+                raise bad("bad_request", "Pagination is limited to the first 10,000 companies")
+            recs = [render("companies", r, ver) for r in s.records("companies") if r["user_count"] > 0]
+            recs.sort(key=lambda r: (r["last_request_at"] or 0, r["id"]), reverse=(order == "desc"))
+            recs = recs[:10000]
+            return 200, self.page_envelope(recs, page, per_page, "/companies/list", f"order={order}&")
+        if parts[1] == "scroll" and n == 2:
+            need("GET")
+            return 200, self.scroll(q, ver)
+        if n == 2:
+            need("GET")
+            i = s.index_of("companies", parts[1])
+            if i is None:
+                raise ApiError(404, "company_not_found", "Company Not Found")
+            return 200, render("companies", s.get("companies", i), ver)
+        if n == 3 and parts[2] == "segments":
+            need("GET")
+            i = s.index_of("companies", parts[1])
+            if i is None:
+                raise ApiError(404, "company_not_found", "Company Not Found")
+            segs = []
+            for sid in [x["id"] for x in s.get("companies", i)["segments"]["segments"]]:
+                j = s.index_of("company_segments", sid)
+                if j is not None:
+                    segs.append(render("company_segments", s.get("company_segments", j), ver, False))
+            return 200, {"type": "list", "data": segs}
+        raise ApiError(404, "not_found", "Resource Not Found")
+
+    def scroll(self, q, ver):
+        """One open scroll per workspace; idle > scroll_idle_seconds expires it
+        (404 on its param, and it no longer blocks); end = empty page, then
+        the scroll is closed.  Caller holds the lock."""
+        st = self.state
+        now = time.time()
+        idle = st.config["scroll_idle_seconds"]
+        sc = st.scroll
+        if sc and now - sc["last"] > idle:
+            st.scroll = sc = None
+        param = q.get("scroll_param")
+        if not param:
+            if sc or now < st.scroll_hold_until:
+                raise bad("scroll_exists", "scroll already exists for this app")
+            sc = st.scroll = {"param": str(uuid.UUID(int=random.getrandbits(128), version=4)), "pos": 0, "last": now}
+        elif not sc or sc["param"] != param:
+            raise ApiError(404, "not_found", "Resource Not Found")
+        size = st.config["scroll_page_size"]
+        data, pos = [], sc["pos"]
+        s = st.store
+        total = s.size("companies")
+        while pos < total and len(data) < size:
+            if pos not in s.deleted["companies"]:
+                data.append(render("companies", s.get("companies", pos), ver))
+            pos += 1
+        sc["pos"], sc["last"] = pos, now
+        out = {"type": "list", "data": data, "pages": None, "total_count": None, "scroll_param": sc["param"]}
+        if not data:
+            st.scroll = None
+        return out
+
+    # --- cursor paging ---------------------------------------------------------------------
+    def list_by_index(self, stream, q, default, ver, wrap):
+        """GET /contacts and GET /conversations: index order, cursor in the
+        query string holds [index, page]; next absent on the last page."""
+        st = self.state
+        s = st.store
+        try:
+            per_page = int(q.get("per_page", default))
+        except ValueError:
+            raise bad("parameter_invalid", "per_page must be an integer")
+        if per_page < 1 or per_page > 150:
+            raise bad("parameter_invalid", "per_page must be between 1 and 150")
+        start, page = 0, 1
+        if q.get("starting_after"):
+            c = read_cursor(q["starting_after"])
+            if len(c) != 3 or c[0] != stream:
+                bad_cursor()
+            start, page = int(c[1]) + 1, int(c[2]) + 1
+        data, last_i = [], None
+        it = s.indexes(stream, start)
+        more = False
+        for i in it:
+            if len(data) == per_page:
+                more = True
+                break
+            data.append(render(stream, s.get(stream, i), ver))
+            last_i = i
+        total = s.size(stream) - len(s.deleted[stream])
+        pages = {"type": "pages", "page": page, "per_page": per_page,
+                 "total_pages": math.ceil(total / per_page) if total else 0}
+        if more:
+            pages["next"] = {"page": page + 1, "starting_after": make_cursor([stream, last_i, page])}
+        return wrap(data, pages, total)
+
+    def search(self, model, stream, q, body, ver, default_pp, default_sort):
+        st = self.state
+        s = st.store
+        if not isinstance(body, dict) or "query" not in body:
+            raise bad("parameter_invalid", "query is required")
+        pag = body.get("pagination") or {}
+        try:
+            per_page = int(pag.get("per_page", default_pp))
+        except (TypeError, ValueError):
+            raise bad("parameter_invalid", "per_page must be an integer")
+        if per_page < 1 or per_page > 150:
+            raise bad("parameter_invalid", "per_page must be between 1 and 150")
+        sort = body.get("sort") or {}
+        field = sort.get("field", default_sort[0])
+        order = sort.get("order", default_sort[1])
+        if order not in ("ascending", "descending"):
+            if model == "contact":
+                raise bad("invalid_sort_order", f"Invalid sort order '{order}'. Must be one of: ascending, descending")
+            order = "descending" if order in ("desc",) else "ascending"
+        custom_types = {a["name"]: a["data_type"] for a in s.attributes("contact") if a.get("custom")}
+        srch = Search(model, st.config["timezone"], custom_types)
+        srch.ftype(field)                       # unknown sort field -> 400
+        pred = srch.compile(body["query"])
+        get = srch.getter(field)
+        desc = order == "descending"
+        # starting_after is read ONLY from the body: a query-string cursor is
+        # ignored, like the real API (which silently returns page 1).
+        after = read_cursor(pag["starting_after"]) if pag.get("starting_after") else None
+        if after is not None and (len(after) != 3 or after[0] != [field, order]):
+            bad_cursor()
+
+        def key(r):
+            v = get(r)
+            v = v if isinstance(v, (int, float, str)) and not isinstance(v, bool) else None
+            return _SortKey(v, r["id"], desc)
+
+        recs = [render(stream, r, ver) for r in s.records(stream)]
+        recs = [r for r in recs if pred(r)]
+        recs.sort(key=key)
+        total = len(recs)
+        page = 1
+        if after is not None:
+            page = int(after[2]) + 1
+            lk = _SortKey(after[1][0], after[1][1], desc)
+            recs = [r for r in recs if lk < key(r)]
+        chunk = recs[:per_page]
+        pages = {"type": "pages", "page": page, "per_page": per_page,
+                 "total_pages": math.ceil(total / per_page) if total else 0}
+        if len(recs) > per_page:
+            k = key(chunk[-1])
+            pages["next"] = {"page": page + 1,
+                             "starting_after": make_cursor([[field, order], [k.v, k.id], page])}
+        return chunk, pages, total
+
+    # --- contacts ------------------------------------------------------------------------
+    def contacts(self, method, parts, q, body, ver, need):
+        s = self.state.store
+        n = len(parts)
+        if n == 1:
+            need("GET")
+            return 200, self.list_by_index("contacts", q, 10, ver, lambda d, p, t: {
+                "type": "list", "data": d, "total_count": t, "pages": p})
+        if n == 2 and parts[1] == "search":
+            need("POST")
+            # Default sort: created_at descending (the docs say the default order
+            # is descending); ties broken by id in the same direction.
+            d, p, t = self.search("contact", "contacts", q, body, ver, 50, ("created_at", "descending"))
+            return 200, {"type": "list", "data": d, "total_count": t, "pages": p}
+        if n == 2:
+            need("GET")
+            i = s.index_of("contacts", parts[1])
+            if i is None:
+                raise ApiError(404, "not_found", "Resource Not Found")
+            return 200, render("contacts", s.get("contacts", i), ver)
+        raise ApiError(404, "not_found", "Resource Not Found")
+
+    # --- conversations ---------------------------------------------------------------------
+    def conversations(self, method, parts, q, body, ver, need):
+        st = self.state
+        s = st.store
+        n = len(parts)
+        v16 = vkey(ver) >= (2, 16)
+        if n == 1:
+            need("GET")
+            return 200, self.list_by_index("conversations", q, 20, ver, lambda d, p, t: {
+                "type": "conversation.list", "conversations": d, "total_count": t, "pages": p})
+        if n == 2 and parts[1] == "search":
+            need("POST")
+            # Default sort: updated_at descending, ties by id.
+            d, p, t = self.search("conversation", "conversations", q, body, ver, 20, ("updated_at", "descending"))
+            return 200, {"type": "conversation.list", "conversations": d, "total_count": t, "pages": p}
+        if n == 2 and parts[1] == "deleted":
+            need("GET")
+            if not v16:
+                raise ApiError(400, "intercom_version_invalid",
+                               "Requested resource is not available in current API version.")
+            page, per_page = self.page_params(q, 20, 60)
+            items = list(st.store.deleted_conversations)
+            env = self.page_envelope(items, page, per_page, "/conversations/deleted")
+            return 200, {"type": "conversations.deleted", "conversations": env["data"],
+                         "total_count": env["total_count"], "pages": env["pages"]}
+        if n == 2:
+            need("GET")
+            i = s.index_of("conversations", parts[1])
+            if i is None:
+                raise ApiError(404, "not_found", "Resource Not Found")
+            rec = s.get("conversations", i)
+            out = render("conversations", rec, ver)
+            out["conversation_parts"] = parts_block(s.gen, rec)
+            return 200, out
+        raise ApiError(404, "not_found", "Resource Not Found")
+
+    # --- control API ---------------------------------------------------------------------------
+    def control(self, method, path, q, raw):
+        st = self.state
+        try:
+            body = json.loads(raw) if raw else {}
+        except ValueError:
+            return self.send(400, {"error": "body is not JSON"})
+        try:
+            status, out = self.control_route(method, path, q, body)
+        except (KeyError, ValueError, TypeError) as e:
+            return self.send(400, {"error": f"{type(e).__name__}: {e}"})
+        return self.send(status, out)
+
+    def control_route(self, method, path, q, body):
+        st = self.state
+        with st.lock:
+            s = st.store
+            if path == "/_fake/reset" and method == "POST":
+                st.reset()
+                return 200, {"ok": True}
+            if path == "/_fake/log" and method == "GET":
+                return 200, list(st.log)
+            if path == "/_fake/log/clear" and method == "POST":
+                st.log.clear()
+                return 200, {"ok": True}
+            if path == "/_fake/stats" and method == "GET":
+                return 200, dict(st.stats, faults_pending=len(st.faults), config=st.config)
+            if path == "/_fake/config" and method == "POST":
+                for k, v in body.items():
+                    if k not in st.config:
+                        raise KeyError(f"unknown config key {k}")
+                    if k == "timezone":
+                        ZoneInfo(v)
+                        st.config[k] = str(v)
+                    elif k == "api_version_default":
+                        st.config[k] = str(v)
+                    else:
+                        st.config[k] = float(v) if k == "scroll_idle_seconds" else int(v)
+                return 200, dict(st.config)
+            if path == "/_fake/faults" and method == "POST":
+                kinds = {"429", "500", "502_html", "503_json", "drop", "slow", "truncated", "empty",
+                         "html_200", "scroll_500", "scroll_expire", "404"}
+                kind = str(body["kind"])
+                if kind not in kinds:
+                    raise ValueError(f"unknown fault kind {kind}")
+                default_path = "/companies/scroll" if kind.startswith("scroll_") else "/"
+                f = {"kind": kind, "path": body.get("path") or default_path, "method": body.get("method"),
+                     "count": int(body.get("count", 1)), "after": int(body.get("after", 0)),
+                     "delay_ms": int(body.get("delay_ms", 5000))}
+                st.faults.append(f)
+                return 200, {"ok": True, "faults": st.faults}
+            if path == "/_fake/faults" and method == "DELETE":
+                st.faults.clear()
+                return 200, {"ok": True}
+            if path == "/_fake/faults" and method == "GET":
+                return 200, st.faults
+            if path == "/_fake/scroll_hold" and method == "POST":
+                st.scroll_hold_until = time.time() + float(body.get("seconds", 60))
+                return 200, {"ok": True}
+            if path.startswith("/_fake/data/") and method == "GET":
+                return 200, self.dump(path[len("/_fake/data/"):], q.get("version") or st.config["api_version_default"])
+            if path == "/_fake/mutate" and method == "POST":
+                return 200, self.mutate(body)
+            if path == "/_fake/delete" and method == "POST":
+                return 200, self.delete(body)
+            if path == "/_fake/create" and method == "POST":
+                return 200, self.create(body)
+        return 404, {"error": f"no control route {method} {path}"}
+
+    def dump(self, stream, ver):
+        s = self.state.store
+        if ver not in KNOWN_VERSIONS:
+            raise ValueError(f"unknown version {ver}")
+        if stream in ("contact_attributes", "company_attributes"):
+            return s.attributes(stream.split("_")[0])
+        if stream == "conversation_parts":
+            out = []
+            for c in s.records("conversations"):
+                blk = parts_block(s.gen, c)
+                for p in blk["conversation_parts"]:
+                    out.append(dict(p, conversation_id=c["id"], conversation_created_at=c["created_at"],
+                                    conversation_updated_at=c["updated_at"],
+                                    conversation_total_parts=blk["total_count"]))
+            return out
+        if stream not in Store.INDEXED:
+            raise KeyError(f"unknown stream {stream}")
+        return [render(stream, r, ver) for r in s.records(stream)]
+
+    def _targets(self, stream, body):
+        s = self.state.store
+        if "ids" in body:
+            idx = []
+            for id_ in body["ids"]:
+                i = s.index_of(stream, id_)
+                if i is None:
+                    raise KeyError(f"no {stream} record {id_}")
+                idx.append(i)
+            return idx
+        return list(s.indexes(stream))[: int(body.get("count", 1))]
+
+    def mutate(self, body):
+        s = self.state.store
+        stream = body["stream"]
+        if stream not in Store.INDEXED:
+            raise KeyError(f"cannot mutate {stream}")
+        t = int(body.get("updated_at", time.time()))
+        out = []
+        for i in self._targets(stream, body):
+            rec = copy.deepcopy(s.get(stream, i))
+            if "updated_at" in rec:
+                rec["updated_at"] = t
+            for f in ("name", "title"):
+                if f in rec and (stream != "conversations" or f == "title"):
+                    rec[f] = f"{rec[f] or ''} (mutated)"
+                    break
+            s.overrides[stream][i] = rec
+            out.append(rec["id"])
+        return {"ids": out}
+
+    def delete(self, body):
+        s = self.state.store
+        stream = body["stream"]
+        if stream in ("contact_attributes", "company_attributes"):
+            s.deleted[stream].update(body["ids"])
+            return {"ids": body["ids"]}
+        ids = []
+        for i in self._targets(stream, body):
+            ids.append(s.id_of(stream, i))
+            s.deleted[stream].add(i)
+            if stream == "conversations":
+                s.deleted_conversations.append({"type": "conversation", "id": ids[-1],
+                                                "deleted_at": int(time.time()), "metrics_retained": i % 2 == 0})
+        return {"ids": ids}
+
+    def create(self, body):
+        s = self.state.store
+        stream = body["stream"]
+        if stream not in Store.INDEXED:
+            raise KeyError(f"cannot create {stream}")
+        now = int(body.get("updated_at", time.time()))
+        ids = []
+        for _ in range(int(body.get("count", 1))):
+            i = s.size(stream)
+            s.created[stream] += 1
+            rec = copy.deepcopy(s.get(stream, i))
+            if stream == "conversations":
+                # keep part times <= conversation updated_at: shift the whole thing to now
+                shift = now - rec["updated_at"]
+                rec["_shift"] = shift
+                rec["created_at"] += shift
+                rec["updated_at"] = now
+            elif "created_at" in rec:
+                rec["created_at"] = rec["updated_at"] = now
+            s.overrides[stream][i] = rec
+            ids.append(rec["id"])
+        return {"ids": ids}
+
+
+class _SortKey:
+    """Sort key for search: nulls last in both directions; ties broken by id
+    (numeric when both ids are digits) in the same direction."""
+    __slots__ = ("v", "id", "desc")
+
+    def __init__(self, v, id_, desc):
+        self.v, self.id, self.desc = v, id_, desc
+
+    def _t(self):
+        idk = (0, int(self.id), "") if str(self.id).isdigit() else (1, 0, str(self.id))
+        return (self.v is None, self.v if self.v is not None else 0, idk)
+
+    def __lt__(self, o):
+        a, b = self._t(), o._t()
+        if a[0] != b[0]:
+            return a[0] < b[0]          # nulls last regardless of direction
+        try:
+            return (a[1:] > b[1:]) if self.desc else (a[1:] < b[1:])
+        except TypeError:
+            return (str(a[1:]) > str(b[1:])) if self.desc else (str(a[1:]) < str(b[1:]))
+
+
+# ---------------------------------------------------------------------------
+# main
+# ---------------------------------------------------------------------------
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description="Fake Intercom API server (tests for intercom_fdw)")
+    p.add_argument("--port", type=int, default=18765, help="0 = pick a free port")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--lifetime", type=float, default=1800, help="exit after this many seconds")
+    p.add_argument("--token", action="append", help="accepted bearer token (repeatable)")
+    p.add_argument("--dataset", choices=sorted(DATASETS), default="small")
+    p.add_argument("--contacts", type=int)
+    p.add_argument("--companies", type=int)
+    p.add_argument("--conversations", type=int)
+    p.add_argument("--latency-ms", type=int, default=0)
+    p.add_argument("--rate-limit", type=int, default=1666, help="requests per 10-second window")
+    p.add_argument("--timezone", default="America/Los_Angeles")
+    p.add_argument("--api-version-default", default="2.14")
+    p.add_argument("--scroll-idle-seconds", type=float, default=60)
+    p.add_argument("--scroll-page-size", type=int, default=100)
+    p.add_argument("--port-file")
+    p.add_argument("--quiet", action="store_true")
+    a = p.parse_args(argv)
+    a.token = a.token or ["tok_test_1", "tok_test_2"]
+    ZoneInfo(a.timezone)
+    if a.api_version_default not in KNOWN_VERSIONS:
+        p.error(f"unknown version {a.api_version_default}")
+    return a
+
+
+def main(argv=None):
+    a = parse_args(argv)
+    state = State(a)
+    handler = type("BoundHandler", (Handler,), {"state": state})
+    srv = Server(("127.0.0.1", a.port), handler)
+    srv.tokens = set(a.token)
+    srv.quiet = a.quiet
+    port = srv.server_address[1]
+    if a.port_file:
+        tmp = a.port_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(f"{port}\n")
+        os.replace(tmp, a.port_file)
+
+    # Hard lifetime: a forgotten fake must never outlive the test run.
+    t = threading.Timer(a.lifetime, lambda: os._exit(0))
+    t.daemon = True
+    t.start()
+    print(f"READY {port}", flush=True)
+    try:
+        srv.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Control client for test/fake_intercom.py, for psql `\\!` and shell scripts.
+
+    python3 test/fakectl.py [--url URL] COMMAND ...
+
+URL defaults to $FAKE_URL, else http://127.0.0.1:18765.  Action commands
+print nothing on success (pg_regress output must stay stable) and exit
+non-zero with a message on stderr on failure.
+
+Commands:
+  reset                                   restore initial data/config, clear faults, log, scrolls
+  fault KIND [--path P] [--method M] [--count N] [--after K] [--delay-ms D]
+  faults-clear
+  config key=value ...                    rate_limit, latency_ms, timezone, scroll_idle_seconds,
+                                          scroll_page_size, api_version_default
+  log [--clear-after]                     METHOD path?sorted_query status [compact-sorted-json-body]
+  log-clear
+  count [--path P]                        number of logged API requests (path prefix filter)
+  dump STREAM [--version V]               one compact JSON record per line
+  mutate STREAM (--ids ID... | --count N) [--updated-at EPOCH] [--print-ids]
+  delete STREAM (--ids ID... | --count N) [--print-ids]
+  create STREAM [--count N] [--updated-at EPOCH] [--print-ids]
+  scroll-hold SECONDS
+  stats
+  wait-ready [--timeout S]
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+import urllib.error
+import urllib.request
+from urllib.parse import quote, urlencode
+
+
+def die(msg):
+    sys.stderr.write(f"fakectl: {msg}\n")
+    sys.exit(1)
+
+
+def call(url, method, path, body=None, timeout=30):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url.rstrip("/") + path, data=data, method=method,
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            raw = r.read()
+    except urllib.error.HTTPError as e:
+        die(f"{method} {path}: HTTP {e.code}: {e.read().decode('utf-8', 'replace')}")
+    except (urllib.error.URLError, OSError) as e:
+        die(f"{method} {path}: {e}")
+    return json.loads(raw) if raw else None
+
+
+def compact(obj):
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def log_line(e):
+    q = e.get("query") or {}
+    qs = ("?" + urlencode(sorted(q.items()), quote_via=quote, safe="")) if q else ""
+    line = f"{e['method']} {e['path']}{qs} {e['status']}"
+    if e.get("body") is not None:
+        line += " " + compact(e["body"])
+    return line
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="fakectl", description="control the fake Intercom server")
+    p.add_argument("--url", default=os.environ.get("FAKE_URL", "http://127.0.0.1:18765"))
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("reset")
+    f = sub.add_parser("fault")
+    f.add_argument("kind")
+    f.add_argument("--path")
+    f.add_argument("--method")
+    f.add_argument("--count", type=int, default=1)
+    f.add_argument("--after", type=int, default=0)
+    f.add_argument("--delay-ms", type=int, default=5000)
+    sub.add_parser("faults-clear")
+    c = sub.add_parser("config")
+    c.add_argument("pairs", nargs="+", metavar="key=value")
+    lg = sub.add_parser("log")
+    lg.add_argument("--clear-after", action="store_true")
+    sub.add_parser("log-clear")
+    cn = sub.add_parser("count")
+    cn.add_argument("--path")
+    d = sub.add_parser("dump")
+    d.add_argument("stream")
+    d.add_argument("--version")
+    for name in ("mutate", "delete", "create"):
+        m = sub.add_parser(name)
+        m.add_argument("stream")
+        if name != "create":
+            m.add_argument("--ids", nargs="+")
+        m.add_argument("--count", type=int)
+        if name != "delete":
+            m.add_argument("--updated-at", type=int)
+        m.add_argument("--print-ids", action="store_true", help="print the affected ids, one per line")
+    sh = sub.add_parser("scroll-hold")
+    sh.add_argument("seconds", type=float)
+    sub.add_parser("stats")
+    w = sub.add_parser("wait-ready")
+    w.add_argument("--timeout", type=float, default=30)
+    a = p.parse_args(argv)
+    url = a.url
+
+    if a.cmd == "reset":
+        call(url, "POST", "/_fake/reset")
+    elif a.cmd == "fault":
+        body = {"kind": a.kind, "count": a.count, "after": a.after, "delay_ms": a.delay_ms}
+        if a.path:
+            body["path"] = a.path
+        if a.method:
+            body["method"] = a.method
+        call(url, "POST", "/_fake/faults", body)
+    elif a.cmd == "faults-clear":
+        call(url, "DELETE", "/_fake/faults")
+    elif a.cmd == "config":
+        body = {}
+        for kv in a.pairs:
+            if "=" not in kv:
+                die(f"config: expected key=value, got {kv!r}")
+            k, v = kv.split("=", 1)
+            body[k] = v
+        call(url, "POST", "/_fake/config", body)
+    elif a.cmd == "log":
+        for e in call(url, "GET", "/_fake/log"):
+            print(log_line(e))
+        if a.clear_after:
+            call(url, "POST", "/_fake/log/clear")
+    elif a.cmd == "log-clear":
+        call(url, "POST", "/_fake/log/clear")
+    elif a.cmd == "count":
+        entries = call(url, "GET", "/_fake/log")
+        print(sum(1 for e in entries if not a.path or e["path"].startswith(a.path)))
+    elif a.cmd == "dump":
+        path = f"/_fake/data/{quote(a.stream)}" + (f"?version={quote(a.version)}" if a.version else "")
+        out = sys.stdout
+        for rec in call(url, "GET", path, timeout=600):
+            out.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n")
+    elif a.cmd in ("mutate", "delete", "create"):
+        body = {"stream": a.stream}
+        if getattr(a, "ids", None):
+            body["ids"] = a.ids
+        if a.count is not None:
+            body["count"] = a.count
+        if getattr(a, "updated_at", None) is not None:
+            body["updated_at"] = a.updated_at
+        if a.cmd != "create" and "ids" not in body and "count" not in body:
+            die(f"{a.cmd}: give --ids or --count")
+        res = call(url, "POST", f"/_fake/{a.cmd}", body)
+        if a.print_ids:
+            for i in res["ids"]:
+                print(i)
+    elif a.cmd == "scroll-hold":
+        call(url, "POST", "/_fake/scroll_hold", {"seconds": a.seconds})
+    elif a.cmd == "stats":
+        print(compact(call(url, "GET", "/_fake/stats")))
+    elif a.cmd == "wait-ready":
+        deadline = time.time() + a.timeout
+        while True:
+            try:
+                with urllib.request.urlopen(url.rstrip("/") + "/_fake/stats", timeout=2):
+                    return
+            except (urllib.error.URLError, OSError):
+                if time.time() > deadline:
+                    die(f"wait-ready: {url} not reachable after {a.timeout}s")
+                time.sleep(0.1)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except BrokenPipeError:          # `fakectl dump ... | head` is fine
+        sys.stderr.close()
+        os._exit(0)

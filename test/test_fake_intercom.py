@@ -1,0 +1,700 @@
+#!/usr/bin/env python3
+"""Tests for the fake Intercom server (test/fake_intercom.py) and fakectl.
+
+    python3 -m unittest discover -s test -p 'test_fake*.py' -v
+
+Each test class starts its own fake on a free port (--port 0) and resets it
+before every test, so tests are independent.  Standard library only.
+"""
+
+import gzip
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import unittest
+from datetime import datetime, timedelta
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FAKE = os.path.join(HERE, "fake_intercom.py")
+FAKECTL = os.path.join(HERE, "fakectl.py")
+TOKEN = "tok_test_1"
+
+
+def start_fake(*extra):
+    p = subprocess.Popen([sys.executable, FAKE, "--port", "0", "--lifetime", "120", "--quiet", *extra],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = p.stdout.readline()
+    if not line.startswith("READY "):
+        p.kill()
+        raise RuntimeError(f"fake did not start: {line!r} {p.stderr.read()}")
+    return p, int(line.split()[1])
+
+
+class Resp:
+    def __init__(self, status, headers, raw):
+        self.status, self.headers, self.raw = status, headers, raw
+
+    @property
+    def json(self):
+        return json.loads(self.raw)
+
+
+class FakeCase(unittest.TestCase):
+    extra_args = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.proc, cls.port = start_fake(*cls.extra_args)
+        cls.url = f"http://127.0.0.1:{cls.port}"
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proc.kill()
+        cls.proc.wait()
+        cls.proc.stdout.close()
+        cls.proc.stderr.close()
+
+    def setUp(self):
+        self.ctl("reset")
+
+    # --- helpers ---------------------------------------------------------
+    def req(self, method, path, body=None, token=TOKEN, version=None, headers=None, conn=None):
+        c = conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        h = {"Accept": "application/json"}
+        if token:
+            h["Authorization"] = f"Bearer {token}"
+        if version:
+            h["Intercom-Version"] = version
+        if body is not None:
+            h["Content-Type"] = "application/json"
+            body = json.dumps(body)
+        h.update(headers or {})
+        c.request(method, path, body=body, headers=h)
+        r = c.getresponse()
+        raw = r.read()
+        out = Resp(r.status, {k.lower(): v for k, v in r.getheaders()}, raw)
+        if conn is None:
+            c.close()
+        return out
+
+    def get(self, path, **kw):
+        r = self.req("GET", path, **kw)
+        self.assertEqual(r.status, 200, r.raw)
+        return r.json
+
+    def post(self, path, body=None, **kw):
+        r = self.req("POST", path, body, **kw)
+        self.assertEqual(r.status, 200, r.raw)
+        return r.json
+
+    def assertError(self, r, status, code):
+        self.assertEqual(r.status, status, r.raw)
+        b = r.json
+        self.assertEqual(b["type"], "error.list")
+        self.assertEqual(b["errors"][0]["code"], code, b)
+        self.assertIn("request_id", b)
+
+    def ctl(self, *args, check=True):
+        p = subprocess.run([sys.executable, FAKECTL, "--url", self.url, *args],
+                           capture_output=True, text=True, timeout=60)
+        if check:
+            self.assertEqual(p.returncode, 0, p.stderr)
+        return p
+
+    def control(self, method, path, body=None):
+        r = self.req(method, path, body, token=None)
+        self.assertEqual(r.status, 200, r.raw)
+        return r.json
+
+    def dump(self, stream, version=None):
+        return self.control("GET", f"/_fake/data/{stream}" + (f"?version={version}" if version else ""))
+
+    def search(self, model, query, per_page=150, sort=None, version=None):
+        """Walk every page of a search; returns the records."""
+        out, cursor = [], None
+        while True:
+            body = {"query": query, "pagination": {"per_page": per_page}}
+            if sort:
+                body["sort"] = sort
+            if cursor:
+                body["pagination"]["starting_after"] = cursor
+            d = self.post(f"/{model}/search", body, version=version)
+            out += d["data" if model == "contacts" else "conversations"]
+            nxt = d["pages"].get("next")
+            if not nxt:
+                return out
+            cursor = nxt["starting_after"]
+
+
+class TestEnvelopes(FakeCase):
+    def test_me(self):
+        d = self.get("/me")
+        self.assertEqual(d["type"], "admin")
+        self.assertEqual(d["app"]["timezone"], "America/Los_Angeles")
+        self.assertEqual(d["app"]["region"], "US")
+
+    def test_small_lists(self):
+        d = self.get("/admins")
+        self.assertEqual((d["type"], len(d["admins"])), ("admin.list", 7))
+        a = d["admins"][0]
+        self.assertIsInstance(a["id"], str)
+        self.assertTrue(all(isinstance(t, int) for x in d["admins"] for t in x["team_ids"]))
+        self.assertEqual(self.get(f"/admins/{a['id']}")["id"], a["id"])
+        self.assertError(self.req("GET", "/admins/1"), 404, "admin_not_found")
+        d = self.get("/tags")
+        self.assertEqual((d["type"], len(d["data"])), ("list", 12))
+        d = self.get("/teams")
+        self.assertEqual((d["type"], len(d["teams"])), ("team.list", 5))
+        self.assertTrue(all(isinstance(x, int) for t in d["teams"] for x in t["admin_ids"]))
+        self.assertIsInstance(d["teams"][0]["id"], str)
+        d = self.get("/segments?include_count=true")
+        self.assertEqual((d["type"], len(d["segments"])), ("segment.list", 6))
+        self.assertIn("count", d["segments"][0])
+        self.assertNotIn("count", self.get("/segments")["segments"][0])
+        d = self.get("/segments?type=company&include_count=true")
+        self.assertEqual(len(d["segments"]), 3)
+        self.assertFalse({s["id"] for s in d["segments"]} & {s["id"] for s in self.get("/segments")["segments"]})
+
+    def test_data_attributes(self):
+        for model in ("contact", "company", "conversation"):
+            d = self.get(f"/data_attributes?model={model}")
+            self.assertEqual(d["type"], "list")
+            self.assertTrue(all(a["model"] == model for a in d["data"]))
+            for a in d["data"]:
+                if a["custom"]:
+                    self.assertIsInstance(a["id"], int)
+                    self.assertIsInstance(a["admin_id"], str)
+                    self.assertIn("created_at", a)
+                else:
+                    self.assertNotIn("id", a)
+                    self.assertNotIn("admin_id", a)
+        names = [a["name"] for a in self.get("/data_attributes?model=contact")["data"]]
+        for n in ("Plan Tier", "plan-tier", 'weird "quote"'):
+            self.assertIn(n, names)
+        self.assertEqual(names.count("name"), 2)        # custom "name" collides with the standard one
+        types = {a["data_type"] for a in self.get("/data_attributes?model=contact")["data"] if a["custom"]}
+        self.assertTrue({"string", "integer", "float", "boolean", "date"} <= types)
+
+    def test_companies_and_segments(self):
+        c = self.get("/companies?per_page=1")["data"][0]
+        self.assertEqual(self.get(f"/companies/{c['id']}")["id"], c["id"])
+        self.assertError(self.req("GET", "/companies/nope"), 404, "company_not_found")
+        d = self.get(f"/companies/{c['id']}/segments")
+        self.assertEqual(d["type"], "list")
+        self.assertIsInstance(d["data"], list)
+        withseg = [x for x in self.dump("companies") if x["segments"]["segments"]][0]
+        d = self.get(f"/companies/{withseg['id']}/segments")
+        self.assertEqual([s["id"] for s in d["data"]], [s["id"] for s in withseg["segments"]["segments"]])
+        byext = [x for x in self.dump("companies") if x["company_id"] == "ext-1"][0]
+        d = self.get("/companies?company_id=ext-1")
+        self.assertEqual([x["id"] for x in d["data"]], [byext["id"]])
+        self.assertError(self.req("GET", "/companies?company_id=missing"), 404, "company_not_found")
+
+    def test_contacts_and_conversations(self):
+        d = self.get("/contacts")
+        self.assertEqual((d["type"], d["total_count"], len(d["data"])), ("list", 123, 10))
+        c = d["data"][0]
+        for k in ("location", "tags", "notes", "companies", "social_profiles", "custom_attributes",
+                  "opted_in_subscription_types", "android_sdk_version", "ios_last_seen_at"):
+            self.assertIn(k, c)
+        self.assertEqual(c["tags"]["url"], f"/contacts/{c['id']}/tags")
+        self.assertEqual(self.get(f"/contacts/{c['id']}")["id"], c["id"])
+        self.assertError(self.req("GET", "/contacts/0123"), 404, "not_found")
+        d = self.get("/conversations")
+        self.assertEqual((d["type"], len(d["conversations"])), ("conversation.list", 20))
+        self.assertNotIn("conversation_parts", d["conversations"][0])
+        cv = self.get(f"/conversations/{d['conversations'][0]['id']}")
+        self.assertEqual(cv["conversation_parts"]["type"], "conversation_part.list")
+
+    def test_unknown_path_and_method(self):
+        self.assertError(self.req("GET", "/nope"), 404, "not_found")
+        self.assertError(self.req("DELETE", "/admins"), 404, "not_found")
+        self.assertError(self.req("GET", "/contacts/search"), 404, "not_found")
+
+    def test_headers_gzip_keepalive(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        r1 = self.req("GET", "/tags", conn=conn, headers={"Accept-Encoding": "gzip"})
+        self.assertEqual(r1.headers["content-encoding"], "gzip")
+        self.assertEqual(json.loads(gzip.decompress(r1.raw))["type"], "list")
+        r2 = self.req("GET", "/teams", conn=conn)            # same socket: keep-alive works
+        self.assertEqual(r2.status, 200)
+        conn.close()
+        self.assertEqual(r2.headers["content-type"], "application/json; charset=utf-8")
+        self.assertIn("x-request-id", r2.headers)
+        self.assertNotEqual(r1.headers["x-request-id"], r2.headers["x-request-id"])
+        for h in ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"):
+            self.assertIn(h, r2.headers)
+        self.assertEqual(int(r2.headers["x-ratelimit-reset"]) % 10, 0)
+
+
+class TestPaging(FakeCase):
+    def test_contacts_query_cursor(self):
+        seen, path, pages = [], "/contacts?per_page=50", 0
+        saw_special = False
+        while True:
+            d = self.get(path)
+            pages += 1
+            seen += [c["id"] for c in d["data"]]
+            self.assertEqual(d["pages"]["page"], pages)
+            if "next" not in d["pages"]:
+                break
+            self.assertIsNotNone(d["pages"]["next"])
+            cur = d["pages"]["next"]["starting_after"]
+            saw_special |= any(ch in cur for ch in "+/=")
+            path = "/contacts?per_page=50&starting_after=" + quote(cur, safe="")
+        self.assertTrue(saw_special)
+        self.assertEqual(pages, 3)
+        self.assertEqual(len(seen), 123)
+        self.assertEqual(len(set(seen)), 123)
+        self.assertEqual(seen, [c["id"] for c in self.dump("contacts")])
+        self.assertError(self.req("GET", "/contacts?starting_after=garbage"), 400, "client_error")
+        self.assertError(self.req("GET", "/contacts?per_page=151"), 400, "parameter_invalid")
+
+    def test_conversations_query_cursor(self):
+        seen, path = [], "/conversations?per_page=150"
+        d = self.get(path)
+        self.assertNotIn("next", d["pages"])
+        self.assertEqual(len(d["conversations"]), 42)
+        d = self.get("/conversations?per_page=40")
+        d2 = self.get("/conversations?per_page=40&starting_after=" + quote(d["pages"]["next"]["starting_after"], safe=""))
+        self.assertEqual(len(d2["conversations"]), 2)
+        self.assertNotIn("next", d2["pages"])
+
+    def test_search_body_cursor(self):
+        q = {"field": "created_at", "operator": ">", "value": 0}
+        allr = self.search("contacts", q, per_page=7, sort={"field": "updated_at", "order": "ascending"})
+        ids = [r["id"] for r in allr]
+        self.assertEqual(len(ids), len(set(ids)))
+        keys = [(r["updated_at"], r["id"]) for r in allr]
+        self.assertEqual(keys, sorted(keys))
+        # cursor in the query string is ignored -> page 1 again
+        body = {"query": q, "pagination": {"per_page": 7}, "sort": {"field": "updated_at", "order": "ascending"}}
+        p1 = self.post("/contacts/search", body)
+        cur = p1["pages"]["next"]["starting_after"]
+        again = self.post("/contacts/search?starting_after=" + quote(cur, safe=""), body)
+        self.assertEqual([r["id"] for r in again["data"]], [r["id"] for r in p1["data"]])
+        body["pagination"]["starting_after"] = cur
+        p2 = self.post("/contacts/search", body)
+        self.assertEqual(p2["pages"]["page"], 2)
+        self.assertEqual([r["id"] for r in p2["data"]], ids[7:14])
+
+    def test_search_default_and_descending_order(self):
+        q = {"field": "role", "operator": "IN", "value": ["user", "lead"]}
+        rs = self.search("contacts", q, per_page=50)
+        self.assertEqual(len(rs), 123)
+        keys = [r["created_at"] for r in rs]
+        self.assertEqual(keys, sorted(keys, reverse=True))
+        cs = self.search("conversations", {"field": "id", "operator": ">", "value": 0}, per_page=5,
+                         sort={"field": "updated_at", "order": "ascending"})
+        self.assertEqual(len(cs), 42)
+        self.assertEqual([c["updated_at"] for c in cs], sorted(c["updated_at"] for c in cs))
+
+    def test_page_number(self):
+        d = self.get("/companies")
+        self.assertEqual(d["pages"]["per_page"], 15)
+        self.assertEqual(d["total_count"], 37)
+        seen = []
+        while True:
+            seen += [c["id"] for c in d["data"]]
+            nxt = d["pages"]["next"]
+            if nxt is None:
+                break
+            self.assertTrue(nxt.startswith(f"http://127.0.0.1:{self.port}/companies?"))
+            u = urlsplit(nxt)
+            d = self.get(u.path + "?" + u.query)
+        self.assertEqual(len(seen), 37)
+        self.assertEqual(d["pages"]["page"], 3)
+
+    def test_companies_list(self):
+        r = self.req("POST", "/companies/list?per_page=60&order=asc")
+        self.assertEqual(r.status, 200)
+        d = r.json
+        expected = [c for c in self.dump("companies") if c["user_count"] > 0]
+        self.assertEqual(d["total_count"], len(expected))
+        self.assertLess(len(expected), 37)
+        lr = [(c["last_request_at"] or 0) for c in d["data"]]
+        self.assertEqual(lr, sorted(lr))
+        self.assertIsNone(d["pages"]["next"])
+        self.assertError(self.req("POST", "/companies/list?per_page=61"), 400, "parameter_invalid")
+        self.assertError(self.req("POST", "/companies/list?order=up"), 400, "parameter_invalid")
+        self.assertError(self.req("POST", "/companies/list?per_page=50&page=201"), 400, "bad_request")
+        self.assertError(self.req("GET", "/companies/list"), 404, "not_found")
+
+
+class TestScroll(FakeCase):
+    def test_full_scroll(self):
+        self.ctl("config", "scroll_page_size=10")
+        d = self.get("/companies/scroll")
+        self.assertEqual((d["type"], d["pages"], d["total_count"]), ("list", None, None))
+        param, seen, pages = d["scroll_param"], [c["id"] for c in d["data"]], 1
+        while d["data"]:
+            d = self.get(f"/companies/scroll?scroll_param={param}")
+            seen += [c["id"] for c in d["data"]]
+            pages += 1
+        self.assertEqual(pages, 5)                         # 10+10+10+7, then the empty page
+        self.assertEqual(seen, [c["id"] for c in self.dump("companies")])
+        self.assertError(self.req("GET", f"/companies/scroll?scroll_param={param}"), 404, "not_found")
+        self.get("/companies/scroll")                      # closed -> a new one may start
+
+    def test_scroll_exists_and_expiry(self):
+        self.ctl("config", "scroll_idle_seconds=1")
+        p = self.get("/companies/scroll")["scroll_param"]
+        r = self.req("GET", "/companies/scroll")
+        self.assertError(r, 400, "scroll_exists")
+        self.assertEqual(r.json["errors"][0]["message"], "scroll already exists for this app")
+        time.sleep(1.3)
+        self.assertError(self.req("GET", f"/companies/scroll?scroll_param={p}"), 404, "not_found")
+        self.get("/companies/scroll")                      # expired scroll no longer blocks
+
+    def test_scroll_faults_and_hold(self):
+        p = self.get("/companies/scroll")["scroll_param"]
+        self.ctl("fault", "scroll_500")
+        r = self.req("GET", f"/companies/scroll?scroll_param={p}")
+        self.assertError(r, 500, "server_error")
+        self.assertIn("restart the scroll", r.json["errors"][0]["message"])
+        p = self.get("/companies/scroll")["scroll_param"]  # the 500 ended the scroll
+        self.ctl("fault", "scroll_expire")
+        self.assertError(self.req("GET", f"/companies/scroll?scroll_param={p}"), 404, "not_found")
+        self.ctl("scroll-hold", "1")
+        self.assertError(self.req("GET", "/companies/scroll"), 400, "scroll_exists")
+        time.sleep(1.1)
+        self.get("/companies/scroll")
+
+
+def local_day_bounds(t, tz):
+    d = datetime.fromtimestamp(t, tz).date()
+    s = int(datetime(d.year, d.month, d.day, tzinfo=tz).timestamp())
+    n = d + timedelta(days=1)
+    return s, int(datetime(n.year, n.month, n.day, tzinfo=tz).timestamp())
+
+
+class TestSearchSemantics(FakeCase):
+    def ids(self, model, query, **kw):
+        return {r["id"] for r in self.search(model, query, **kw)}
+
+    def test_contact_day_rule_local_timezone(self):
+        tz = ZoneInfo("America/Los_Angeles")
+        contacts = self.dump("contacts")
+        by_idx = {i: c for i, c in enumerate(contacts)}
+        before_local, after_local = by_idx[7]["created_at"], by_idx[8]["created_at"]
+        # the data really straddles local midnight / UTC midnight
+        self.assertEqual(local_day_bounds(after_local, tz)[0], after_local - 10)
+        self.assertEqual(local_day_bounds(before_local, tz)[1], before_local + 30)
+        for T in (before_local, after_local, by_idx[5]["created_at"], by_idx[6]["created_at"],
+                  by_idx[9]["created_at"], by_idx[10]["created_at"], by_idx[11]["created_at"]):
+            s, e = local_day_bounds(T, tz)
+            exp = {"=": {c["id"] for c in contacts if s <= c["created_at"] < e},
+                   ">": {c["id"] for c in contacts if c["created_at"] >= e},
+                   "<": {c["id"] for c in contacts if c["created_at"] < s}}
+            for op, want in exp.items():
+                got = self.ids("contacts", {"field": "created_at", "operator": op, "value": str(T)})
+                self.assertEqual(got, want, (op, T))
+        # concrete: = T matches the whole local day, > T starts at the next local midnight
+        got = self.ids("contacts", {"field": "created_at", "operator": "=", "value": before_local})
+        self.assertIn(by_idx[7]["id"], got)
+        self.assertNotIn(by_idx[8]["id"], got)
+        got = self.ids("contacts", {"field": "created_at", "operator": ">", "value": before_local})
+        self.assertIn(by_idx[8]["id"], got)
+        self.assertNotIn(by_idx[7]["id"], got)
+        # 20 s before / 15 s after UTC midnight = the same LA day
+        got = self.ids("contacts", {"field": "created_at", "operator": "=", "value": by_idx[5]["created_at"]})
+        self.assertTrue({by_idx[5]["id"], by_idx[6]["id"]} <= got)
+        # ... but different days when the workspace is in UTC
+        self.ctl("config", "timezone=UTC")
+        self.assertEqual(self.get("/me")["app"]["timezone"], "UTC")
+        got = self.ids("contacts", {"field": "created_at", "operator": "=", "value": by_idx[5]["created_at"]})
+        self.assertIn(by_idx[5]["id"], got)
+        self.assertNotIn(by_idx[6]["id"], got)
+
+    def test_contact_date_operators_restricted(self):
+        for op in (">=", "<=", "!=", "IN", "NIN", "~"):
+            v = [1] if op in ("IN", "NIN") else 1600000000
+            r = self.req("POST", "/contacts/search", {"query": {"field": "updated_at", "operator": op, "value": v}})
+            self.assertError(r, 400, "parameter_invalid")
+
+    def test_conversation_dates_to_the_second(self):
+        convs = self.dump("conversations")
+        T = sorted(c["updated_at"] for c in convs)[20]
+        for op, f in ((">", lambda v: v > T), ("<", lambda v: v < T), (">=", lambda v: v >= T),
+                      ("<=", lambda v: v <= T), ("=", lambda v: v == T)):
+            want = {c["id"] for c in convs if f(c["updated_at"])}
+            self.assertEqual(self.ids("conversations", {"field": "updated_at", "operator": op, "value": str(T)}), want, op)
+
+    def test_compound_and_fields(self):
+        convs = self.dump("conversations")
+        q = {"operator": "AND", "value": [
+            {"operator": "OR", "value": [{"field": "state", "operator": "=", "value": "open"},
+                                         {"field": "state", "operator": "=", "value": "snoozed"}]},
+            {"field": "read", "operator": "=", "value": True},
+            {"field": "source.type", "operator": "!=", "value": "email"}]}
+        want = {c["id"] for c in convs if c["state"] in ("open", "snoozed") and c["read"] and c["source"]["type"] != "email"}
+        self.assertEqual(self.ids("conversations", q), want)
+        want = {c["id"] for c in convs if c["admin_assignee_id"] is None}
+        self.assertEqual(self.ids("conversations", {"field": "admin_assignee_id", "operator": "=", "value": None}), want)
+        contacts = self.dump("contacts")
+        want = {c["id"] for c in contacts if c["email"] and c["email"].lower().endswith("example.org")}
+        self.assertEqual(self.ids("contacts", {"field": "email", "operator": "$", "value": "example.org"}), want)
+        want = {c["id"] for c in contacts if c["custom_attributes"].get("is_vip") is True}
+        self.assertEqual(self.ids("contacts", {"field": "custom_attributes.is_vip", "operator": "=", "value": True}), want)
+        one = contacts[4]
+        self.assertEqual(self.ids("contacts", {"field": "id", "operator": "=", "value": one["id"]}), {one["id"]})
+
+    def test_limits_and_errors(self):
+        f = {"field": "role", "operator": "=", "value": "user"}
+        ok2 = {"operator": "AND", "value": [{"operator": "OR", "value": [f, f]}, {"operator": "OR", "value": [f, f]}]}
+        self.post("/contacts/search", {"query": ok2})
+        deep = {"operator": "AND", "value": [{"operator": "OR", "value": [{"operator": "AND", "value": [f]}]}]}
+        self.assertError(self.req("POST", "/contacts/search", {"query": deep}), 400, "parameter_invalid")
+        self.post("/contacts/search", {"query": {"operator": "OR", "value": [f] * 15}})
+        self.assertError(self.req("POST", "/contacts/search", {"query": {"operator": "OR", "value": [f] * 16}}),
+                         400, "parameter_invalid")
+        self.assertError(self.req("POST", "/contacts/search", {"query": {"field": "bogus", "operator": "=", "value": 1}}),
+                         400, "parameter_invalid")
+        self.assertError(self.req("POST", "/conversations/search", {"query": {"field": "bogus", "operator": "=", "value": 1}}),
+                         400, "parameter_invalid")
+        self.assertError(self.req("POST", "/contacts/search", {"query": f, "sort": {"field": "created_at", "order": "desc"}}),
+                         400, "invalid_sort_order")
+        self.assertError(self.req("POST", "/contacts/search", {"query": f, "pagination": {"per_page": 151}}),
+                         400, "parameter_invalid")
+        self.assertEqual(self.post("/contacts/search", {"query": f})["pages"]["per_page"], 50)
+        self.assertEqual(self.post("/conversations/search", {"query": {"field": "open", "operator": "=", "value": True}})
+                         ["pages"]["per_page"], 20)
+
+
+class TestPartsAndVersions(FakeCase):
+    def test_500_part_cap(self):
+        big = [c for c in self.dump("conversations") if c["statistics"] and c["statistics"]["count_conversation_parts"] > 500]
+        self.assertEqual(len(big), 1)
+        d = self.get(f"/conversations/{big[0]['id']}")
+        parts = d["conversation_parts"]
+        self.assertEqual(parts["total_count"], 500)
+        self.assertEqual(len(parts["conversation_parts"]), 500)
+        self.assertEqual(d["statistics"]["count_conversation_parts"], 612)
+        # the MOST RECENT 500: the oldest 112 are gone
+        self.assertEqual(parts["conversation_parts"][-1]["id"], str(700000000 + 7 * 1000 + 611))
+        self.assertEqual(parts["conversation_parts"][0]["id"], str(700000000 + 7 * 1000 + 112))
+        self.assertTrue(all(p["updated_at"] <= d["updated_at"] for p in parts["conversation_parts"]))
+
+    def test_parts_dump(self):
+        rows = self.dump("conversation_parts")
+        convs = {c["id"]: c for c in self.dump("conversations")}
+        for r in rows:
+            c = convs[r["conversation_id"]]
+            self.assertEqual(r["conversation_updated_at"], c["updated_at"])
+            self.assertEqual(r["conversation_created_at"], c["created_at"])
+            self.assertLessEqual(r["updated_at"], c["updated_at"])
+        big = [r for r in rows if r["conversation_total_parts"] == 500]
+        self.assertEqual(len(big), 500)
+
+    def test_version_216(self):
+        old = self.get("/conversations?per_page=150")["conversations"]
+        new = self.get("/conversations?per_page=150", version="2.16")["conversations"]
+        self.assertTrue({c["priority"] for c in old} <= {"priority", "not_priority"})
+        self.assertTrue({c["priority"] for c in new} <= {"none", "low", "medium", "high", "urgent"})
+        self.assertTrue(any(c["admin_assignee_id"] is None for c in old))
+        self.assertFalse(any(c["admin_assignee_id"] is None for c in new))
+        self.assertTrue(any(c["admin_assignee_id"] == 0 for c in new))
+        self.assertTrue(any(c["team_assignee_id"] == 0 for c in new))
+        oc = [c for c in self.get("/contacts?per_page=150")["data"] if c["owner_id"] is not None]
+        nc = [c for c in self.get("/contacts?per_page=150", version="2.16")["data"] if c["owner_id"] is not None]
+        self.assertTrue(oc and all(isinstance(c["owner_id"], int) for c in oc))
+        self.assertTrue(nc and all(isinstance(c["owner_id"], str) for c in nc))
+        self.assertEqual(self.dump("contacts", version="2.16")[0]["owner_id"], nc[0]["owner_id"] if nc[0]["id"] ==
+                         self.dump("contacts")[0]["id"] else self.dump("contacts", version="2.16")[0]["owner_id"])
+        self.assertError(self.req("GET", "/data_attributes?model=conversation", version="2.16"), 422, "data_invalid")
+        self.get("/data_attributes?model=conversation", version="2.15")
+        self.assertError(self.req("GET", "/conversations/deleted"), 400, "intercom_version_invalid")
+        self.ctl("delete", "conversations", "--ids", "100003")
+        d = self.get("/conversations/deleted", version="2.16")
+        self.assertEqual([x["id"] for x in d["conversations"]], ["100003"])
+        self.assertError(self.req("GET", "/conversations/100003"), 404, "not_found")
+        self.assertError(self.req("GET", "/admins", version="9.9"), 400, "intercom_version_invalid")
+        # search filters see the version's values
+        urgent = self.ids_conv({"field": "priority", "operator": "=", "value": "urgent"}, "2.16")
+        self.assertEqual(urgent, {c["id"] for c in new if c["priority"] == "urgent"})
+
+    def ids_conv(self, q, v):
+        return {r["id"] for r in self.search("conversations", q, version=v)}
+
+    def test_determinism(self):
+        p2, port2 = start_fake("--seed", "42")
+        p3, port3 = start_fake("--seed", "43")
+        try:
+            def fetch(port):
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                try:
+                    c.request("GET", "/_fake/data/contacts")
+                    return c.getresponse().read()
+                finally:
+                    c.close()
+            self.assertEqual(fetch(self.port), fetch(port2))
+            self.assertNotEqual(fetch(self.port), fetch(port3))
+        finally:
+            for p in (p2, p3):
+                p.kill()
+                p.wait()
+                p.stdout.close()
+                p.stderr.close()
+
+
+class TestDataShape(FakeCase):
+    def test_invariants_and_nastiness(self):
+        contacts = self.dump("contacts")
+        convs = self.dump("conversations")
+        comps = self.dump("companies")
+        for rec in contacts + convs + comps:
+            self.assertGreaterEqual(rec["updated_at"], rec["created_at"])
+        blob = json.dumps([contacts, convs, comps], ensure_ascii=False)
+        for needle in ("🚀", "李", "\u0301", "\\n", "\\t", '\\"', "\\\\"):
+            self.assertIn(needle, blob)
+        self.assertTrue(any(c["created_at"] < 0 for c in contacts))
+        shared = {}
+        for c in contacts:
+            shared[c["created_at"]] = shared.get(c["created_at"], 0) + 1
+        self.assertGreaterEqual(max(shared.values()), 3)
+        years = {datetime.utcfromtimestamp(c["created_at"]).year for c in contacts if c["created_at"] > 0}
+        self.assertTrue(min(years) <= 2019 and max(years) >= 2025)
+        self.assertTrue(any(c["name"] == "" for c in contacts) and any(c["name"] is None for c in contacts))
+        types = {type(v).__name__ for c in contacts for v in c["custom_attributes"].values()}
+        self.assertTrue({"str", "int", "float", "bool", "NoneType"} <= types)
+        self.assertTrue(any(c["companies"]["has_more"] for c in contacts))
+
+
+class TestRateLimitAuthFaults(FakeCase):
+    def test_401(self):
+        for tok in (None, "wrong"):
+            r = self.req("GET", "/admins", token=tok)
+            self.assertError(r, 401, "unauthorized")
+            self.assertEqual(r.json["errors"][0]["message"], "Access Token Invalid")
+            self.assertNotIn("x-ratelimit-limit", r.headers)
+        self.get("/admins", token="tok_test_2")
+
+    def test_rate_limit_window(self):
+        self.ctl("config", "rate_limit=3")
+        # start at the beginning of a window so the 4 requests share one
+        time.sleep(10 - time.time() % 10 + 0.05)
+        rs = [self.req("GET", "/tags") for _ in range(4)]
+        self.assertEqual([r.status for r in rs], [200, 200, 200, 429])
+        self.assertEqual([r.headers["x-ratelimit-remaining"] for r in rs[:3]], ["2", "1", "0"])
+        r = rs[3]
+        self.assertError(r, 429, "rate_limit_exceeded")
+        self.assertEqual(r.json["errors"][0]["message"], "Exceeded rate limit of 3 in 10_seconds")
+        self.assertEqual(r.headers["x-ratelimit-limit"], "3")
+        reset = int(r.headers["x-ratelimit-reset"])
+        self.assertTrue(0 < reset - time.time() <= 10)
+        time.sleep(max(0, reset - time.time()) + 0.05)
+        r = self.req("GET", "/tags")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.headers["x-ratelimit-remaining"], "2")
+
+    def test_fault_kinds(self):
+        simple = {"429": 429, "500": 500, "503_json": 503, "404": 404}
+        for kind, st in simple.items():
+            self.ctl("fault", kind, "--path", "/tags")
+            r = self.req("GET", "/tags")
+            self.assertEqual(r.status, st, kind)
+            self.assertEqual(r.json["type"], "error.list")
+            self.assertEqual(self.req("GET", "/tags").status, 200)   # count=1 by default
+        self.ctl("fault", "502_html")
+        r = self.req("GET", "/admins")
+        self.assertEqual(r.status, 502)
+        self.assertIn(b"<html>", r.raw)
+        self.ctl("fault", "html_200")
+        r = self.req("GET", "/admins")
+        self.assertEqual(r.status, 200)
+        self.assertTrue(r.raw.startswith(b"<!DOCTYPE html>"))
+        self.ctl("fault", "empty")
+        r = self.req("GET", "/admins")
+        self.assertEqual((r.status, r.raw), (200, b""))
+        self.ctl("fault", "truncated")
+        r = self.req("GET", "/admins")
+        self.assertEqual(r.status, 200)
+        with self.assertRaises(ValueError):
+            json.loads(r.raw)
+        self.ctl("fault", "drop")
+        with self.assertRaises((http.client.HTTPException, ConnectionError, socket.timeout)):
+            self.req("GET", "/admins")
+        self.ctl("fault", "slow", "--delay-ms", "300")
+        t0 = time.time()
+        self.assertEqual(self.req("GET", "/admins").status, 200)
+        self.assertGreaterEqual(time.time() - t0, 0.3)
+
+    def test_fault_matching(self):
+        self.ctl("fault", "500", "--path", "/contacts", "--method", "POST", "--count", "2", "--after", "1")
+        self.assertEqual(self.req("GET", "/contacts").status, 200)              # wrong method
+        f = {"query": {"field": "role", "operator": "=", "value": "user"}}
+        self.assertEqual([self.req("POST", "/contacts/search", f).status for _ in range(4)], [200, 500, 500, 200])
+        self.ctl("fault", "500", "--count", "5")
+        self.ctl("faults-clear")
+        self.assertEqual(self.req("GET", "/tags").status, 200)
+
+
+class TestControl(FakeCase):
+    def test_log_and_count(self):
+        self.ctl("log-clear")
+        self.req("GET", "/contacts?per_page=2&b=x")
+        self.req("POST", "/contacts/search", {"query": {"field": "role", "operator": "=", "value": "user"}})
+        self.req("GET", "/tags", token="bad")
+        lines = self.ctl("log").stdout.splitlines()
+        self.assertEqual(lines, [
+            "GET /contacts?b=x&per_page=2 200",
+            'POST /contacts/search 200 {"query":{"field":"role","operator":"=","value":"user"}}',
+            "GET /tags 401"])
+        self.assertEqual(self.ctl("count", "--path", "/contacts").stdout.strip(), "2")
+        log = self.control("GET", "/_fake/log")
+        self.assertEqual(log[0], {"method": "GET", "path": "/contacts", "query": {"per_page": "2", "b": "x"},
+                                  "body": None, "status": 200})
+        self.ctl("log", "--clear-after")
+        self.assertEqual(self.ctl("count").stdout.strip(), "0")
+        self.assertEqual(self.ctl("reset").stdout, "")
+
+    def test_mutate_delete_create_reset(self):
+        ids = self.ctl("mutate", "contacts", "--count", "2", "--updated-at", "1790000000", "--print-ids").stdout.split()
+        self.assertEqual(len(ids), 2)
+        c = self.get(f"/contacts/{ids[0]}")
+        self.assertEqual(c["updated_at"], 1790000000)
+        self.assertTrue(c["name"].endswith("(mutated)"))
+        got = {r["id"] for r in self.search("contacts", {"field": "updated_at", "operator": ">", "value": 1789000000})}
+        self.assertTrue(set(ids) <= got)
+        conv = self.dump("conversations")[0]["id"]
+        self.control("POST", "/_fake/mutate", {"stream": "conversations", "ids": [conv], "updated_at": 1790000001})
+        self.assertEqual(self.get(f"/conversations/{conv}")["updated_at"], 1790000001)
+        self.ctl("delete", "tags", "--ids", "100", "101")
+        self.assertEqual(len(self.get("/tags")["data"]), 10)
+        self.assertNotEqual(self.ctl("delete", "tags", "--ids", "nope", check=False).returncode, 0)
+        new = self.ctl("create", "contacts", "--count", "3", "--print-ids").stdout.split()
+        self.assertEqual(self.get("/contacts")["total_count"], 126)
+        self.assertEqual(self.get(f"/contacts/{new[0]}")["id"], new[0])
+        newc = self.control("POST", "/_fake/create", {"stream": "conversations", "count": 1})["ids"][0]
+        d = self.get(f"/conversations/{newc}")
+        self.assertTrue(all(p["updated_at"] <= d["updated_at"] for p in d["conversation_parts"]["conversation_parts"]))
+        self.ctl("reset")
+        self.assertEqual(self.get("/contacts")["total_count"], 123)
+        self.assertEqual(len(self.get("/tags")["data"]), 12)
+        self.assertNotEqual(self.get(f"/contacts/{ids[0]}")["updated_at"], 1790000000)
+
+    def test_dump_lines_and_stats(self):
+        out = self.ctl("dump", "contacts").stdout
+        lines = out.splitlines()
+        self.assertEqual(len(lines), 123)
+        self.assertEqual(json.loads(lines[0])["id"], self.get("/contacts")["data"][0]["id"])
+        self.assertIn("🚀", out)                                   # ensure_ascii=False
+        self.assertFalse(any(ch in out for ch in "\x01\x02"))       # safe for COPY csv trick
+        for s in ("admins", "companies", "company_attributes", "company_segments", "contact_attributes",
+                  "conversation_parts", "conversations", "segments", "tags", "teams"):
+            self.assertTrue(self.dump(s), s)
+        self.assertIn("count", self.dump("segments")[0])
+        st = json.loads(self.ctl("stats").stdout)
+        self.assertIn("api_requests", st)
+        self.ctl("wait-ready")
+        self.assertNotEqual(self.ctl("fault", "nonsense", check=False).returncode, 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
