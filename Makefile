@@ -8,7 +8,7 @@ DATA = intercom_fdw--1.0.sql
 PGFILEDESC = "intercom_fdw - foreign data wrapper for Intercom"
 
 # One suite per topic; each expects the fake Intercom at $FAKE_URL.
-REGRESS = options tables types faults pushdown import materialize security
+REGRESS = $(sort $(basename $(notdir $(wildcard $(srcdir)/sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --outputdir=results --load-extension=intercom_fdw
 
 PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags libcurl jansson)

@@ -131,6 +131,14 @@ classify_opexpr(OpExpr *op, RelOptInfo *baserel, const IcStream *stream,
 	col = var_column((Var *) left, baserel, stream, relid);
 	if (col == NULL || !pushable(col, exprType(left), exprType(right), opname))
 		return false;
+
+	/*
+	 * A part is never updated after its conversation, so a lower bound on a
+	 * part's updated_at selects conversations; an upper bound says nothing.
+	 */
+	if (stream->paging == IC_PAGING_PER_PARENT && strcmp(col->name, "updated_at") == 0 &&
+		opname[0] != '>')
+		return false;
 	add_filter(filters, exprs, col, opname, (Expr *) right);
 	return true;
 }

@@ -729,7 +729,7 @@ intercomBeginForeignScan(ForeignScanState *node, int eflags)
 														 deparse_context_for(RelationGetRelationName(st->rel), RelationGetRelid(st->rel)),
 														 (Plan *) fsplan, NIL);
 
-		build_request(st, NULL, plain_filter_exprs(fsplan), true, dpcontext);
+		build_request(st, node->ss.ps.ps_ExprContext, plain_filter_exprs(fsplan), true, dpcontext);
 		st->request_text = describe_request(st);
 	}
 }

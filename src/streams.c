@@ -58,9 +58,9 @@ static const IcColumn admins_columns[] = {
 };
 
 static const IcColumn companies_columns[] = {
-	{"id", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"id", IC_STRING, NULL, IC_SEARCH_EQUAL},
 	{"app_id", IC_STRING, NULL, IC_SEARCH_NONE},
-	{"company_id", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"company_id", IC_STRING, NULL, IC_SEARCH_EQUAL},
 	{"created_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
 	{"custom_attributes", IC_OBJECT, NULL, IC_SEARCH_NONE},
 	{"industry", IC_STRING, NULL, IC_SEARCH_NONE},
@@ -210,7 +210,7 @@ static const IcColumn conversation_parts_columns[] = {
 	{"part_type", IC_STRING, NULL, IC_SEARCH_NONE},
 	{"redacted", IC_BOOLEAN, NULL, IC_SEARCH_NONE},
 	{"type", IC_STRING, NULL, IC_SEARCH_NONE},
-	{"updated_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+	{"updated_at", IC_DATETIME, NULL, IC_SEARCH_DATE_SECOND},
 };
 
 /* Conversations search compares dates to the second. */
