@@ -9,7 +9,7 @@ PGFILEDESC = "intercom_fdw - foreign data wrapper for Intercom"
 
 # One suite per topic; each expects the fake Intercom at $FAKE_URL.
 REGRESS = $(sort $(basename $(notdir $(wildcard $(srcdir)/sql/*.sql))))
-REGRESS_OPTS = --inputdir=. --outputdir=results --load-extension=intercom_fdw
+REGRESS_OPTS = --inputdir=. --load-extension=intercom_fdw
 
 PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags libcurl jansson)
 SHLIB_LINK = $(shell pkg-config --libs libcurl jansson)
