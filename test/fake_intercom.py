@@ -1450,33 +1450,35 @@ class Handler(BaseHTTPRequestHandler):
             bad_cursor()
 
         def key(r):
-            v = get(r)
-            v = v if isinstance(v, (int, float, str)) and not isinstance(v, bool) else None
-            return _SortKey(v, r["id"], desc)
+            return sort_key(get(r), r["id"])
 
         if (srch.fields | {field}) <= set(Store.FAST[stream]) | {"id"}:
-            pairs = s.light_records(stream)            # render the page only
+            pairs = s.light_records(stream)            # full records only for the page
         else:
             pairs = ((i, render(stream, s.get(stream, i), ver)) for i in s.indexes(stream))
-        pairs = [(key(r), i, r) for i, r in pairs if pred(r)]
-        pairs.sort(key=lambda t: t[0])
-        keys = [t[0] for t in pairs]
-        recs = [t[2] for t in pairs]
-        idx = [t[1] for t in pairs]
-        total = len(recs)
+        items = [(key(r), i) for i, r in pairs if pred(r)]
+        items.sort()
+        # nulls last in both directions; ties broken by id in the sort direction
+        nonnull = [t for t in items if not t[0][0]]
+        nulls = [t for t in items if t[0][0]]
+        if desc:
+            nonnull.reverse()
+            nulls.reverse()
+        items = nonnull + nulls
+        total = len(items)
         page = 1
         if after is not None:
             page = int(after[2]) + 1
-            lk = _SortKey(after[1][0], after[1][1], desc)
-            recs = [r for r in recs if lk < key(r)]
-        chunk = recs[:per_page]
+            lk = sort_key(after[1][0], after[1][1])
+            items = [t for t in items if key_after(t[0], lk, desc)]
+        chunk = items[:per_page]
         pages = {"type": "pages", "page": page, "per_page": per_page,
                  "total_pages": math.ceil(total / per_page) if total else 0}
-        if len(recs) > per_page:
-            k = key(chunk[-1])
+        if len(items) > per_page:
+            last = s.get(stream, chunk[-1][1])
             pages["next"] = {"page": page + 1,
-                             "starting_after": make_cursor([[field, order], [k.v, k.id], page])}
-        return chunk, pages, total
+                             "starting_after": make_cursor([[field, order], [_cursor_value(get(render(stream, last, ver))), last["id"]], page])}
+        return [render(stream, s.get(stream, i), ver) for _, i in chunk], pages, total
 
     # --- contacts ------------------------------------------------------------------------
     def contacts(self, method, parts, q, body, ver, need):
@@ -1694,26 +1696,29 @@ class Handler(BaseHTTPRequestHandler):
         return {"ids": ids}
 
 
-class _SortKey:
-    """Sort key for search: nulls last in both directions; ties broken by id
-    (numeric when both ids are digits) in the same direction."""
-    __slots__ = ("v", "id", "desc")
+def sort_key(v, id_):
+    """Native, totally ordered sort key: (is_null, (type_rank, value), id_key).
+    Numeric ids compare numerically (conversation ids are numeric strings)."""
+    if isinstance(v, bool):
+        v = int(v)
+    if v is None or not isinstance(v, (int, float, str)):
+        vk = (0, 0)
+    else:
+        vk = (0, v) if isinstance(v, (int, float)) else (1, v)
+    sid = str(id_)
+    idk = (0, int(sid), "") if sid.isdigit() else (1, 0, sid)
+    return (v is None or not isinstance(v, (int, float, str)), vk, idk)
 
-    def __init__(self, v, id_, desc):
-        self.v, self.id, self.desc = v, id_, desc
 
-    def _t(self):
-        idk = (0, int(self.id), "") if str(self.id).isdigit() else (1, 0, str(self.id))
-        return (self.v is None, self.v if self.v is not None else 0, idk)
+def key_after(rk, lk, desc):
+    """True when a record with key rk comes after the cursor key lk."""
+    if rk[0] != lk[0]:
+        return rk[0] > lk[0]              # nulls last in both directions
+    return rk[1:] < lk[1:] if desc else rk[1:] > lk[1:]
 
-    def __lt__(self, o):
-        a, b = self._t(), o._t()
-        if a[0] != b[0]:
-            return a[0] < b[0]          # nulls last regardless of direction
-        try:
-            return (a[1:] > b[1:]) if self.desc else (a[1:] < b[1:])
-        except TypeError:
-            return (str(a[1:]) > str(b[1:])) if self.desc else (str(a[1:]) < str(b[1:]))
+
+def _cursor_value(v):
+    return v if isinstance(v, (int, float, str)) and not isinstance(v, bool) else (int(v) if isinstance(v, bool) else None)
 
 
 # ---------------------------------------------------------------------------
