@@ -36,6 +36,7 @@
 #define MAX_RATE_LIMIT_WAITS 60		/* 429s waited out for one request */
 #define MAX_RATE_LIMIT_WAIT_MS 15000	/* one window is 10 s */
 #define POLL_INTERVAL_MS	100
+#define IC_MAX_CONCURRENCY	32
 
 struct IcConnection
 {
@@ -44,6 +45,7 @@ struct IcConnection
 	bool		in_transfer;	/* set while curl runs; left set by an ERROR */
 	CURL	   *easy;
 	CURLM	   *multi;
+	CURL	   *pool[IC_MAX_CONCURRENCY];	/* extra handles for batches */
 	struct curl_slist *headers; /* auth, version, accept; malloc'd by curl */
 	IcOptions	opts;			/* copied scalars; strings in TopMemoryContext */
 	/* rate-limit state from the last response's X-RateLimit-* headers */
@@ -205,6 +207,16 @@ connection_destroy(IcConnection *conn)
 		curl_multi_remove_handle(conn->multi, conn->easy);
 	if (conn->easy)
 		curl_easy_cleanup(conn->easy);
+	for (int i = 0; i < IC_MAX_CONCURRENCY; i++)
+	{
+		if (conn->pool[i])
+		{
+			if (conn->multi)
+				curl_multi_remove_handle(conn->multi, conn->pool[i]);
+			curl_easy_cleanup(conn->pool[i]);
+		}
+		conn->pool[i] = NULL;
+	}
 	if (conn->multi)
 		curl_multi_cleanup(conn->multi);
 	if (conn->headers)
@@ -323,10 +335,9 @@ ic_connect(const IcOptions *opts)
 /* ---------- one exchange ---------- */
 
 static void
-setup_easy(IcConnection *conn, IcHttpResult *res, const char *method,
+setup_easy(IcConnection *conn, CURL *easy, IcHttpResult *res, const char *method,
 		   const char *url, const char *body)
 {
-	CURL	   *easy = conn->easy;
 
 	curl_easy_reset(easy);
 	curl_easy_setopt(easy, CURLOPT_URL, url);
@@ -357,6 +368,14 @@ setup_easy(IcConnection *conn, IcHttpResult *res, const char *method,
 	}
 }
 
+static void
+init_result(IcHttpResult *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->cxt = CurrentMemoryContext;
+	res->rl_limit = res->rl_remaining = -1;
+}
+
 /*
  * perform_exchange
  *		Run one HTTP exchange to completion, polling so that an interrupt is
@@ -371,10 +390,8 @@ perform_exchange(IcConnection *conn, IcHttpResult *res, const char *method,
 	CURLMsg    *msg;
 	int			left;
 
-	memset(res, 0, sizeof(*res));
-	res->cxt = CurrentMemoryContext;
-	res->rl_limit = res->rl_remaining = -1;
-	setup_easy(conn, res, method, url, body);
+	init_result(res);
+	setup_easy(conn, conn->easy, res, method, url, body);
 
 	conn->in_transfer = true;
 	curl_multi_add_handle(conn->multi, conn->easy);
@@ -792,4 +809,128 @@ ic_url_escape(const char *s)
 	result = pstrdup(escaped);
 	curl_free(escaped);
 	return result;
+}
+
+/* ---------- concurrent GETs (conversation parts) ---------- */
+
+static CURL *
+pool_handle(IcConnection *conn, int i)
+{
+	if (conn->pool[i] == NULL)
+	{
+		conn->pool[i] = curl_easy_init();
+		if (conn->pool[i] == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
+					 errmsg("could not create a libcurl handle")));
+	}
+	return conn->pool[i];
+}
+
+static void
+remove_pool_handles(IcConnection *conn, int n)
+{
+	for (int i = 0; i < n; i++)
+		curl_multi_remove_handle(conn->multi, conn->pool[i]);
+	conn->in_transfer = false;
+}
+
+/*
+ * ic_request_batch
+ *		GET several paths at once over the connection's multi handle (up to
+ *		the server option concurrency), so that the network latency of child
+ *		requests overlaps.  Results are owned by the current memory context;
+ *		a 404 gives NULL.  Any other outcome than a clean 200 or 404 is done
+ *		again through ic_request, which has the whole retry and error logic.
+ */
+void
+ic_request_batch(IcConnection *conn, char **paths, int n, json_t **results,
+				 IcStats *stats)
+{
+	IcHttpResult *res = palloc(sizeof(IcHttpResult) * n);
+	char	  **urls = palloc(sizeof(char *) * n);
+	int			running = 1;
+	bool		aborted = false;
+	CURLMsg    *msg;
+	int			left;
+
+	Assert(n <= IC_MAX_CONCURRENCY);
+	pace(conn, stats);
+	for (int i = 0; i < n; i++)
+	{
+		CURL	   *easy = pool_handle(conn, i);
+
+		init_result(&res[i]);
+		urls[i] = psprintf("%s%s", conn->opts.api_url, paths[i]);
+		setup_easy(conn, easy, &res[i], "GET", urls[i], NULL);
+		curl_easy_setopt(easy, CURLOPT_PRIVATE, (void *) (intptr_t) i);
+		res[i].curl_code = CURLE_GOT_NOTHING;
+	}
+	conn->in_transfer = true;
+	for (int i = 0; i < n; i++)
+		curl_multi_add_handle(conn->multi, conn->pool[i]);
+	pgstat_report_wait_start(PG_WAIT_EXTENSION);
+	while (running)
+	{
+		if (curl_multi_perform(conn->multi, &running) != CURLM_OK)
+			break;
+		if (InterruptPending)
+		{
+			pgstat_report_wait_end();
+			remove_pool_handles(conn, n);
+			CHECK_FOR_INTERRUPTS();
+			/* an interrupt that did not raise: redo them one by one below */
+			running = 0;
+			aborted = true;
+			break;
+		}
+		if (running)
+			curl_multi_poll(conn->multi, NULL, 0, POLL_INTERVAL_MS, NULL);
+	}
+	if (!aborted)
+		pgstat_report_wait_end();
+	while (!aborted && (msg = curl_multi_info_read(conn->multi, &left)) != NULL)
+	{
+		void	   *priv = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &priv);
+		res[(intptr_t) priv].curl_code = msg->data.result;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE,
+						  &res[(intptr_t) priv].status);
+	}
+	if (!aborted)
+		remove_pool_handles(conn, n);
+
+	for (int i = 0; i < n; i++)
+	{
+		json_t	   *root = NULL;
+		json_error_t jerr;
+
+		count_request(stats, &res[i]);
+		remember_rate_limit(conn, &res[i]);
+		results[i] = NULL;
+		if (res[i].curl_code == CURLE_OK && res[i].status == 404)
+			continue;
+		if (res[i].curl_code == CURLE_OK && res[i].status == 200 && res[i].len > 0)
+			root = json_loadb(res[i].body, res[i].len, 0, &jerr);
+		if (root)
+		{
+			ic_json_attach(CurrentMemoryContext, root);
+			results[i] = root;
+		}
+		else
+		{
+			long		status;
+
+			count_retry(stats);
+			results[i] = ic_request(conn, "GET", paths[i], NULL,
+									(const long[]) {404, 0}, &status, NULL, stats);
+		}
+		if (res[i].body)
+			pfree(res[i].body);
+	}
+	pfree(res);
+	pfree(urls);
 }

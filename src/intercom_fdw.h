@@ -88,6 +88,8 @@ extern json_t *ic_request(IcConnection *conn, const char *method,
 						  const long *pass_statuses, long *status,
 						  char **error_code, IcStats *stats);
 extern void ic_sleep_ms(int64 ms, IcStats *stats);
+extern void ic_request_batch(IcConnection *conn, char **paths, int n,
+							 json_t **results, IcStats *stats);
 extern void ic_json_attach(MemoryContext cxt, json_t *json);
 extern char *ic_url_escape(const char *s);
 extern IcStats ic_backend_stats;	/* totals for this backend */

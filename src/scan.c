@@ -41,6 +41,7 @@
 /* advisory lock class of company scrolls: one per workspace at a time */
 #define SCROLL_LOCK_CLASS	0x1C0F
 #define SCROLL_RETRY_MS		2000
+#define IC_BATCH_MAX		32	/* the concurrency option's maximum */
 
 static const long pass_404[] = {404, 0};
 static const long pass_scroll[] = {400, 404, 500, 0};
@@ -92,9 +93,11 @@ typedef struct IcScanState
 	bool		started;
 	char	   *request_text;	/* for EXPLAIN: the first request */
 	/* conversation_parts */
+	json_t	   *batch[IC_BATCH_MAX];	/* conversations fetched together */
+	int			batch_n;
+	int			batch_pos;
 	json_t	   *parts;
 	size_t		part_index;
-	json_t	   *conversation;
 	int64		conversations_opened;
 	int64		conversations_missing;
 	int64		rows_fetched;
@@ -390,57 +393,93 @@ is_parts(const IcStream *stream)
 }
 
 /*
- * open_conversation
- *		Fetch a conversation with its parts (unless the record already is
- *		the full conversation, as with conversation_id = X) and stamp each
- *		part with its parent's fields.  False when it vanished (404).
+ * stamp_parts
+ *		Point st->parts at a conversation's parts and stamp each with its
+ *		parent's fields.  False when the response has no part list.
  */
 static bool
-open_conversation(IcScanState *st, json_t *conversation)
+stamp_parts(IcScanState *st, json_t *detail)
 {
-	json_t	   *detail = conversation;
-	json_t	   *list;
+	json_t	   *list = json_object_get(detail, "conversation_parts");
+	json_t	   *cid = json_object_get(detail, "id");
+	json_t	   *total = json_object_get(list, "total_count");
 	json_t	   *part;
-	json_t	   *total;
 	size_t		i;
 
-	MemoryContextReset(st->detail_cxt);
-	if (st->pager.mode != IC_MODE_IDS)
-	{
-		json_t	   *id = json_object_get(conversation, "id");
-		char	   *idtext = json_is_string(id) ? pstrdup(json_string_value(id))
-			: psprintf("%" JSON_INTEGER_FORMAT, json_integer_value(id));
-		MemoryContext old = MemoryContextSwitchTo(st->detail_cxt);
-		long		status;
-
-		detail = ic_request(st->pager.conn, "GET",
-							psprintf("/conversations/%s", ic_url_escape(idtext)),
-							NULL, pass_404, &status, NULL, &st->stats);
-		MemoryContextSwitchTo(old);
-		st->conversations_opened++;
-		if (detail == NULL)
-		{
-			st->conversations_missing++;
-			return false;		/* deleted between listing and opening */
-		}
-	}
-	list = json_object_get(detail, "conversation_parts");
 	st->parts = json_object_get(list, "conversation_parts");
 	st->part_index = 0;
 	if (!json_is_array(st->parts))
+	{
+		st->parts = NULL;
 		return false;
-	total = json_object_get(list, "total_count");
+	}
+	if (json_is_integer(cid))
+		cid = json_sprintf("%" JSON_INTEGER_FORMAT, json_integer_value(cid));
+	else
+		json_incref(cid);
+	if (total == NULL)
+		total = json_integer(json_array_size(st->parts));
+	else
+		json_incref(total);
 	json_array_foreach(st->parts, i, part)
 	{
-		json_t	   *cid = json_object_get(detail, "id");
-
-		json_object_set(part, "conversation_id",
-						json_is_integer(cid) ? json_sprintf("%" JSON_INTEGER_FORMAT, json_integer_value(cid)) : cid);
+		json_object_set(part, "conversation_id", cid);
 		json_object_set(part, "conversation_created_at", json_object_get(detail, "created_at"));
 		json_object_set(part, "conversation_updated_at", json_object_get(detail, "updated_at"));
-		json_object_set(part, "conversation_total_parts", total ? total : json_integer(json_array_size(st->parts)));
+		json_object_set(part, "conversation_total_parts", total);
 	}
+	json_decref(cid);
+	json_decref(total);
 	return true;
+}
+
+static char *
+record_id(json_t *record)
+{
+	json_t	   *id = json_object_get(record, "id");
+
+	if (json_is_string(id))
+		return pstrdup(json_string_value(id));
+	if (json_is_integer(id))
+		return psprintf("%" JSON_INTEGER_FORMAT, json_integer_value(id));
+	return NULL;
+}
+
+/*
+ * open_next_batch
+ *		Take up to `concurrency` conversations from the pager and fetch them
+ *		all at once (GET /conversations/{id}), so their latencies overlap.
+ *		False when the conversations are exhausted.
+ */
+static bool
+open_next_batch(IcScanState *st)
+{
+	int			max = Min(Max(st->opts.concurrency, 1), IC_BATCH_MAX);
+	char	   *paths[IC_BATCH_MAX];
+	int			n = 0;
+	MemoryContext old;
+
+	MemoryContextReset(st->detail_cxt);
+	st->batch_n = st->batch_pos = 0;
+	old = MemoryContextSwitchTo(st->detail_cxt);
+	while (n < max)
+	{
+		json_t	   *conversation = pager_next(&st->pager);
+		char	   *id;
+
+		if (conversation == NULL)
+			break;
+		id = record_id(conversation);
+		if (id == NULL)
+			continue;
+		paths[n++] = psprintf("/conversations/%s", ic_url_escape(id));
+	}
+	if (n > 0)
+		ic_request_batch(st->pager.conn, paths, n, st->batch, &st->stats);
+	MemoryContextSwitchTo(old);
+	st->batch_n = n;
+	st->conversations_opened += n;
+	return n > 0;
 }
 
 static json_t *
@@ -448,15 +487,31 @@ next_part(IcScanState *st)
 {
 	for (;;)
 	{
-		json_t	   *conversation;
-
 		if (st->parts && st->part_index < json_array_size(st->parts))
 			return json_array_get(st->parts, st->part_index++);
 		st->parts = NULL;
-		conversation = pager_next(&st->pager);
-		if (conversation == NULL)
+
+		if (st->pager.mode == IC_MODE_IDS)
+		{
+			/* conversation_id = X: the GET already returned the parts */
+			json_t	   *detail = pager_next(&st->pager);
+
+			if (detail == NULL)
+				return NULL;
+			(void) stamp_parts(st, detail);
+			continue;
+		}
+		if (st->batch_pos >= st->batch_n && !open_next_batch(st))
 			return NULL;
-		(void) open_conversation(st, conversation);
+		while (st->batch_pos < st->batch_n && st->parts == NULL)
+		{
+			json_t	   *detail = st->batch[st->batch_pos++];
+
+			if (detail == NULL)
+				st->conversations_missing++;	/* deleted since the listing */
+			else
+				(void) stamp_parts(st, detail);
+		}
 	}
 }
 
@@ -751,6 +806,7 @@ start_scan(ForeignScanState *node, IcScanState *st)
 	p->next_id = 0;
 	p->scroll_wait_ms = 65000;
 	st->parts = NULL;
+	st->batch_n = st->batch_pos = 0;
 
 	p->conn = ic_connect(&st->opts);
 	p->stats = &st->stats;
