@@ -208,21 +208,23 @@ intercomGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntable
  * pushable_limit
  *		The query's LIMIT, when stopping after that many rows is safe: one
  *		relation, every clause applied exactly by the API, no grouping, and
- *		the order (if any) produced by the request itself.
+ *		the order (if any) produced by the request itself.  -1 for a LIMIT
+ *		that cannot be pushed (the scan then does not prefetch), 0 for none.
  */
 static int
 pushable_limit(PlannerInfo *root, IcPlanInfo *info, Path *best_path)
 {
 	Query	   *parse = root->parse;
 
+	if (root->limit_tuples <= 0 && parse->limitCount == NULL)
+		return 0;
 	if (root->limit_tuples <= 0 || root->limit_tuples > 10000 || !info->exact ||
 		bms_membership(root->all_baserels) != BMS_SINGLETON ||
 		parse->groupClause || parse->groupingSets || parse->distinctClause ||
 		parse->hasAggs || parse->hasWindowFuncs || parse->hasTargetSRFs ||
-		parse->havingQual || parse->setOperations)
-		return 0;
-	if (root->query_pathkeys != NIL && best_path->pathkeys == NIL)
-		return 0;
+		parse->havingQual || parse->setOperations ||
+		(root->query_pathkeys != NIL && best_path->pathkeys == NIL))
+		return -1;				/* a LIMIT we cannot push: still, no prefetch */
 	return (int) root->limit_tuples;
 }
 

@@ -47,6 +47,7 @@ struct IcConnection
 	CURLM	   *multi;
 	CURL	   *pool[IC_MAX_CONCURRENCY];	/* extra handles for batches */
 	struct curl_slist *headers; /* auth, version, accept; malloc'd by curl */
+	CURLSH	   *share;			/* connection cache shared by every handle */
 	IcOptions	opts;			/* copied scalars; strings in TopMemoryContext */
 	/* rate-limit state from the last response's X-RateLimit-* headers */
 	int			rl_limit;
@@ -315,6 +316,13 @@ ic_connect(const IcOptions *opts)
 		MemoryContextSwitchTo(old);
 
 		conn->headers = build_headers(opts);
+		if (conn->share == NULL)
+		{
+			/* kept for the session: scans' own handles may still use it */
+			conn->share = curl_share_init();
+			if (conn->share)
+				curl_share_setopt(conn->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+		}
 		conn->easy = curl_easy_init();
 		conn->multi = curl_multi_init();
 		if (conn->easy == NULL || conn->multi == NULL)
@@ -342,6 +350,8 @@ setup_easy(IcConnection *conn, CURL *easy, IcHttpResult *res, const char *method
 	curl_easy_reset(easy);
 	curl_easy_setopt(easy, CURLOPT_URL, url);
 	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, conn->headers);
+	if (conn->share)
+		curl_easy_setopt(easy, CURLOPT_SHARE, conn->share);
 	curl_easy_setopt(easy, CURLOPT_USERAGENT, INTERCOM_USER_AGENT);
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
@@ -420,7 +430,7 @@ perform_exchange(IcConnection *conn, IcHttpResult *res, const char *method,
 
 	res->curl_code = CURLE_GOT_NOTHING;
 	while ((msg = curl_multi_info_read(conn->multi, &left)) != NULL)
-		if (msg->msg == CURLMSG_DONE)
+		if (msg->msg == CURLMSG_DONE && msg->easy_handle == conn->easy)
 			res->curl_code = msg->data.result;
 	curl_easy_getinfo(conn->easy, CURLINFO_RESPONSE_CODE, &res->status);
 	curl_multi_remove_handle(conn->multi, conn->easy);
@@ -933,4 +943,189 @@ ic_request_batch(IcConnection *conn, char **paths, int n, json_t **results,
 	}
 	pfree(res);
 	pfree(urls);
+}
+
+/* ---------- one request in the background (page prefetch) ---------- */
+
+/*
+ * A scan's own handle, so the next page can download while the current
+ * one's rows are returned.  It has its own multi handle (so no other
+ * transfer's completion is mistaken for it) and its own copy of the
+ * headers, and shares the connection cache with the connection's handles.
+ * A reset callback on the owning context removes it, also on ERROR.
+ */
+struct IcAsyncRequest
+{
+	IcConnection *conn;
+	CURLM	   *multi;
+	CURL	   *easy;
+	struct curl_slist *headers;
+	IcHttpResult res;
+	MemoryContext cxt;			/* owns this struct and the body */
+	char	   *method;
+	char	   *path;
+	char	   *url;
+	char	   *body;
+	bool		active;			/* a transfer is under way or finished */
+	bool		done;
+	MemoryContextCallback cleanup;
+};
+
+static void
+async_cleanup(void *arg)
+{
+	IcAsyncRequest *req = (IcAsyncRequest *) arg;
+
+	if (req->multi && req->easy)
+		curl_multi_remove_handle(req->multi, req->easy);
+	if (req->easy)
+		curl_easy_cleanup(req->easy);
+	if (req->multi)
+		curl_multi_cleanup(req->multi);
+	if (req->headers)
+		curl_slist_free_all(req->headers);
+	req->easy = NULL;
+	req->multi = NULL;
+	req->headers = NULL;
+}
+
+/*
+ * ic_async_create
+ *		A background request slot living as long as cxt.
+ */
+IcAsyncRequest *
+ic_async_create(IcConnection *conn, MemoryContext cxt)
+{
+	IcAsyncRequest *req = MemoryContextAllocZero(cxt, sizeof(IcAsyncRequest));
+
+	req->conn = conn;
+	req->cxt = cxt;
+	req->cleanup.func = async_cleanup;
+	req->cleanup.arg = req;
+	MemoryContextRegisterResetCallback(cxt, &req->cleanup);
+	req->multi = curl_multi_init();
+	req->easy = curl_easy_init();
+	for (struct curl_slist *h = conn->headers; h; h = h->next)
+		req->headers = curl_slist_append(req->headers, h->data);
+	if (req->multi == NULL || req->easy == NULL || req->headers == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
+				 errmsg("could not create a libcurl handle")));
+	return req;
+}
+
+/* Drive the transfer without blocking; true when it has finished. */
+bool
+ic_async_poll(IcAsyncRequest *req)
+{
+	int			running = 0;
+	CURLMsg    *msg;
+	int			left;
+
+	if (!req->active || req->done)
+		return req->done;
+	if (curl_multi_perform(req->multi, &running) != CURLM_OK)
+		running = 0;
+	if (running == 0)
+	{
+		req->res.curl_code = CURLE_GOT_NOTHING;
+		while ((msg = curl_multi_info_read(req->multi, &left)) != NULL)
+			if (msg->msg == CURLMSG_DONE)
+				req->res.curl_code = msg->data.result;
+		curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &req->res.status);
+		curl_multi_remove_handle(req->multi, req->easy);
+		req->done = true;
+	}
+	return req->done;
+}
+
+/*
+ * ic_async_start
+ *		Begin a request in the background.  The rate-limit pacing of the
+ *		connection applies as for any request.
+ */
+void
+ic_async_start(IcAsyncRequest *req, const char *method, const char *path,
+			   const char *body, IcStats *stats)
+{
+	MemoryContext old = MemoryContextSwitchTo(req->cxt);
+	struct curl_slist *conn_headers = req->conn->headers;
+
+	Assert(!req->active);
+	pace(req->conn, stats);
+	if (req->url)
+		pfree(req->url);
+	if (req->path)
+		pfree(req->path);
+	if (req->body)
+		pfree(req->body);
+	req->method = (char *) method;
+	req->path = pstrdup(path);
+	req->body = body ? pstrdup(body) : NULL;
+	req->url = psprintf("%s%s", req->conn->opts.api_url, path);
+	init_result(&req->res);
+	/* the scan's own copy of the headers outlives a connection rebuild */
+	req->conn->headers = req->headers;
+	setup_easy(req->conn, req->easy, &req->res, method, req->url, req->body);
+	req->conn->headers = conn_headers;
+	MemoryContextSwitchTo(old);
+	curl_multi_add_handle(req->multi, req->easy);
+	req->active = true;
+	req->done = false;
+	(void) ic_async_poll(req);
+}
+
+bool
+ic_async_active(IcAsyncRequest *req)
+{
+	return req->active;
+}
+
+/*
+ * ic_async_finish
+ *		Wait for the background request (interruptibly) and return its JSON,
+ *		owned by the current memory context.  Anything but a clean 200 is
+ *		done again by ic_request, which has the retry and error logic.
+ */
+json_t *
+ic_async_finish(IcAsyncRequest *req, IcStats *stats)
+{
+	json_t	   *root = NULL;
+	json_error_t jerr;
+	long		status;
+
+	Assert(req->active);
+	pgstat_report_wait_start(PG_WAIT_EXTENSION);
+	while (!ic_async_poll(req))
+	{
+		if (InterruptPending)
+		{
+			pgstat_report_wait_end();
+			curl_multi_remove_handle(req->multi, req->easy);
+			req->active = false;
+			CHECK_FOR_INTERRUPTS();
+			/* did not raise: fall back to a plain request */
+			return ic_request(req->conn, req->method, req->path, req->body,
+							  NULL, &status, NULL, stats);
+		}
+		curl_multi_poll(req->multi, NULL, 0, POLL_INTERVAL_MS, NULL);
+	}
+	pgstat_report_wait_end();
+	req->active = false;
+	count_request(stats, &req->res);
+	remember_rate_limit(req->conn, &req->res);
+	if (req->res.curl_code == CURLE_OK && req->res.status == 200 && req->res.len > 0)
+		root = json_loadb(req->res.body, req->res.len, 0, &jerr);
+	if (req->res.body)
+		pfree(req->res.body);
+	req->res.body = NULL;
+	if (root)
+	{
+		ic_json_attach(CurrentMemoryContext, root);
+		return root;
+	}
+	if (req->res.status != 429)
+		count_retry(stats);
+	return ic_request(req->conn, req->method, req->path, req->body,
+					  NULL, &status, NULL, stats);
 }

@@ -88,6 +88,13 @@ extern json_t *ic_request(IcConnection *conn, const char *method,
 						  const long *pass_statuses, long *status,
 						  char **error_code, IcStats *stats);
 extern void ic_sleep_ms(int64 ms, IcStats *stats);
+typedef struct IcAsyncRequest IcAsyncRequest;
+extern IcAsyncRequest *ic_async_create(IcConnection *conn, MemoryContext cxt);
+extern void ic_async_start(IcAsyncRequest *req, const char *method,
+						   const char *path, const char *body, IcStats *stats);
+extern bool ic_async_poll(IcAsyncRequest *req);
+extern bool ic_async_active(IcAsyncRequest *req);
+extern json_t *ic_async_finish(IcAsyncRequest *req, IcStats *stats);
 extern void ic_request_batch(IcConnection *conn, char **paths, int n,
 							 json_t **results, IcStats *stats);
 extern void ic_json_attach(MemoryContext cxt, json_t *json);

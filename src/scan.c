@@ -60,6 +60,7 @@ typedef struct IcPager
 	int			next_id;
 	MemoryContext page_cxt;		/* the current page; reset per page */
 	MemoryContext state_cxt;	/* cursors and scroll params: the whole scan */
+	MemoryContext page_owner_cxt;	/* the prefetch handle: one scan start */
 	json_t	   *records;		/* array in the current page */
 	size_t		index;
 	bool		started;
@@ -67,6 +68,7 @@ typedef struct IcPager
 	char	   *cursor;			/* cursor paging: next starting_after */
 	char	   *scroll_param;	/* scroll paging */
 	HTAB	   *seen_ids;		/* scroll: ids returned, to skip after a restart */
+	IcAsyncRequest *prefetch;	/* the next page downloading, or NULL */
 	int			scroll_wait_ms;
 	int64		pages;
 	int64		scroll_restarts;
@@ -194,50 +196,78 @@ fetch_by_id(IcPager *p)
 	p->exhausted = true;
 }
 
+/* The request for the page at p->cursor (NULL: the first page). */
+static void
+page_request(IcPager *p, const char **method, char **path, char **body)
+{
+	if (p->mode == IC_MODE_SEARCH)
+	{
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		appendStringInfo(&buf, "{\"query\":%s,\"pagination\":{\"per_page\":%d", p->query_json, p->per_page);
+		if (p->cursor)
+		{
+			json_t	   *cursor = json_string(p->cursor);
+			char	   *quoted = json_dumps(cursor, JSON_ENCODE_ANY);
+
+			appendStringInfo(&buf, ",\"starting_after\":%s", quoted);
+			free(quoted);
+			json_decref(cursor);
+		}
+		appendStringInfoChar(&buf, '}');
+		if (p->sort_dir != 0)
+			appendStringInfo(&buf, ",\"sort\":{\"field\":\"updated_at\",\"order\":\"%s\"}",
+							 p->sort_dir > 0 ? "ascending" : "descending");
+		appendStringInfoChar(&buf, '}');
+		*method = "POST";
+		*path = pstrdup(p->stream->search_path);
+		*body = buf.data;
+		return;
+	}
+	*method = "GET";
+	*body = NULL;
+	if (p->stream->paging == IC_PAGING_NONE)
+		*path = pstrdup(p->stream->list_path);
+	else
+		*path = psprintf("%s?per_page=%d%s%s", p->stream->list_path, p->per_page,
+						 p->cursor ? "&starting_after=" : "",
+						 p->cursor ? ic_url_escape(p->cursor) : "");
+}
+
+/*
+ * fetch_list_or_search
+ *		The next page of a listing or search.  When prefetching, the request
+ *		for the following page starts as soon as this one has arrived, so it
+ *		downloads while this page's rows are converted and returned.
+ */
 static void
 fetch_list_or_search(IcPager *p)
 {
 	json_t	   *root;
 	long		status;
+	const char *method;
 	char	   *path;
+	char	   *body;
 
-	if (p->mode == IC_MODE_SEARCH)
-	{
-		StringInfoData body;
-
-		initStringInfo(&body);
-		appendStringInfo(&body, "{\"query\":%s,\"pagination\":{\"per_page\":%d", p->query_json, p->per_page);
-		if (p->cursor)
-		{
-			char	   *quoted = json_dumps(json_string(p->cursor), JSON_ENCODE_ANY);
-
-			appendStringInfo(&body, ",\"starting_after\":%s", quoted);
-			free(quoted);
-		}
-		appendStringInfoChar(&body, '}');
-		if (p->sort_dir != 0)
-			appendStringInfo(&body, ",\"sort\":{\"field\":\"updated_at\",\"order\":\"%s\"}",
-							 p->sort_dir > 0 ? "ascending" : "descending");
-		appendStringInfoChar(&body, '}');
-		path = (char *) p->stream->search_path;
-		root = ic_request(p->conn, "POST", path, body.data, NULL, &status, NULL, p->stats);
-	}
+	page_request(p, &method, &path, &body);
+	if (p->prefetch && ic_async_active(p->prefetch))
+		root = ic_async_finish(p->prefetch, p->stats);
 	else
-	{
-		if (p->stream->paging == IC_PAGING_NONE)
-			path = (char *) p->stream->list_path;
-		else
-			path = psprintf("%s?per_page=%d%s%s", p->stream->list_path, p->per_page,
-							p->cursor ? "&starting_after=" : "",
-							p->cursor ? ic_url_escape(p->cursor) : "");
-		root = ic_request(p->conn, "GET", path, NULL, NULL, &status, NULL, p->stats);
-	}
+		root = ic_request(p->conn, method, path, body, NULL, &status, NULL, p->stats);
 	p->pages++;
 	p->records = envelope_records(p, root, path);
 	p->cursor = p->stream->paging == IC_PAGING_NONE ? NULL : next_cursor(root);
-	/* the cursor must outlive this page's context */
 	if (p->cursor)
+	{
+		/* the cursor must outlive this page's context */
 		p->cursor = MemoryContextStrdup(p->state_cxt, p->cursor);
+		if (p->prefetch)
+		{
+			page_request(p, &method, &path, &body);
+			ic_async_start(p->prefetch, method, path, body, p->stats);
+		}
+	}
 }
 
 static uint32
@@ -763,6 +793,8 @@ intercomBeginForeignScan(ForeignScanState *node, int eflags)
 	st->pager.page_cxt = AllocSetContextCreate(st->scan_cxt, "intercom_fdw page",
 											   ALLOCSET_DEFAULT_SIZES);
 	st->pager.state_cxt = st->scan_cxt;
+	st->pager.page_owner_cxt = AllocSetContextCreate(st->scan_cxt, "intercom_fdw prefetch",
+													 ALLOCSET_SMALL_SIZES);
 
 	/* the columns to convert: only those the query needs */
 	st->readers = palloc0(sizeof(IcColumnReader) * Max(list_length(attrs), 1));
@@ -799,6 +831,7 @@ start_scan(ForeignScanState *node, IcScanState *st)
 
 	MemoryContextReset(p->page_cxt);
 	MemoryContextReset(st->detail_cxt);
+	MemoryContextReset(p->page_owner_cxt);	/* drops a pending prefetch */
 	p->records = NULL;
 	p->index = 0;
 	p->started = p->exhausted = false;
@@ -823,6 +856,16 @@ start_scan(ForeignScanState *node, IcScanState *st)
 		p->seen_ids = hash_create("intercom_fdw scroll ids", 1024, &ctl,
 								  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 	}
+	/*
+	 * Prefetch pages of cursor-paged endpoints, unless the query has a LIMIT
+	 * (a prefetched page could be one request too many) or concurrency is 1
+	 * (strictly one request at a time).
+	 */
+	p->prefetch = NULL;
+	if (p->stream->paging != IC_PAGING_NONE && p->stream->paging != IC_PAGING_SCROLL &&
+		(p->mode == IC_MODE_LIST || p->mode == IC_MODE_SEARCH) &&
+		st->limit == 0 && st->opts.concurrency > 1)
+		p->prefetch = ic_async_create(p->conn, p->page_owner_cxt);
 	p->exhausted = st->empty_result;
 	st->started = true;
 	MemoryContextSwitchTo(old);
@@ -846,6 +889,8 @@ intercomIterateForeignScan(ForeignScanState *node)
 	if (record == NULL)
 		return slot;
 	st->rows_fetched++;
+	if (st->pager.prefetch && (st->rows_fetched & 15) == 0)
+		(void) ic_async_poll(st->pager.prefetch);	/* keep the download moving */
 
 	memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
 	errcb.callback = conversion_error_callback;
