@@ -65,13 +65,17 @@ attribute_type(const char *data_type)
 static const char *
 attribute_model(const IcStream *stream, const IcOptions *opts)
 {
+	int			major;
+	int			minor;
+
 	if (strcmp(stream->name, "contacts") == 0)
 		return "contact";
 	if (strcmp(stream->name, "companies") == 0)
 		return "company";
-	/* 2.16 answers 422 for model=conversation */
+	/* 2.16 and later answer 422 for model=conversation */
 	if (strcmp(stream->name, "conversations") == 0 &&
-		strcmp(opts->api_version, "2.16") < 0 && strlen(opts->api_version) <= 4)
+		ic_parse_api_version(opts->api_version, &major, &minor) &&
+		(major < 2 || (major == 2 && minor < 16)))
 		return "conversation";
 	return NULL;
 }

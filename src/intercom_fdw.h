@@ -77,6 +77,7 @@ extern const IcStream *ic_table_stream(Oid foreigntableid);
 extern char *ic_column_path(Oid foreigntableid, AttrNumber attnum,
 							const char *attname);
 extern bool ic_table_pushdown(Oid foreigntableid, bool server_default);
+extern bool ic_parse_api_version(const char *value, int *major, int *minor);
 
 /* ---- in http.c ---- */
 typedef struct IcConnection IcConnection;

@@ -34,7 +34,8 @@ typedef enum IcOptionKind
 	OPT_URL,					/* http(s) URL, superuser only */
 	OPT_REGION,					/* us, eu, au */
 	OPT_STREAM,					/* one of the eleven streams */
-	OPT_SECRET					/* the token */
+	OPT_SECRET,					/* the token */
+	OPT_VERSION					/* an Intercom API version: 2.14, Preview */
 } IcOptionKind;
 
 typedef struct IcOptionDef
@@ -49,7 +50,7 @@ typedef struct IcOptionDef
 static const IcOptionDef ic_option_defs[] = {
 	{"api_url", ForeignServerRelationId, OPT_URL, 0, 0},
 	{"region", ForeignServerRelationId, OPT_REGION, 0, 0},
-	{"api_version", ForeignServerRelationId, OPT_TEXT, 0, 0},
+	{"api_version", ForeignServerRelationId, OPT_VERSION, 0, 0},
 	{"timeout_ms", ForeignServerRelationId, OPT_INT, 1, 3600000},
 	{"connect_timeout_ms", ForeignServerRelationId, OPT_INT, 1, 600000},
 	{"max_retries", ForeignServerRelationId, OPT_INT, 0, 20},
@@ -147,10 +148,23 @@ static bool
 url_host_is_loopback(const char *url)
 {
 	const char *host = url + strlen("http://");
+	size_t		len = strcspn(host, ":/?#");
+	int			dots = 0;
 
-	return strncmp(host, "127.", 4) == 0 ||
-		strncmp(host, "localhost", 9) == 0 ||
-		strncmp(host, "[::1]", 5) == 0;
+	if ((len == 9 && strncmp(host, "localhost", 9) == 0) ||
+		(len == 0 && strncmp(host, "[::1]", 5) == 0 && strchr(":/", host[5]) != NULL))
+		return true;
+	if (len < 9 || strncmp(host, "127.", 4) != 0)
+		return false;
+	/* 127.a.b.c and nothing else: "127.0.0.1.example.com" is not loopback */
+	for (size_t i = 0; i < len; i++)
+	{
+		if (host[i] == '.')
+			dots++;
+		else if (host[i] < '0' || host[i] > '9')
+			return false;
+	}
+	return dots == 3;
 }
 
 static void
@@ -225,6 +239,13 @@ validate_option(DefElem *def, const IcOptionDef *opt)
 						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 						 errmsg("invalid value for option \"stream\": \"%s\"", value),
 						 errhint("Valid streams are: %s.", ic_stream_names())));
+			break;
+		case OPT_VERSION:
+			if (!ic_parse_api_version(value, NULL, NULL))
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("invalid value for option \"api_version\": \"%s\"", value),
+						 errhint("Use an Intercom API version such as 2.14 or 2.16, or Preview.")));
 			break;
 		case OPT_SECRET:
 			/* never echo the value, even when it is wrong */
@@ -471,4 +492,30 @@ ic_column_path(Oid foreigntableid, AttrNumber attnum, const char *attname)
 			return pstrdup(defGetString(def));
 	}
 	return pstrdup(attname);
+}
+
+/*
+ * ic_parse_api_version
+ *		"2.14" → 2, 14; "Preview" and "Unstable" sort after every number.
+ *		False for anything else.
+ */
+bool
+ic_parse_api_version(const char *value, int *major, int *minor)
+{
+	int			ma = 0;
+	int			mi = 0;
+	char		tail;
+
+	if (strcmp(value, "Preview") == 0 || strcmp(value, "Unstable") == 0)
+	{
+		ma = mi = 999;
+	}
+	else if (sscanf(value, "%d.%d%c", &ma, &mi, &tail) != 2 || ma < 1 || ma > 9 ||
+			 mi < 0 || mi > 99)
+		return false;
+	if (major)
+		*major = ma;
+	if (minor)
+		*minor = mi;
+	return true;
 }

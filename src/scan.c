@@ -273,7 +273,11 @@ fetch_list_or_search(IcPager *p)
 static uint32
 scroll_lock_key(IcPager *p)
 {
-	/* one lock per workspace endpoint; the URL stands in for it */
+	/*
+	 * Which workspace a token belongs to is unknown here, so one lock covers
+	 * every company scroll of this database: scrolls of different
+	 * workspaces wait for each other too, which is safe, if not necessary.
+	 */
 	return (uint32) hash_bytes((const unsigned char *) "companies/scroll", 16);
 }
 

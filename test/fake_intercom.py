@@ -23,6 +23,7 @@ import copy
 import functools
 from array import array
 import gzip
+import hashlib
 import json
 import math
 import os
@@ -104,15 +105,50 @@ def vkey(version):
     return (int(a), int(b))
 
 
+M64 = (1 << 64) - 1
+
+
+class Rng:
+    """SplitMix64 seeded from blake2b of a string key.  Deterministic across
+    runs and platforms (no PYTHONHASHSEED dependence) and ~10x cheaper to
+    create than random.Random(str), which matters when a search over a
+    million lazily generated contacts creates one per record."""
+    __slots__ = ("s",)
+
+    def __init__(self, key):
+        self.s = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little")
+
+    def _next(self):
+        self.s = z = (self.s + 0x9E3779B97F4A7C15) & M64
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+        return z ^ (z >> 31)
+
+    def random(self):
+        return (self._next() >> 11) * (1.0 / 9007199254740992)
+
+    def randrange(self, n):
+        if n <= 0:
+            raise ValueError("empty range")
+        return self._next() % n
+
+    def randint(self, a, b):
+        return a + self.randrange(b - a + 1)
+
+    def choice(self, seq):
+        return seq[self.randrange(len(seq))]
+
+    def uniform(self, a, b):
+        return a + (b - a) * self.random()
+
+
 def rng_for(seed, stream, i):
-    # String seeds hash via SHA-512 in CPython: deterministic regardless of
-    # PYTHONHASHSEED, which is what "same seed -> same data" needs.
-    return random.Random(f"{seed}:{stream}:{i}")
+    return Rng(f"{seed}:{stream}:{i}")
 
 
 @functools.lru_cache(maxsize=None)
 def _id_prefix(seed, kind):
-    return f"{random.Random(f'{seed}:idprefix:{kind}').getrandbits(56):014x}"
+    return f"{Rng(f'{seed}:idprefix:{kind}')._next() >> 8:014x}"
 
 
 def hex24(seed, kind, i):
@@ -340,6 +376,13 @@ class Generator:
         else:
             c = ts(r, T_2019, T_2026 - 60 * DAY)
             u = c + r.choice([0, r.randint(1, 400 * DAY)])
+        if 3 <= i <= 11 and i != 4:
+            c, u = self._special_times(i, c, u)
+        signed = None if i % 5 == 4 else (c - 86400 * 365 * 60 if i == 12 else c + r.randint(0, 3600))
+        last_seen = None if i % 4 == 2 else min(u, c + r.randint(0, 300 * DAY))
+        return c, u, signed, last_seen
+
+    def _special_times(self, i, c, u):
         base_day = T_2019 + 800 * DAY      # all the midnight cases on one day (2021-03-11)
         special = {
             3: (-157766400 + 4321, None),                      # 1965, pre-epoch
@@ -351,12 +394,8 @@ class Generator:
             10: (local_midnight(base_day, self.tz), 0),        # exactly local midnight
             11: (local_midnight(base_day, self.tz) - 1, 1),    # 23:59:59 local; updated exactly at midnight
         }
-        if i in special:
-            c, du = special[i]
-            u = c + (du if du is not None else 50 * 365 * DAY)
-        signed = None if i % 5 == 4 else (c - 86400 * 365 * 60 if i == 12 else c + r.randint(0, 3600))
-        last_seen = None if i % 4 == 2 else min(u, c + r.randint(0, 300 * DAY))
-        return c, u, signed, last_seen
+        c, du = special[i]
+        return c, c + (du if du is not None else 50 * 365 * DAY)
 
     def contact(self, i):
         r = rng_for(self.seed, "contact", i)
@@ -585,6 +624,7 @@ class Store:
         self.deleted = {s: set() for s in self.INDEXED + ("company_attributes", "contact_attributes")}
         self.deleted_conversations = []                    # for GET /conversations/deleted
         self.attr_overrides = {}                           # (model, name) -> record
+        self.generation = 0                                # bumped by every mutation (search cache key)
 
     # --- column cache for fast search over big datasets -------------------------
     # Searching a million lazily generated contacts by building each full
@@ -1028,6 +1068,7 @@ class State:
         self.scroll_hold_until = 0.0
         self.stats = {"requests": 0, "api_requests": 0, "by_status": {}, "by_path": {}}
         self.req_counter = 0
+        self.search_cache = {}      # see Handler.search
 
     def request_id(self):
         self.req_counter += 1
@@ -1452,25 +1493,44 @@ class Handler(BaseHTTPRequestHandler):
         def key(r):
             return sort_key(get(r), r["id"])
 
-        if (srch.fields | {field}) <= set(Store.FAST[stream]) | {"id"}:
-            pairs = s.light_records(stream)            # full records only for the page
-        else:
-            pairs = ((i, render(stream, s.get(stream, i), ver)) for i in s.indexes(stream))
-        items = [(key(r), i) for i, r in pairs if pred(r)]
-        items.sort()
-        # nulls last in both directions; ties broken by id in the sort direction
-        nonnull = [t for t in items if not t[0][0]]
-        nulls = [t for t in items if t[0][0]]
-        if desc:
-            nonnull.reverse()
-            nulls.reverse()
-        items = nonnull + nulls
+        # Paging through one query repeats the same filter+sort; cache the
+        # ordered (key, index) list per query, timezone, version and data
+        # generation so that page N of a big search costs O(page).
+        ckey = (stream, json.dumps(body["query"], sort_keys=True), field, order,
+                st.config["timezone"], ver, s.generation)
+        items = st.search_cache.get(ckey)
+        if items is None:
+            if (srch.fields | {field}) <= set(Store.FAST[stream]) | {"id"}:
+                pairs = s.light_records(stream)            # full records only for the page
+            else:
+                pairs = ((i, render(stream, s.get(stream, i), ver)) for i in s.indexes(stream))
+            items = [(key(r), i) for i, r in pairs if pred(r)]
+            items.sort()
+            # nulls last in both directions; ties broken by id in the sort direction
+            nonnull = [t for t in items if not t[0][0]]
+            nulls = [t for t in items if t[0][0]]
+            if desc:
+                nonnull.reverse()
+                nulls.reverse()
+            items = nonnull + nulls
+            if len(st.search_cache) >= 4:
+                st.search_cache.pop(next(iter(st.search_cache)))
+            st.search_cache[ckey] = items
         total = len(items)
         page = 1
+        start = 0
         if after is not None:
             page = int(after[2]) + 1
             lk = sort_key(after[1][0], after[1][1])
-            items = [t for t in items if key_after(t[0], lk, desc)]
+            lo, hi = 0, len(items)                # first item after the cursor (monotone predicate)
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if key_after(items[mid][0], lk, desc):
+                    hi = mid
+                else:
+                    lo = mid + 1
+            start = lo
+        items = items[start:start + per_page + 1]
         chunk = items[:per_page]
         pages = {"type": "pages", "page": page, "per_page": per_page,
                  "total_pages": math.ceil(total / per_page) if total else 0}
@@ -1640,6 +1700,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def mutate(self, body):
         s = self.state.store
+        s.generation += 1
         stream = body["stream"]
         if stream not in Store.INDEXED:
             raise KeyError(f"cannot mutate {stream}")
@@ -1659,6 +1720,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def delete(self, body):
         s = self.state.store
+        s.generation += 1
         stream = body["stream"]
         if stream in ("contact_attributes", "company_attributes"):
             s.deleted[stream].update(body["ids"])
@@ -1674,6 +1736,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def create(self, body):
         s = self.state.store
+        s.generation += 1
         stream = body["stream"]
         if stream not in Store.INDEXED:
             raise KeyError(f"cannot create {stream}")
