@@ -44,6 +44,7 @@ typedef struct IcPlanInfo
 	List	   *filters;		/* (column, op) String pairs */
 	List	   *filter_exprs;	/* the compared values */
 	bool		exact;			/* the API applies every clause exactly */
+	bool		pushdown;		/* the pushdown option */
 } IcPlanInfo;
 
 /* Planner's cost of one HTTP request, in units of seq_page_cost. */
@@ -116,9 +117,11 @@ intercomGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntab
 	}
 	pushdown = ic_table_pushdown(foreigntableid, pushdown);
 
+	info->pushdown = pushdown;
 	if (pushdown)
-		ic_classify_quals(root, baserel, info->stream, foreigntableid,
-						  &info->filters, &info->filter_exprs, &info->exact);
+		ic_classify_quals(root, baserel, baserel->baserestrictinfo, info->stream,
+						  foreigntableid, &info->filters, &info->filter_exprs,
+						  &info->exact);
 	else
 		info->exact = (baserel->baserestrictinfo == NIL);
 	info->mode = choose_mode(info->stream, info->filters);
@@ -183,6 +186,61 @@ sort_pushable(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, IcPlan
 	return 0;
 }
 
+/* Does an equivalence member stand for the id column (arg: its Var)? */
+static bool
+ec_member_is_id(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
+				EquivalenceMember *em, void *arg)
+{
+	Var		   *id = (Var *) arg;
+	Var		   *var = (Var *) em->em_expr;
+
+	return IsA(var, Var) && var->varno == id->varno && var->varattno == id->varattno &&
+		var->varlevelsup == 0;
+}
+
+/*
+ * add_parameterized_paths
+ *		For a join on the id column (conversation_parts.conversation_id =
+ *		conversations.id, contacts.id = ..., companies.id = ...), offer a
+ *		path that, in a nested loop, GETs one record (or one conversation's
+ *		parts) per outer row instead of walking the whole stream.
+ */
+static void
+add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
+						IcPlanInfo *info)
+{
+	const char *id_column = info->stream->paging == IC_PAGING_PER_PARENT ? "conversation_id" : "id";
+	AttrNumber	attnum = get_attnum(foreigntableid, id_column);
+	Var		   *id;
+	List	   *clauses;
+	ListCell   *lc;
+
+	if (!info->pushdown || info->stream->get_path == NULL || attnum == InvalidAttrNumber ||
+		get_atttype(foreigntableid, attnum) != TEXTOID)
+		return;
+	id = makeVar(baserel->relid, attnum, TEXTOID, -1, InvalidOid, 0);
+	clauses = generate_implied_equalities_for_column(root, baserel, ec_member_is_id, id,
+													 baserel->lateral_referencers);
+	foreach(lc, clauses)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+		Relids		outer = bms_difference(ri->clause_relids, baserel->relids);
+		ParamPathInfo *ppi;
+		double		rows;
+
+		if (bms_is_empty(outer) || bms_overlap(outer, baserel->lateral_referencers))
+			continue;
+		ppi = get_baserel_parampathinfo(root, baserel, outer);
+		/* one GET per outer row: a conversation's parts, or one record */
+		rows = info->stream->paging == IC_PAGING_PER_PARENT ? 10 : 1;
+		add_path(baserel, (Path *)
+				 create_foreignscan_path(root, baserel, NULL, rows, REQUEST_COST,
+										 REQUEST_COST + rows * cpu_tuple_cost * 10,
+										 NIL, outer, NULL, list_make1(makeInteger(0))));
+		(void) ppi;
+	}
+}
+
 static void
 intercomGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
@@ -195,6 +253,8 @@ intercomGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntable
 	add_path(baserel, (Path *)
 			 create_foreignscan_path(root, baserel, NULL, baserel->rows, startup, total,
 									 NIL, NULL, NULL, list_make1(makeInteger(0))));
+
+	add_parameterized_paths(root, baserel, foreigntableid, info);
 
 	sort_dir = sort_pushable(root, baserel, foreigntableid, info);
 	if (sort_dir != 0)
@@ -256,8 +316,19 @@ intercomGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntablei
 	Relation	rel = table_open(foreigntableid, NoLock);
 	List	   *attrs = needed_attrs(baserel, rel);
 	List	   *fdw_private;
+	IcPlanInfo	param_info;
 
 	table_close(rel, NoLock);
+
+	/* a parameterized path also pushes its join clauses */
+	if (best_path->path.param_info != NULL)
+	{
+		param_info = *info;
+		ic_classify_quals(root, baserel, scan_clauses, info->stream, foreigntableid,
+						  &param_info.filters, &param_info.filter_exprs, &param_info.exact);
+		param_info.mode = choose_mode(info->stream, param_info.filters);
+		info = &param_info;
+	}
 
 	/* every clause is rechecked locally: pushed filters may be wider */
 	scan_clauses = extract_actual_clauses(scan_clauses, false);

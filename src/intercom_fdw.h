@@ -138,7 +138,8 @@ typedef struct IcFilterValue
 } IcFilterValue;
 
 extern void ic_classify_quals(PlannerInfo *root, RelOptInfo *baserel,
-							  const IcStream *stream, Oid foreigntableid,
+							  List *clauses, const IcStream *stream,
+							  Oid foreigntableid,
 							  List **filters, List **filter_exprs,
 							  bool *exact);
 extern json_t *ic_search_clause(const IcColumn *col, const char *api_field,

@@ -49,12 +49,19 @@ var_column(Var *var, RelOptInfo *baserel, const IcStream *stream,
 	return ic_stream_column(stream, attname);
 }
 
-/* A value side we can evaluate at execution: no Vars, nothing volatile. */
+/*
+ * A value side we can evaluate at execution: nothing of this relation,
+ * nothing volatile.  Vars of other relations are join parameters: in a
+ * parameterized path the planner turns them into Params.
+ */
 static bool
-is_runtime_constant(Node *expr)
+is_runtime_constant(Node *expr, RelOptInfo *baserel)
 {
-	return !contain_var_clause(expr) && !contain_volatile_functions(expr) &&
-		!contain_subplans(expr);
+	Relids		varnos = pull_varnos(NULL, expr);
+
+	return !bms_overlap(varnos, baserel->relids) &&
+		!contain_volatile_functions(expr) && !contain_subplans(expr) &&
+		!contain_agg_clause(expr) && !contain_window_function(expr);
 }
 
 static const char *
@@ -118,7 +125,8 @@ classify_opexpr(OpExpr *op, RelOptInfo *baserel, const IcStream *stream,
 	opname = get_opname(op->opno);
 	if (opname == NULL)
 		return false;
-	if (!IsA(left, Var) && IsA(right, Var))
+	if (IsA(right, Var) && ((Var *) right)->varno == baserel->relid &&
+		!(IsA(left, Var) && ((Var *) left)->varno == baserel->relid))
 	{
 		Node	   *tmp = left;
 
@@ -126,7 +134,7 @@ classify_opexpr(OpExpr *op, RelOptInfo *baserel, const IcStream *stream,
 		right = tmp;
 		opname = (char *) commute_op(opname);
 	}
-	if (!IsA(left, Var) || !is_runtime_constant(right))
+	if (!IsA(left, Var) || !is_runtime_constant(right, baserel))
 		return false;
 	col = var_column((Var *) left, baserel, stream, relid);
 	if (col == NULL || !pushable(col, exprType(left), exprType(right), opname))
@@ -155,7 +163,7 @@ classify_in(ScalarArrayOpExpr *saop, RelOptInfo *baserel, const IcStream *stream
 
 	if (!saop->useOr || opname == NULL || strcmp(opname, "=") != 0 ||
 		saop->opno >= FirstNormalObjectId || !IsA(left, Var) ||
-		!is_runtime_constant(right) || exprType(left) != TEXTOID)
+		!is_runtime_constant(right, baserel) || exprType(left) != TEXTOID)
 		return false;
 	col = var_column((Var *) left, baserel, stream, relid);
 	if (col == NULL || col->search != IC_SEARCH_EQUAL ||
@@ -190,20 +198,22 @@ classify_bool(Node *clause, RelOptInfo *baserel, const IcStream *stream,
 
 /*
  * ic_classify_quals
- *		Collect the restriction clauses the API can apply.  *exact is set
- *		when every clause was pushed and the API applies each exactly (only
- *		then may LIMIT be pushed down too).
+ *		Collect the clauses (RestrictInfos: the relation's restrictions, plus
+ *		join clauses in a parameterized path) the API can apply.  *exact is
+ *		set when every clause was pushed and the API applies each exactly
+ *		(only then may LIMIT be pushed down too).
  */
 void
-ic_classify_quals(PlannerInfo *root, RelOptInfo *baserel, const IcStream *stream,
-				  Oid foreigntableid, List **filters, List **exprs, bool *exact)
+ic_classify_quals(PlannerInfo *root, RelOptInfo *baserel, List *clauses,
+				  const IcStream *stream, Oid foreigntableid,
+				  List **filters, List **exprs, bool *exact)
 {
 	ListCell   *lc;
 
 	*filters = NIL;
 	*exprs = NIL;
 	*exact = true;
-	foreach(lc, baserel->baserestrictinfo)
+	foreach(lc, clauses)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
 		Node	   *clause = (Node *) ri->clause;

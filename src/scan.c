@@ -814,15 +814,6 @@ intercomBeginForeignScan(ForeignScanState *node, int eflags)
 	}
 	st->nreaders = i;
 
-	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
-	{
-		List	   *dpcontext = set_deparse_context_plan(
-														 deparse_context_for(RelationGetRelationName(st->rel), RelationGetRelid(st->rel)),
-														 (Plan *) fsplan, NIL);
-
-		build_request(st, node->ss.ps.ps_ExprContext, plain_filter_exprs(fsplan), true, dpcontext);
-		st->request_text = describe_request(st);
-	}
 }
 
 /* First Iterate after Begin or ReScan: connect and build the request. */
@@ -941,7 +932,20 @@ intercomExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
 	IcScanState *st = (IcScanState *) node->fdw_state;
 
-	ExplainPropertyText("Intercom Request", st->request_text ? st->request_text : "(not started)", es);
+	if (st->request_text == NULL)
+	{
+		/*
+		 * Not executed (plain EXPLAIN): show values known only at execution
+		 * (parameters, now(), outer columns) as their expressions, deparsed
+		 * in EXPLAIN's context so nested-loop parameters name their column.
+		 */
+		ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+
+		build_request(st, node->ss.ps.ps_ExprContext, plain_filter_exprs(fsplan), true,
+					  es->deparse_cxt);
+		st->request_text = describe_request(st);
+	}
+	ExplainPropertyText("Intercom Request", st->request_text, es);
 	if (es->verbose)
 	{
 		StringInfoData cols;
