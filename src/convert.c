@@ -141,7 +141,10 @@ json_text(json_t *value)
 			snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(value));
 			return pstrdup(buf);
 		case JSON_REAL:
-			snprintf(buf, sizeof(buf), "%.17g", json_real_value(value));
+			/* the shortest text that reads back as the same double */
+			snprintf(buf, sizeof(buf), "%.15g", json_real_value(value));
+			if (strtod(buf, NULL) != json_real_value(value))
+				snprintf(buf, sizeof(buf), "%.17g", json_real_value(value));
 			return pstrdup(buf);
 		case JSON_TRUE:
 			return pstrdup("true");
@@ -149,7 +152,7 @@ json_text(json_t *value)
 			return pstrdup("false");
 		default:
 			{
-				char	   *dumped = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+				char	   *dumped = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 				char	   *result;
 
 				if (dumped == NULL)
@@ -180,7 +183,7 @@ ic_convert_value(IcColumnReader *reader, json_t *value, bool *isnull)
 		case JSONOID:
 			{
 				/* always the JSON text: a string stays a JSON string */
-				char	   *dumped = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+				char	   *dumped = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 				char	   *text;
 
 				if (dumped == NULL)

@@ -75,6 +75,8 @@ typedef struct IcHttpResult
 
 IcStats		ic_backend_stats;
 
+static const long pass_404[] = {404, 0};
+
 static HTAB *connection_cache = NULL;
 
 /* ---------- small helpers ---------- */
@@ -698,10 +700,29 @@ backoff_ms(IcConnection *conn, int attempt)
  * Statuses listed in pass_statuses (e.g. a scroll's 404 or 500, a child's
  * 404) are returned to the caller as NULL with *status set.
  */
+static json_t *request_loop(IcConnection *conn, const char *method, const char *path,
+						   const char *body, const long *pass_statuses, long *status,
+						   char **error_code, IcStats *stats, IcHttpResult *prior);
+
 json_t *
 ic_request(IcConnection *conn, const char *method, const char *path,
 		   const char *body, const long *pass_statuses, long *status,
 		   char **error_code, IcStats *stats)
+{
+	return request_loop(conn, method, path, body, pass_statuses, status,
+						error_code, stats, NULL);
+}
+
+/*
+ * request_loop
+ *		ic_request's retry loop.  With prior, the first attempt is a result
+ *		already received (a prefetch or a batch member), so a background
+ *		request uses the same attempt budget as a plain one.
+ */
+static json_t *
+request_loop(IcConnection *conn, const char *method, const char *path,
+			 const char *body, const long *pass_statuses, long *status,
+			 char **error_code, IcStats *stats, IcHttpResult *prior)
 {
 	char	   *url = psprintf("%s%s", conn->opts.api_url, path);
 	int			attempt = 0;
@@ -716,10 +737,18 @@ ic_request(IcConnection *conn, const char *method, const char *path,
 		json_error_t jerr;
 		bool		retry = false;
 
-		pace(conn, stats);
-		perform_exchange(conn, &res, method, url, body);
-		count_request(stats, &res);
-		remember_rate_limit(conn, &res);
+		if (prior)
+		{
+			res = *prior;		/* already counted by the caller */
+			prior = NULL;
+		}
+		else
+		{
+			pace(conn, stats);
+			perform_exchange(conn, &res, method, url, body);
+			count_request(stats, &res);
+			remember_rate_limit(conn, &res);
+		}
 		*status = res.status;
 
 		if (res.curl_code != CURLE_OK)
@@ -918,6 +947,14 @@ ic_request_batch(IcConnection *conn, char **paths, int n, json_t **results,
 		json_t	   *root = NULL;
 		json_error_t jerr;
 
+		if (aborted)
+		{
+			long		status;
+
+			results[i] = ic_request(conn, "GET", paths[i], NULL, pass_404, &status, NULL, stats);
+			continue;
+		}
+
 		count_request(stats, &res[i]);
 		remember_rate_limit(conn, &res[i]);
 		results[i] = NULL;
@@ -929,17 +966,17 @@ ic_request_batch(IcConnection *conn, char **paths, int n, json_t **results,
 		{
 			ic_json_attach(CurrentMemoryContext, root);
 			results[i] = root;
+			if (res[i].body)
+				pfree(res[i].body);
 		}
 		else
 		{
 			long		status;
 
-			count_retry(stats);
-			results[i] = ic_request(conn, "GET", paths[i], NULL,
-									(const long[]) {404, 0}, &status, NULL, stats);
+			/* this was attempt 1: go on with the same retry budget */
+			results[i] = request_loop(conn, "GET", paths[i], NULL, pass_404,
+									  &status, NULL, stats, &res[i]);
 		}
-		if (res[i].body)
-			pfree(res[i].body);
 	}
 	pfree(res);
 	pfree(urls);
@@ -1116,16 +1153,20 @@ ic_async_finish(IcAsyncRequest *req, IcStats *stats)
 	remember_rate_limit(req->conn, &req->res);
 	if (req->res.curl_code == CURLE_OK && req->res.status == 200 && req->res.len > 0)
 		root = json_loadb(req->res.body, req->res.len, 0, &jerr);
-	if (req->res.body)
-		pfree(req->res.body);
-	req->res.body = NULL;
 	if (root)
 	{
+		if (req->res.body)
+			pfree(req->res.body);
+		req->res.body = NULL;
 		ic_json_attach(CurrentMemoryContext, root);
 		return root;
 	}
-	if (req->res.status != 429)
-		count_retry(stats);
-	return ic_request(req->conn, req->method, req->path, req->body,
-					  NULL, &status, NULL, stats);
+	/* this was attempt 1: go on with the same retry budget */
+	{
+		IcHttpResult prior = req->res;
+
+		req->res.body = NULL;
+		return request_loop(req->conn, req->method, req->path, req->body,
+							NULL, &status, NULL, stats, &prior);
+	}
 }

@@ -163,7 +163,7 @@ intercomImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	}
 	if (custom)
 	{
-		ic_get_server_options(server, GetUserMapping(GetUserId(), serverOid), &opts);
+		ic_get_server_options(server, ic_find_user_mapping(GetUserId(), serverOid), &opts);
 		conn = ic_connect(&opts);
 	}
 

@@ -77,6 +77,7 @@ extern const IcStream *ic_table_stream(Oid foreigntableid);
 extern char *ic_column_path(Oid foreigntableid, AttrNumber attnum,
 							const char *attname);
 extern bool ic_table_pushdown(Oid foreigntableid, bool server_default);
+extern UserMapping *ic_find_user_mapping(Oid userid, Oid serverid);
 extern bool ic_parse_api_version(const char *value, int *major, int *minor);
 
 /* ---- in http.c ---- */
@@ -130,6 +131,7 @@ typedef struct IcFilterValue
 {
 	bool		isnull;
 	bool		symbolic;		/* EXPLAIN only: text shows the expression */
+	bool		infinite;		/* +-infinity: nothing to send */
 	Oid			type;
 	double		epoch;			/* timestamptz values */
 	bool		boolval;

@@ -25,6 +25,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 typedef enum IcOptionKind
 {
@@ -89,6 +90,8 @@ context_name(Oid context)
 			return "foreign table";
 		case AttributeRelationId:
 			return "column";
+		case ForeignDataWrapperRelationId:
+			return "foreign data wrapper";
 		default:
 			return "object";
 	}
@@ -151,8 +154,11 @@ url_host_is_loopback(const char *url)
 	size_t		len = strcspn(host, ":/?#");
 	int			dots = 0;
 
+	/* user:password@host would make the part before '@' look like the host */
+	if (strchr(host, '@') != NULL && strchr(host, '@') < host + strcspn(host, "/?#"))
+		return false;
 	if ((len == 9 && strncmp(host, "localhost", 9) == 0) ||
-		(len == 0 && strncmp(host, "[::1]", 5) == 0 && strchr(":/", host[5]) != NULL))
+		(strncmp(host, "[::1]", 5) == 0 && (host[5] == '\0' || strchr(":/?#", host[5]) != NULL)))
 		return true;
 	if (len < 9 || strncmp(host, "127.", 4) != 0)
 		return false;
@@ -418,6 +424,28 @@ ic_get_server_options(ForeignServer *server, UserMapping *um, IcOptions *opts)
 }
 
 /*
+ * ic_find_user_mapping
+ *		The user's mapping, else the PUBLIC one, else NULL (the caller then
+ *		reports the missing token with a hint, instead of core's bare
+ *		"user mapping not found").
+ */
+UserMapping *
+ic_find_user_mapping(Oid userid, Oid serverid)
+{
+	HeapTuple	tp;
+
+	tp = SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(userid),
+						 ObjectIdGetDatum(serverid));
+	if (!HeapTupleIsValid(tp))
+		tp = SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(InvalidOid),
+							 ObjectIdGetDatum(serverid));
+	if (!HeapTupleIsValid(tp))
+		return NULL;
+	ReleaseSysCache(tp);
+	return GetUserMapping(userid, serverid);
+}
+
+/*
  * ic_get_options
  *		All options that matter to a scan of a foreign table, for the user
  *		the scan runs as.
@@ -429,7 +457,7 @@ ic_get_options(Oid foreigntableid, Oid userid, IcOptions *opts)
 	ForeignServer *server = GetForeignServer(table->serverid);
 	UserMapping *um;
 
-	um = GetUserMapping(userid, server->serverid);
+	um = ic_find_user_mapping(userid, server->serverid);
 	ic_get_server_options(server, um, opts);
 	opts->pushdown = ic_table_pushdown(foreigntableid, opts->pushdown);
 }

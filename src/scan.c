@@ -335,7 +335,7 @@ fetch_scroll(IcPager *p)
 			waited += SCROLL_RETRY_MS;
 			continue;
 		}
-		if ((status == 404 || status == 500) && p->scroll_param != NULL &&
+		if ((status == 500 || (status == 404 && p->scroll_param != NULL)) &&
 			p->scroll_restarts < 5)
 		{
 			/* expired or broken: start again, skipping what was returned */
@@ -568,7 +568,7 @@ evaluate_filter(ExprState *state, ExprContext *econtext, Oid type,
 				TimestampTz ts = DatumGetTimestampTz(d);
 
 				if (TIMESTAMP_NOT_FINITE(ts))
-					value->isnull = true;	/* infinity: leave it to PostgreSQL */
+					value->infinite = true; /* no API bound: leave it to PostgreSQL */
 				else
 					value->epoch = (double) ts / USECS_PER_SEC +
 						(double) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
@@ -652,7 +652,7 @@ build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 		if (strcmp(op, "in") == 0 || ((strcmp(column, "id") == 0 || strcmp(column, "conversation_id") == 0 ||
 									   strcmp(column, "company_id") == 0) && strcmp(op, "=") == 0))
 		{
-			if (p->mode != IC_MODE_IDS && p->mode != IC_MODE_LOOKUP)
+			if (p->mode != (strcmp(column, "company_id") == 0 ? IC_MODE_LOOKUP : IC_MODE_IDS))
 				continue;
 			if (value.symbolic)
 				p->ids = lappend(p->ids, makeString(psprintf("{%s}", value.text)));
@@ -671,6 +671,8 @@ build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 			st->empty_result = true;	/* col op NULL is never true */
 			continue;
 		}
+		if (value.infinite)
+			continue;
 		{
 			json_t	   *clause = ic_search_clause(col, api_field(st, column), op, &value);
 
@@ -708,6 +710,13 @@ build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 	}
 }
 
+/* Ids as sent (escaped); a symbolic "{expression}" stays readable. */
+static char *
+escape_unless_symbolic(const char *id)
+{
+	return id[0] == '{' ? (char *) id : ic_url_escape(id);
+}
+
 static char *
 describe_request(IcScanState *st)
 {
@@ -727,9 +736,9 @@ describe_request(IcScanState *st)
 				if (buf.len > 0)
 					appendStringInfoString(&buf, ", ");
 				if (p->mode == IC_MODE_LOOKUP)
-					appendStringInfo(&buf, "GET /companies?company_id=%s", strVal(lfirst(lc)));
+					appendStringInfo(&buf, "GET /companies?company_id=%s", escape_unless_symbolic(strVal(lfirst(lc))));
 				else
-					appendStringInfo(&buf, "GET %s%s", p->stream->get_path, strVal(lfirst(lc)));
+					appendStringInfo(&buf, "GET %s%s", p->stream->get_path, escape_unless_symbolic(strVal(lfirst(lc))));
 			}
 			if (buf.len == 0)
 				appendStringInfoString(&buf, "none (no id)");
