@@ -51,8 +51,8 @@ SELECT stream, primary_key, incremental FROM intercom_fdw.streams() ORDER BY str
 
 -- 1. First load of every stream: the copy is created with the source's
 --    columns and primary key, and equals the source.  (The *_attributes
---    streams are keyed on name, which nested attributes share, e.g. name
---    and plan.name: materialize warns and keeps one record per name.)
+--    streams are keyed on full_name: name is shared by nested attributes,
+--    e.g. name and plan.name, and every one of them must be copied.)
 SELECT f.relname AS stream, m.method, m.rows_upserted, m.rows_deleted,
        m.bookmark_from IS NULL AS from_the_start, m.bookmark_to <= clock_timestamp() AS bookmark_set,
        m.requests > 0 AS used_the_api, m.target
@@ -313,6 +313,14 @@ SET intercom_fdw.progress = on;
 SELECT intercom_fdw._progress('copies.contacts', 'read', 3000, 1500, 20);
 SET intercom_fdw.progress = off;
 SELECT intercom_fdw._progress('copies.contacts', 'read', 3000, 1500, 20);
+
+-- 11b. A key that is not unique upstream is reported, not hidden: a table
+--      whose id column reads the contact's role has two records per key.
+CREATE FOREIGN TABLE ic.contacts_by_role (id text OPTIONS (path 'role'), email text)
+    SERVER fake OPTIONS (stream 'contacts');
+SELECT method, rows_upserted FROM intercom_fdw.materialize('ic.contacts_by_role', 'copies.contacts_by_role');
+SELECT count(*) AS one_row_per_key FROM copies.contacts_by_role;
+DROP FOREIGN TABLE ic.contacts_by_role;
 
 -- 12. pg_cron refreshes a copy on a schedule (every second from pg_cron 1.5,
 --     every minute before).

@@ -287,15 +287,19 @@ const IcStream ic_streams[] = {
 	/* Scroll is the only listing that reaches every company (no 10k cap). */
 	IC_STREAM("companies", "/companies/scroll", "data", IC_PAGING_SCROLL,
 			  NULL, "/companies/", "id", true, 10000, companies_columns),
-	/* Standard attributes have no id; name is the only key they all have. */
+	/*
+	 * Standard attributes have no id, and name is not unique: a nested
+	 * attribute shares it ("location.city" and "custom_attributes.city" are
+	 * both "city").  full_name is what every attribute has once.
+	 */
 	IC_STREAM("company_attributes", "/data_attributes?model=company", "data",
-			  IC_PAGING_NONE, NULL, NULL, "name", false, 50,
+			  IC_PAGING_NONE, NULL, NULL, "full_name", false, 50,
 			  company_attributes_columns),
 	IC_STREAM("company_segments", "/segments?type=company&include_count=true",
 			  "segments", IC_PAGING_NONE, NULL, NULL, "id", true, 20,
 			  company_segments_columns),
 	IC_STREAM("contact_attributes", "/data_attributes?model=contact", "data",
-			  IC_PAGING_NONE, NULL, NULL, "name", false, 100,
+			  IC_PAGING_NONE, NULL, NULL, "full_name", false, 100,
 			  contact_attributes_columns),
 	IC_STREAM("contacts", "/contacts", "data", IC_PAGING_CURSOR,
 			  "/contacts/search", "/contacts/", "id", true, 100000,
