@@ -1,7 +1,7 @@
 # intercom_fdw: PostgreSQL foreign data wrapper for the Intercom REST API.
 MODULE_big = intercom_fdw
 OBJS = intercom_fdw.o src/option.o src/http.o src/convert.o src/pushdown.o \
-       src/scan.o src/import.o src/streams.o
+       src/scan.o src/import.o src/streams.o src/skim.o
 
 EXTENSION = intercom_fdw
 DATA = intercom_fdw--1.0.sql

@@ -152,6 +152,18 @@ DROP TABLE stats0;
 SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py faults-clear
 
+-- count(*) reads no column, so its pages are skimmed, not parsed: a
+-- truncated body, an HTML 200 and an empty 200 are caught all the same
+\! python3 test/fakectl.py fault truncated --path /contacts --after 1 --count 1
+\! python3 test/fakectl.py fault html_200 --path /contacts --after 3 --count 1
+\! python3 test/fakectl.py fault empty --path /contacts --after 3 --count 1
+CREATE TEMP TABLE stats0 AS SELECT * FROM intercom_fdw.request_stats();
+SELECT count(*) AS contacts FROM ic.contacts;
+SELECT s.retries - s0.retries AS retries FROM intercom_fdw.request_stats() s, stats0 s0;
+DROP TABLE stats0;
+SELECT count(id) AS parsed FROM ic.contacts;
+\! python3 test/fakectl.py faults-clear
+
 --
 -- 3. Retries exhausted: max_retries + 1 = 4 failures in a row.  A clean
 -- error: the right SQLSTATE, the attempts counted, an HTML page summarized

@@ -702,7 +702,8 @@ backoff_ms(IcConnection *conn, int attempt)
  */
 static json_t *request_loop(IcConnection *conn, const char *method, const char *path,
 						   const char *body, const long *pass_statuses, long *status,
-						   char **error_code, IcStats *stats, IcHttpResult *prior);
+						   char **error_code, IcStats *stats, IcHttpResult *prior,
+						   const char *skim_key);
 
 json_t *
 ic_request(IcConnection *conn, const char *method, const char *path,
@@ -710,7 +711,35 @@ ic_request(IcConnection *conn, const char *method, const char *path,
 		   char **error_code, IcStats *stats)
 {
 	return request_loop(conn, method, path, body, pass_statuses, status,
-						error_code, stats, NULL);
+						error_code, stats, NULL, NULL);
+}
+
+/*
+ * ic_request_skim
+ *		ic_request for a list page whose records nobody reads: the result
+ *		has the page's shape with nulls for records (ic_json_skim).
+ */
+json_t *
+ic_request_skim(IcConnection *conn, const char *method, const char *path,
+				const char *body, const char *list_key, IcStats *stats)
+{
+	long		status;
+
+	return request_loop(conn, method, path, body, NULL, &status, NULL, stats,
+						NULL, list_key);
+}
+
+/* A 2xx body as JSON: the whole tree, or only the page's shape when skimming. */
+static json_t *
+parse_body(IcHttpResult *res, const char *skim_key)
+{
+	json_error_t jerr;
+
+	if (res->body == NULL || res->len == 0)
+		return NULL;
+	if (skim_key)
+		return ic_json_skim(res->body, res->len, skim_key);
+	return json_loadb(res->body, res->len, 0, &jerr);
 }
 
 /*
@@ -722,7 +751,8 @@ ic_request(IcConnection *conn, const char *method, const char *path,
 static json_t *
 request_loop(IcConnection *conn, const char *method, const char *path,
 			 const char *body, const long *pass_statuses, long *status,
-			 char **error_code, IcStats *stats, IcHttpResult *prior)
+			 char **error_code, IcStats *stats, IcHttpResult *prior,
+			 const char *skim_key)
 {
 	char	   *url = psprintf("%s%s", conn->opts.api_url, path);
 	int			attempt = 0;
@@ -734,7 +764,6 @@ request_loop(IcConnection *conn, const char *method, const char *path,
 	for (;;)
 	{
 		json_t	   *root = NULL;
-		json_error_t jerr;
 		bool		retry = false;
 
 		if (prior)
@@ -779,7 +808,7 @@ request_loop(IcConnection *conn, const char *method, const char *path,
 
 		if (!retry && res.status >= 200 && res.status < 300)
 		{
-			root = res.len > 0 ? json_loadb(res.body, res.len, 0, &jerr) : NULL;
+			root = parse_body(&res, skim_key);
 			if (root)
 			{
 				ic_json_attach(CurrentMemoryContext, root);
@@ -975,7 +1004,7 @@ ic_request_batch(IcConnection *conn, char **paths, int n, json_t **results,
 
 			/* this was attempt 1: go on with the same retry budget */
 			results[i] = request_loop(conn, "GET", paths[i], NULL, pass_404,
-									  &status, NULL, stats, &res[i]);
+									  &status, NULL, stats, &res[i], NULL);
 		}
 	}
 	pfree(res);
@@ -1005,6 +1034,7 @@ struct IcAsyncRequest
 	char	   *body;
 	bool		active;			/* a transfer is under way or finished */
 	bool		done;
+	const char *skim_key;		/* set: ic_json_skim the page (static string) */
 	MemoryContextCallback cleanup;
 };
 
@@ -1031,11 +1061,12 @@ async_cleanup(void *arg)
  *		A background request slot living as long as cxt.
  */
 IcAsyncRequest *
-ic_async_create(IcConnection *conn, MemoryContext cxt)
+ic_async_create(IcConnection *conn, MemoryContext cxt, const char *skim_key)
 {
 	IcAsyncRequest *req = MemoryContextAllocZero(cxt, sizeof(IcAsyncRequest));
 
 	req->conn = conn;
+	req->skim_key = skim_key;
 	req->cxt = cxt;
 	req->cleanup.func = async_cleanup;
 	req->cleanup.arg = req;
@@ -1128,7 +1159,6 @@ json_t *
 ic_async_finish(IcAsyncRequest *req, IcStats *stats)
 {
 	json_t	   *root = NULL;
-	json_error_t jerr;
 	long		status;
 
 	Assert(req->active);
@@ -1142,8 +1172,8 @@ ic_async_finish(IcAsyncRequest *req, IcStats *stats)
 			req->active = false;
 			CHECK_FOR_INTERRUPTS();
 			/* did not raise: fall back to a plain request */
-			return ic_request(req->conn, req->method, req->path, req->body,
-							  NULL, &status, NULL, stats);
+			return request_loop(req->conn, req->method, req->path, req->body,
+								NULL, &status, NULL, stats, NULL, req->skim_key);
 		}
 		curl_multi_poll(req->multi, NULL, 0, POLL_INTERVAL_MS, NULL);
 	}
@@ -1151,8 +1181,8 @@ ic_async_finish(IcAsyncRequest *req, IcStats *stats)
 	req->active = false;
 	count_request(stats, &req->res);
 	remember_rate_limit(req->conn, &req->res);
-	if (req->res.curl_code == CURLE_OK && req->res.status == 200 && req->res.len > 0)
-		root = json_loadb(req->res.body, req->res.len, 0, &jerr);
+	if (req->res.curl_code == CURLE_OK && req->res.status == 200)
+		root = parse_body(&req->res, req->skim_key);
 	if (root)
 	{
 		if (req->res.body)
@@ -1167,6 +1197,6 @@ ic_async_finish(IcAsyncRequest *req, IcStats *stats)
 
 		req->res.body = NULL;
 		return request_loop(req->conn, req->method, req->path, req->body,
-							NULL, &status, NULL, stats, &prior);
+							NULL, &status, NULL, stats, &prior, req->skim_key);
 	}
 }

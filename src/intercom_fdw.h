@@ -89,9 +89,13 @@ extern json_t *ic_request(IcConnection *conn, const char *method,
 						  const char *path, const char *body,
 						  const long *pass_statuses, long *status,
 						  char **error_code, IcStats *stats);
+extern json_t *ic_request_skim(IcConnection *conn, const char *method,
+							   const char *path, const char *body,
+							   const char *list_key, IcStats *stats);
 extern void ic_sleep_ms(int64 ms, IcStats *stats);
 typedef struct IcAsyncRequest IcAsyncRequest;
-extern IcAsyncRequest *ic_async_create(IcConnection *conn, MemoryContext cxt);
+extern IcAsyncRequest *ic_async_create(IcConnection *conn, MemoryContext cxt,
+									   const char *skim_key);
 extern void ic_async_start(IcAsyncRequest *req, const char *method,
 						   const char *path, const char *body, IcStats *stats);
 extern bool ic_async_poll(IcAsyncRequest *req);
@@ -102,6 +106,9 @@ extern void ic_request_batch(IcConnection *conn, char **paths, int n,
 extern void ic_json_attach(MemoryContext cxt, json_t *json);
 extern char *ic_url_escape(const char *s);
 extern IcStats ic_backend_stats;	/* totals for this backend */
+
+/* ---- in skim.c ---- */
+extern json_t *ic_json_skim(const char *text, size_t len, const char *list_key);
 
 /* ---- in convert.c ---- */
 typedef struct IcColumnReader

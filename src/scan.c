@@ -69,6 +69,7 @@ typedef struct IcPager
 	char	   *scroll_param;	/* scroll paging */
 	HTAB	   *seen_ids;		/* scroll: ids returned, to skip after a restart */
 	IcAsyncRequest *prefetch;	/* the next page downloading, or NULL */
+	const char *skim_key;		/* set: no column is read, count records only */
 	int			scroll_wait_ms;
 	int64		pages;
 	int64		scroll_restarts;
@@ -253,6 +254,8 @@ fetch_list_or_search(IcPager *p)
 	page_request(p, &method, &path, &body);
 	if (p->prefetch && ic_async_active(p->prefetch))
 		root = ic_async_finish(p->prefetch, p->stats);
+	else if (p->skim_key)
+		root = ic_request_skim(p->conn, method, path, body, p->skim_key, p->stats);
 	else
 		root = ic_request(p->conn, method, path, body, NULL, &status, NULL, p->stats);
 	p->pages++;
@@ -825,6 +828,21 @@ intercomBeginForeignScan(ForeignScanState *node, int eflags)
 
 }
 
+/*
+ * skims_pages
+ *		A query that reads no column (count(*)) only needs to know how many
+ *		records each page holds: skim the pages (skim.c) instead of building
+ *		trees.  Not for scrolls (a restart dedupes by id), parts (stamped per
+ *		part) or single GETs (no list envelope).
+ */
+static bool
+skims_pages(const IcScanState *st)
+{
+	return st->nreaders == 0 && !is_parts(st->stream) &&
+		st->stream->paging != IC_PAGING_SCROLL &&
+		(st->mode == IC_MODE_LIST || st->mode == IC_MODE_SEARCH);
+}
+
 /* First Iterate after Begin or ReScan: connect and build the request. */
 static void
 start_scan(ForeignScanState *node, IcScanState *st)
@@ -860,6 +878,8 @@ start_scan(ForeignScanState *node, IcScanState *st)
 		p->seen_ids = hash_create("intercom_fdw scroll ids", 1024, &ctl,
 								  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 	}
+	p->skim_key = skims_pages(st) ? st->stream->list_key : NULL;
+
 	/*
 	 * Prefetch pages of cursor-paged endpoints, unless the query has a LIMIT
 	 * (a prefetched page could be one request too many) or concurrency is 1
@@ -869,7 +889,7 @@ start_scan(ForeignScanState *node, IcScanState *st)
 	if (p->stream->paging != IC_PAGING_NONE && p->stream->paging != IC_PAGING_SCROLL &&
 		(p->mode == IC_MODE_LIST || p->mode == IC_MODE_SEARCH) &&
 		st->limit == 0 && st->opts.concurrency > 1)
-		p->prefetch = ic_async_create(p->conn, p->page_owner_cxt);
+		p->prefetch = ic_async_create(p->conn, p->page_owner_cxt, p->skim_key);
 	p->exhausted = st->empty_result;
 	st->started = true;
 	MemoryContextSwitchTo(old);
@@ -962,7 +982,9 @@ intercomExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		initStringInfo(&cols);
 		for (int i = 0; i < st->nreaders; i++)
 			appendStringInfo(&cols, "%s%s", i ? ", " : "", st->readers[i].attname);
-		ExplainPropertyText("Intercom Columns", cols.len ? cols.data : "(none)", es);
+		if (cols.len == 0)
+			appendStringInfoString(&cols, skims_pages(st) ? "(none: records counted, not parsed)" : "(none)");
+		ExplainPropertyText("Intercom Columns", cols.data, es);
 		ExplainPropertyInteger("Intercom Page Size", NULL, st->pager.per_page ? st->pager.per_page : st->opts.per_page, es);
 	}
 	if (es->analyze)
