@@ -1,7 +1,7 @@
 # intercom_fdw: PostgreSQL foreign data wrapper for the Intercom REST API.
 MODULE_big = intercom_fdw
 OBJS = intercom_fdw.o src/option.o src/http.o src/convert.o src/pushdown.o \
-       src/scan.o src/import.o src/streams.o src/skim.o
+       src/scan.o src/import.o src/streams.o src/skim.o src/json_memory.o
 
 EXTENSION = intercom_fdw
 DATA = intercom_fdw--1.0.sql
@@ -23,3 +23,7 @@ include $(PGXS)
 ifeq ($(filter 15 16 17,$(MAJORVERSION)),)
 $(error intercom_fdw supports PostgreSQL 15 to 17, found $(MAJORVERSION))
 endif
+
+# PGXS does not track header dependencies: every object includes both.
+# (After the include, so that the default goal stays PGXS's "all".)
+$(OBJS): $(srcdir)/src/intercom_fdw.h $(srcdir)/src/streams.h

@@ -494,6 +494,22 @@ FROM after_expire;
 \! python3 test/fakectl.py scroll-hold 3
 SELECT count(*) AS rows, count(DISTINCT id) AS distinct_ids FROM ic.companies;
 \! test "$(python3 test/fakectl.py log | grep -c '^GET /companies/scroll 400')" -ge 1 && echo "waited for scroll_exists"
+
+-- A LIMIT reads GET /companies by page number and opens no scroll: a scan
+-- stopped early leaves nothing to block the next one, which opens its scroll
+-- at once (no 400 scroll_exists).  Ten per page: LIMIT 25 reads three pages.
+ALTER SERVER fake OPTIONS (ADD per_page '10');
+\! python3 test/fakectl.py log-clear
+EXPLAIN (COSTS OFF) SELECT * FROM ic.companies LIMIT 25;
+CREATE TEMP TABLE limited AS SELECT * FROM ic.companies LIMIT 25;
+SELECT count(*) AS rows, count(DISTINCT id) AS distinct_ids,
+  (SELECT count(*) FROM (SELECT id, name, updated_at, monthly_spend FROM limited
+     EXCEPT SELECT id, name, updated_at, monthly_spend FROM clean) x) AS not_in_full_scan
+FROM limited;
+SELECT count(*) AS rows FROM (SELECT id FROM ic.companies LIMIT 3) x;
+SELECT count(*) AS rows, count(DISTINCT id) AS distinct_ids FROM ic.companies;
+\! python3 test/fakectl.py log | cut -d' ' -f1,2,3 | sed 's/scroll_param=[-0-9a-f]*/scroll_param=.../'
+ALTER SERVER fake OPTIONS (DROP per_page);
 \! python3 test/fakectl.py reset
 
 -- ---------------------------------------------------------------------------

@@ -160,7 +160,7 @@ json_text(json_t *value)
 							(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
 							 errmsg("could not serialize a JSON value")));
 				result = pstrdup(dumped);
-				free(dumped);
+				ic_json_free(dumped);
 				return result;
 			}
 	}
@@ -191,7 +191,7 @@ ic_convert_value(IcColumnReader *reader, json_t *value, bool *isnull)
 							(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
 							 errmsg("could not serialize a JSON value")));
 				text = pstrdup(dumped);
-				free(dumped);
+				ic_json_free(dumped);
 				return InputFunctionCall(&reader->input, text,
 										 reader->typioparam, reader->typmod);
 			}

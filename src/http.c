@@ -733,13 +733,11 @@ ic_request_skim(IcConnection *conn, const char *method, const char *path,
 static json_t *
 parse_body(IcHttpResult *res, const char *skim_key)
 {
-	json_error_t jerr;
-
 	if (res->body == NULL || res->len == 0)
 		return NULL;
 	if (skim_key)
 		return ic_json_skim(res->body, res->len, skim_key);
-	return json_loadb(res->body, res->len, 0, &jerr);
+	return ic_json_parse(res->body, res->len, 0);
 }
 
 /*
@@ -974,7 +972,6 @@ ic_request_batch(IcConnection *conn, char **paths, int n, json_t **results,
 	for (int i = 0; i < n; i++)
 	{
 		json_t	   *root = NULL;
-		json_error_t jerr;
 
 		if (aborted)
 		{
@@ -990,7 +987,7 @@ ic_request_batch(IcConnection *conn, char **paths, int n, json_t **results,
 		if (res[i].curl_code == CURLE_OK && res[i].status == 404)
 			continue;
 		if (res[i].curl_code == CURLE_OK && res[i].status == 200 && res[i].len > 0)
-			root = json_loadb(res[i].body, res[i].len, 0, &jerr);
+			root = ic_json_parse(res[i].body, res[i].len, 0);
 		if (root)
 		{
 			ic_json_attach(CurrentMemoryContext, root);

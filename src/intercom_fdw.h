@@ -107,6 +107,11 @@ extern void ic_json_attach(MemoryContext cxt, json_t *json);
 extern char *ic_url_escape(const char *s);
 extern IcStats ic_backend_stats;	/* totals for this backend */
 
+/* ---- in json_memory.c ---- */
+extern void ic_json_memory_init(void);
+extern json_t *ic_json_parse(const char *text, size_t len, size_t flags);
+extern void ic_json_free(void *ptr);
+
 /* ---- in skim.c ---- */
 extern json_t *ic_json_skim(const char *text, size_t len, const char *list_key);
 

@@ -67,7 +67,8 @@ typedef struct IcPager
 	bool		exhausted;
 	char	   *cursor;			/* cursor paging: next starting_after */
 	char	   *scroll_param;	/* scroll paging */
-	HTAB	   *seen_ids;		/* scroll: ids returned, to skip after a restart */
+	HTAB	   *seen_ids;		/* scroll, by page: ids returned, to skip repeats */
+	bool		by_page;		/* LIMIT: page-numbered stream->limit_path */
 	IcAsyncRequest *prefetch;	/* the next page downloading, or NULL */
 	const char *skim_key;		/* set: no column is read, count records only */
 	int			scroll_wait_ms;
@@ -137,7 +138,7 @@ conversion_error_callback(void *arg)
 			   json_is_integer(id) ? psprintf("%" JSON_INTEGER_FORMAT, json_integer_value(id)) : "(none)",
 			   value ? value : "(absent)");
 	if (value)
-		free(value);
+		ic_json_free(value);
 }
 
 /* ---------- pager ---------- */
@@ -164,6 +165,20 @@ next_cursor(json_t *root)
 	const char *cursor = json_string_value(json_object_get(next, "starting_after"));
 
 	return cursor && cursor[0] ? pstrdup(cursor) : NULL;
+}
+
+/*
+ * Page-numbered paging: the number after current (NULL: page 1), or NULL on
+ * the last page (pages.next is a URL, or null at the end).
+ */
+static char *
+next_page_number(json_t *root, const char *current)
+{
+	json_t	   *next = json_object_get(json_object_get(root, "pages"), "next");
+
+	if (next == NULL || json_is_null(next) || json_array_size(json_object_get(root, "data")) == 0)
+		return NULL;
+	return psprintf("%d", (current ? atoi(current) : 1) + 1);
 }
 
 static void
@@ -213,7 +228,7 @@ page_request(IcPager *p, const char **method, char **path, char **body)
 			char	   *quoted = json_dumps(cursor, JSON_ENCODE_ANY);
 
 			appendStringInfo(&buf, ",\"starting_after\":%s", quoted);
-			free(quoted);
+			ic_json_free(quoted);
 			json_decref(cursor);
 		}
 		appendStringInfoChar(&buf, '}');
@@ -228,7 +243,10 @@ page_request(IcPager *p, const char **method, char **path, char **body)
 	}
 	*method = "GET";
 	*body = NULL;
-	if (p->stream->paging == IC_PAGING_NONE)
+	if (p->by_page)
+		*path = psprintf("%s?per_page=%d&page=%s", p->stream->limit_path, p->per_page,
+						 p->cursor ? p->cursor : "1");
+	else if (p->stream->paging == IC_PAGING_NONE)
 		*path = pstrdup(p->stream->list_path);
 	else
 		*path = psprintf("%s?per_page=%d%s%s", p->stream->list_path, p->per_page,
@@ -260,7 +278,10 @@ fetch_list_or_search(IcPager *p)
 		root = ic_request(p->conn, method, path, body, NULL, &status, NULL, p->stats);
 	p->pages++;
 	p->records = envelope_records(p, root, path);
-	p->cursor = p->stream->paging == IC_PAGING_NONE ? NULL : next_cursor(root);
+	if (p->by_page)
+		p->cursor = next_page_number(root, p->cursor);
+	else
+		p->cursor = p->stream->paging == IC_PAGING_NONE ? NULL : next_cursor(root);
 	if (p->cursor)
 	{
 		/* the cursor must outlive this page's context */
@@ -408,7 +429,8 @@ pager_next(IcPager *p)
 				break;
 			case IC_MODE_SEARCH:
 			case IC_MODE_LIST:
-				if (p->stream->paging == IC_PAGING_SCROLL && p->mode == IC_MODE_LIST)
+				if (p->stream->paging == IC_PAGING_SCROLL && p->mode == IC_MODE_LIST &&
+					!p->by_page)
 					fetch_scroll(p);
 				else if (p->started && p->cursor == NULL)
 					p->exhausted = true;
@@ -632,6 +654,10 @@ build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 	p->mode = st->mode;
 	p->sort_dir = st->sort_dir;
 	p->per_page = st->limit > 0 ? Min(st->opts.per_page, Max(st->limit, 1)) : st->opts.per_page;
+	p->by_page = (st->mode == IC_MODE_LIST && target->limit_path != NULL &&
+				  st->limit > 0 && st->limit <= IC_LIMIT_PATH_MAX_ROWS);
+	if (p->by_page)
+		p->per_page = Min(p->per_page, IC_LIMIT_PATH_MAX_PER_PAGE);
 	p->ids = NIL;
 	st->empty_result = false;
 
@@ -705,7 +731,7 @@ build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 			ListCell   *lc;
 
 			p->query_json = pstrdup(text);
-			free(text);
+			ic_json_free(text);
 			json_decref(query);
 			foreach(lc, clauses)
 				json_decref((json_t *) lfirst(lc));
@@ -754,7 +780,9 @@ describe_request(IcScanState *st)
 			appendStringInfoChar(&buf, '}');
 			break;
 		case IC_MODE_LIST:
-			if (p->stream->paging == IC_PAGING_CURSOR)
+			if (p->by_page)
+				appendStringInfo(&buf, "GET %s?per_page=%d&page=1", p->stream->limit_path, p->per_page);
+			else if (p->stream->paging == IC_PAGING_CURSOR)
 				appendStringInfo(&buf, "GET %s?per_page=%d", p->stream->list_path, p->per_page);
 			else
 				appendStringInfo(&buf, "GET %s", p->stream->list_path);
@@ -870,6 +898,7 @@ start_scan(ForeignScanState *node, IcScanState *st)
 		st->request_text = describe_request(st);
 	if (st->stream->paging == IC_PAGING_SCROLL && p->mode == IC_MODE_LIST)
 	{
+		/* ids returned: a scroll restart or a shifting page repeats rows */
 		HASHCTL		ctl;
 
 		ctl.keysize = NAMEDATALEN * 2;

@@ -273,7 +273,11 @@ static const IcColumn teams_columns[] = {
 #define IC_STREAM(name, list_path, list_key, paging, search_path, get_path, \
 				  pk, incremental, rows, columns) \
 	{name, list_path, list_key, paging, search_path, get_path, pk, \
-	 incremental, rows, columns, (int) IC_LENGTHOF(columns)}
+	 incremental, rows, columns, (int) IC_LENGTHOF(columns), NULL}
+#define IC_STREAM_WITH_LIMIT_PATH(name, list_path, list_key, paging, search_path, \
+								  get_path, pk, incremental, rows, columns, limit_path) \
+	{name, list_path, list_key, paging, search_path, get_path, pk, \
+	 incremental, rows, columns, (int) IC_LENGTHOF(columns), limit_path}
 
 /*
  * All eleven streams, sorted by name: ic_stream_names() and error hints list
@@ -284,9 +288,13 @@ static const IcColumn teams_columns[] = {
 const IcStream ic_streams[] = {
 	IC_STREAM("admins", "/admins", "admins", IC_PAGING_NONE,
 			  NULL, NULL, "id", false, 50, admins_columns),
-	/* Scroll is the only listing that reaches every company (no 10k cap). */
-	IC_STREAM("companies", "/companies/scroll", "data", IC_PAGING_SCROLL,
-			  NULL, "/companies/", "id", true, 10000, companies_columns),
+	/*
+	 * Scroll is the only listing that reaches every company (no 10k cap);
+	 * LIMIT queries page GET /companies instead and leave no scroll open.
+	 */
+	IC_STREAM_WITH_LIMIT_PATH("companies", "/companies/scroll", "data", IC_PAGING_SCROLL,
+							  NULL, "/companies/", "id", true, 10000, companies_columns,
+							  "/companies"),
 	/*
 	 * Standard attributes have no id, and name is not unique: a nested
 	 * attribute shares it ("location.city" and "custom_attributes.city" are

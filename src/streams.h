@@ -68,7 +68,17 @@ typedef struct IcStream
 	int			default_rows;	/* planner's row estimate when nothing is known */
 	const IcColumn *columns;
 	int			ncolumns;
+	/*
+	 * A page-numbered listing for queries with a LIMIT, or NULL: it reads
+	 * the first rows without opening the workspace's one company scroll,
+	 * which a scan stopped early would leave blocking the next for a minute.
+	 */
+	const char *limit_path;
 } IcStream;
+
+/* GET /companies reaches only the first 10,000 records (intercom-api.md 3.3) */
+#define IC_LIMIT_PATH_MAX_ROWS	10000
+#define IC_LIMIT_PATH_MAX_PER_PAGE	60
 
 extern const IcStream ic_streams[];
 extern const int ic_nstreams;
