@@ -73,7 +73,7 @@ static const IcOptionDef ic_option_defs[] = {
 #define DEFAULT_MAX_RETRIES			5
 #define DEFAULT_RETRY_BASE_MS		500
 #define DEFAULT_PER_PAGE			150
-#define DEFAULT_CONCURRENCY			4
+#define DEFAULT_CONCURRENCY			8
 
 PG_FUNCTION_INFO_V1(intercom_fdw_validator);
 
