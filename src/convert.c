@@ -17,8 +17,11 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/numeric.h"
 #include "utils/rel.h"
 
 /* epoch values above this are taken as milliseconds (year 5138 in seconds) */
@@ -167,6 +170,113 @@ json_text(json_t *value)
 }
 
 /*
+ * A JSON number as jsonb's numeric, from the same text json_dumps would
+ * write (15 significant digits, ".0" kept on integral reals), so a value
+ * reads the same whether it comes as jsonb or as json text.
+ */
+static Numeric
+real_numeric(double value)
+{
+	char		buf[64];
+
+	if (isnan(value) || isinf(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				 errmsg("JSON number %g cannot be stored in jsonb", value)));
+	snprintf(buf, sizeof(buf) - 2, "%.15g", value);
+	if (strpbrk(buf, ".eE") == NULL)
+		strcat(buf, ".0");
+	return DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(buf),
+											   ObjectIdGetDatum(InvalidOid),
+											   Int32GetDatum(-1)));
+}
+
+/* A scalar jansson value as a JsonbValue. */
+static void
+jsonb_scalar(json_t *value, JsonbValue *v)
+{
+	switch (json_typeof(value))
+	{
+		case JSON_STRING:
+			v->type = jbvString;
+			v->val.string.val = (char *) json_string_value(value);
+			v->val.string.len = json_string_length(value);
+			break;
+		case JSON_INTEGER:
+			v->type = jbvNumeric;
+			v->val.numeric = int64_to_numeric(json_integer_value(value));
+			break;
+		case JSON_REAL:
+			v->type = jbvNumeric;
+			v->val.numeric = real_numeric(json_real_value(value));
+			break;
+		case JSON_TRUE:
+		case JSON_FALSE:
+			v->type = jbvBool;
+			v->val.boolean = json_is_true(value);
+			break;
+		default:
+			v->type = jbvNull;
+			break;
+	}
+}
+
+/*
+ * Push one jansson value, and everything under it, into a jsonb being built.
+ * Returns what pushJsonbValue returned last: the finished value once the
+ * outermost container is closed.
+ */
+static JsonbValue *
+push_jsonb(JsonbParseState **state, json_t *value, JsonbIteratorToken scalar_token)
+{
+	JsonbValue	v;
+	const char *key;
+	json_t	   *member;
+	size_t		i;
+
+	check_stack_depth();
+	if (json_is_object(value))
+	{
+		pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
+		json_object_foreach(value, key, member)
+		{
+			v.type = jbvString;
+			v.val.string.val = (char *) key;
+			v.val.string.len = strlen(key);
+			pushJsonbValue(state, WJB_KEY, &v);
+			push_jsonb(state, member, WJB_VALUE);
+		}
+		return pushJsonbValue(state, WJB_END_OBJECT, NULL);
+	}
+	if (json_is_array(value))
+	{
+		pushJsonbValue(state, WJB_BEGIN_ARRAY, NULL);
+		json_array_foreach(value, i, member)
+			push_jsonb(state, member, WJB_ELEM);
+		return pushJsonbValue(state, WJB_END_ARRAY, NULL);
+	}
+	jsonb_scalar(value, &v);
+	return pushJsonbValue(state, scalar_token, &v);
+}
+
+/*
+ * jsonb_from_json
+ *		Build the jsonb straight from the parsed tree: no JSON text written
+ *		and parsed again.
+ */
+static Jsonb *
+jsonb_from_json(json_t *value)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue	scalar;
+
+	if (json_is_object(value) || json_is_array(value))
+		return JsonbValueToJsonb(push_jsonb(&state, value, WJB_VALUE));
+	jsonb_scalar(value, &scalar);	/* JsonbValueToJsonb wraps it */
+	return JsonbValueToJsonb(&scalar);
+}
+
+/*
  * ic_convert_value
  *		Convert one JSON value (NULL when absent) to the column's type.
  */
@@ -180,6 +290,7 @@ ic_convert_value(IcColumnReader *reader, json_t *value, bool *isnull)
 	switch (reader->typid)
 	{
 		case JSONBOID:
+			return JsonbPGetDatum(jsonb_from_json(value));
 		case JSONOID:
 			{
 				/* always the JSON text: a string stays a JSON string */
