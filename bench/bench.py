@@ -21,6 +21,8 @@ import threading
 import time
 import urllib.request
 
+DEFAULT_CONCURRENCY = 8  # src/option.c
+
 MARK = "__BENCH_DONE__"
 DB = "bench"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -299,7 +301,7 @@ def main():
     ap.add_argument("--url20")
     ap.add_argument("--latency", type=int, default=20)
     ap.add_argument("--raw", required=True, help="raw_fetch binary")
-    ap.add_argument("--concurrency", default=os.environ.get("BENCH_CONCURRENCY", "4 16"))
+    ap.add_argument("--concurrency", default=os.environ.get("BENCH_CONCURRENCY", "8 16"))
     ap.add_argument("--perf", action="store_true", help="perf-profile the full-column scan at latency 0")
     ap.add_argument("--out", required=True)
     ap.add_argument("--memory-limit-mb", type=float, default=64)
@@ -407,7 +409,11 @@ def run_main(a, emit, idle, loaded):
          "(utime+stime from /proc/<pid>/stat in brackets, 10 ms ticks), requests are the delta of "
          "`intercom_fdw.request_stats()` in the same session (the fake's own count in brackets), "
          f"peak memory is the backend's VmHWM at the end. Idle backend VmHWM: {fmt_mb(idle)} MB "
-         f"({fmt_mb(loaded)} MB once the FDW library, libcurl and OpenSSL are loaded).\n")
+         f"({fmt_mb(loaded)} MB once the FDW library, libcurl and OpenSSL are loaded). "
+         "PostgreSQL's settings are left at their defaults, JIT included: conversation_parts' "
+         "estimated cost (500,000 rows, one request per conversation) exceeds jit_above_cost, so "
+         "its query is JIT-compiled and its VmHWM includes about 55 MB of LLVM library pages "
+         "(file-backed, shared); with `SET jit = off` its peak is that of the other scans.\n")
 
     emit("## The fake and the raw lower bound\n")
     emit("`bench/raw_fetch` (libcurl, one kept-alive handle, the FDW's headers incl. gzip, bodies thrown away) "
@@ -476,7 +482,9 @@ def run_main(a, emit, idle, loaded):
     # ---- targets
     full, rawL = results[("full", lat)], raw[lat]
     best_n = max(conc, key=lambda n: results[("parts", lat, 1)]["wall"] / results[("parts", lat, n)]["wall"])
-    speed = results[("parts", lat, 1)]["wall"] / results[("parts", lat, best_n)]["wall"]
+    # the target is judged at the server's default concurrency when measured
+    judged_n = DEFAULT_CONCURRENCY if DEFAULT_CONCURRENCY in conc else best_n
+    speed = results[("parts", lat, 1)]["wall"] / results[("parts", lat, judged_n)]["wall"]
     cpu_ratio = cpr(("full", lat)) / max(cpr(("count", lat)), 1e-12)
     lim = results[("limit", lat)]
     emit(f"## Targets (fake at {lat} ms)\n")
@@ -488,8 +496,10 @@ def run_main(a, emit, idle, loaded):
          f"{full['wall']:.2f} s / {rawL['wall']:.2f} s = {full['wall'] / rawL['wall']:.2f}x | "
          f"{verdict(full['wall'] <= 1.2 * rawL['wall'])} |")
     emit(f"| conversation_parts for {a.conversations} conversations ≥ 6x faster than concurrency 1 | "
-         f"{results[('parts', lat, 1)]['wall']:.2f} s / {results[('parts', lat, best_n)]['wall']:.2f} s "
-         f"= {speed:.2f}x (best: concurrency {best_n}) | {verdict(speed >= 6)} |")
+         f"{results[('parts', lat, 1)]['wall']:.2f} s / {results[('parts', lat, judged_n)]['wall']:.2f} s "
+         f"= {speed:.2f}x at concurrency {judged_n}"
+         f"{' (the default)' if judged_n == DEFAULT_CONCURRENCY else ''} "
+         f"(best: concurrency {best_n}) | {verdict(speed >= 6)} |")
     emit(f"| count(*) uses ≥ 3x less CPU per row than a full-column scan | "
          f"{1e6 * cpr(('count', lat)):.1f} vs {1e6 * cpr(('full', lat)):.1f} µs/row = {cpu_ratio:.2f}x | "
          f"{verdict(cpu_ratio >= 3)} |")

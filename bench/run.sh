@@ -9,7 +9,7 @@
 # Sizes: full 100,000 contacts / 2,000 conversations; --quick 20,000 / 300;
 # memory 1,000,000 contacts (--quick: 50,000).  Override with BENCH_CONTACTS,
 # BENCH_CONVERSATIONS; the concurrency levels compared with 1 with
-# BENCH_CONCURRENCY (default "4 16"); the fake's latency with BENCH_LATENCY_MS
+# BENCH_CONCURRENCY (default "8 16"; 8 is the server default); the fake's latency with BENCH_LATENCY_MS
 # (default 20).  If intercom_fdw.materialize exists, BENCH_MATERIALIZE_SQL
 # gives its call ({schema} = the schema of the imported tables).
 # --perf records a perf profile of the full-column scan at latency 0
