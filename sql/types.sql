@@ -212,3 +212,13 @@ SELECT name_num FROM ty_bad_contacts;
 -- after all those errors the same session still reads everything
 SELECT count(*) AS contacts, count(DISTINCT id) AS ids FROM ic.contacts;
 SELECT count(*) AS rows FROM ty_contacts;
+
+-- a date column over an epoch: the moment's date in the session's time zone
+-- (America/New_York here), as created_at::date would give
+CREATE FOREIGN TABLE ty_dates (id text, created_day date OPTIONS (path 'created_at'))
+  SERVER fake OPTIONS (stream 'contacts');
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE d.created_day IS DISTINCT FROM
+                        to_timestamp((c.r->>'created_at')::bigint)::date) AS mismatches
+  FROM ty_dates d JOIN raw_contacts c ON c.r->>'id' = d.id;
+DROP FOREIGN TABLE ty_dates;

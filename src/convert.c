@@ -326,6 +326,21 @@ ic_convert_value(IcColumnReader *reader, json_t *value, bool *isnull)
 									json_is_array(value) ? "array" : "boolean")));
 				break;			/* an ISO string: the input function parses it */
 			}
+		case DATEOID:
+			{
+				double		epoch;
+
+				/* an epoch is a moment: its date in the session's time zone */
+				if (ic_json_to_epoch(value, &epoch))
+					return DirectFunctionCall1(timestamptz_date, epoch_to_timestamptz(epoch));
+				if (!json_is_string(value))
+					ereport(ERROR,
+							(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+							 errmsg("cannot convert a JSON %s to a date",
+									json_is_object(value) ? "object" :
+									json_is_array(value) ? "array" : "boolean")));
+				break;			/* an ISO string: the input function parses it */
+			}
 		case BOOLOID:
 			if (json_is_boolean(value))
 				return BoolGetDatum(json_is_true(value));

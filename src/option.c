@@ -196,6 +196,33 @@ validate_url(const char *value)
 			 errhint("Use an https:// URL; plain http:// is accepted only for 127.0.0.1, localhost and [::1].")));
 }
 
+/*
+ * A timestamp option: timestamptz_in's own error (22007) becomes the FDW's
+ * invalid option error, like every other option.  Catching without a
+ * subtransaction is safe here: the input function takes no resources.
+ */
+static void
+validate_timestamp(const char *name, const char *value)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		(void) DirectFunctionCall3(timestamptz_in, CStringGetDatum(value),
+								   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		FlushErrorState();
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"%s\": \"%s\"", name, value),
+				 errhint("Give a timestamp, such as 2024-01-01 or 2024-01-01T00:00:00Z.")));
+	}
+	PG_END_TRY();
+}
+
 static void
 validate_option(DefElem *def, const IcOptionDef *opt)
 {
@@ -211,9 +238,7 @@ validate_option(DefElem *def, const IcOptionDef *opt)
 						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 						 errmsg("option \"%s\" must not be empty", opt->name)));
 			if (strcmp(opt->name, "start_date") == 0)
-				(void) DirectFunctionCall3(timestamptz_in, CStringGetDatum(value),
-										   ObjectIdGetDatum(InvalidOid),
-										   Int32GetDatum(-1));
+				validate_timestamp(opt->name, value);
 			break;
 		case OPT_INT:
 			if (!parse_int_option(value, &ival) || ival < opt->min || ival > opt->max)
