@@ -21,6 +21,10 @@ Commands:
   delete STREAM (--ids ID... | --count N) [--print-ids]
   create STREAM [--count N] [--updated-at EPOCH] [--print-ids]
   scroll-hold SECONDS
+  prewarm [STREAM...] [--version V] [--per-page N]
+                                          render contacts/conversations (default) into the
+                                          fake's cache before a benchmark; --per-page also
+                                          builds the gzipped list pages of that size
   stats
   wait-ready [--timeout S]
 """
@@ -101,6 +105,10 @@ def main(argv=None):
         m.add_argument("--print-ids", action="store_true", help="print the affected ids, one per line")
     sh = sub.add_parser("scroll-hold")
     sh.add_argument("seconds", type=float)
+    pw = sub.add_parser("prewarm")
+    pw.add_argument("streams", nargs="*")
+    pw.add_argument("--version")
+    pw.add_argument("--per-page", type=int)
     sub.add_parser("stats")
     w = sub.add_parser("wait-ready")
     w.add_argument("--timeout", type=float, default=30)
@@ -157,6 +165,13 @@ def main(argv=None):
                 print(i)
     elif a.cmd == "scroll-hold":
         call(url, "POST", "/_fake/scroll_hold", {"seconds": a.seconds})
+    elif a.cmd == "prewarm":
+        body = {"streams": a.streams}
+        if a.version:
+            body["version"] = a.version
+        if a.per_page:
+            body["per_page"] = a.per_page
+        call(url, "POST", "/_fake/prewarm", body, timeout=3600)
     elif a.cmd == "stats":
         print(compact(call(url, "GET", "/_fake/stats")))
     elif a.cmd == "wait-ready":

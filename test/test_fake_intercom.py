@@ -724,6 +724,24 @@ class TestConcurrencyAndCache(FakeCase):
         self.assertEqual(self.req("GET", f"/contacts/{cid}").raw, first.raw)
         self.assertEqual(self.get(f"/conversations/{conv['id']}"), full)
 
+    def test_prewarm(self):
+        gz = {"Accept-Encoding": "gzip"}
+        cold = [self.req("GET", "/contacts?per_page=50", headers=gz).raw,
+                self.req("GET", "/conversations/100003", version="2.16").raw]
+        self.ctl("reset")
+        self.assertEqual(self.ctl("prewarm", "--per-page", "50").stdout, "")
+        rc = self.control("GET", "/_fake/stats")["render_cache"]
+        self.assertEqual(rc["entries"], 123 + 2 * 42)       # contacts; conversations list + full
+        self.assertEqual(rc["pages"], 3 + 1)                 # 123 contacts, 42 conversations by 50
+        self.assertEqual(self.req("GET", "/contacts?per_page=50", headers=gz).raw, cold[0])
+        self.assertEqual(self.req("GET", "/conversations/100003", version="2.16").raw, cold[1])
+        rc2 = self.control("GET", "/_fake/stats")["render_cache"]
+        self.assertEqual(rc2["hits"], rc["hits"] + 1)        # the page; 2.16 was not prewarmed
+        self.ctl("prewarm", "companies", "--version", "2.16")
+        self.assertEqual(self.control("GET", "/_fake/stats")["render_cache"]["entries"], rc["entries"] + 1 + 37)
+        self.assertNotEqual(self.ctl("prewarm", "tags", check=False).returncode, 0)
+        self.assertNotEqual(self.ctl("prewarm", "--version", "9.9", check=False).returncode, 0)
+
     def test_reads_during_mutations(self):
         """Rendering works on a snapshot: readers racing mutations, creates,
         deletes and resets always get well-formed, self-consistent pages."""
