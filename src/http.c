@@ -1146,14 +1146,25 @@ ic_async_active(IcAsyncRequest *req)
 	return req->active;
 }
 
+/* Abandon the request under way, if any; the handle can start another. */
+void
+ic_async_cancel(IcAsyncRequest *req)
+{
+	if (req->active && !req->done)
+		curl_multi_remove_handle(req->multi, req->easy);
+	req->active = false;
+	req->done = false;
+}
+
 /*
  * ic_async_finish
  *		Wait for the background request (interruptibly) and return its JSON,
  *		owned by the current memory context.  Anything but a clean 200 is
- *		done again by ic_request, which has the retry and error logic.
+ *		done again by ic_request, which has the retry and error logic.  hook,
+ *		when set, sees a 200's body before it is parsed.
  */
 json_t *
-ic_async_finish(IcAsyncRequest *req, IcStats *stats)
+ic_async_finish(IcAsyncRequest *req, IcStats *stats, IcBodyHook hook, void *hook_arg)
 {
 	json_t	   *root = NULL;
 	long		status;
@@ -1179,7 +1190,12 @@ ic_async_finish(IcAsyncRequest *req, IcStats *stats)
 	count_request(stats, &req->res);
 	remember_rate_limit(req->conn, &req->res);
 	if (req->res.curl_code == CURLE_OK && req->res.status == 200)
+	{
+		/* e.g. start the next page's download before this one is parsed */
+		if (hook && req->res.len > 0)
+			hook(hook_arg, req->res.body, req->res.len);
 		root = parse_body(&req->res, req->skim_key);
+	}
 	if (root)
 	{
 		if (req->res.body)

@@ -100,7 +100,10 @@ extern void ic_async_start(IcAsyncRequest *req, const char *method,
 						   const char *path, const char *body, IcStats *stats);
 extern bool ic_async_poll(IcAsyncRequest *req);
 extern bool ic_async_active(IcAsyncRequest *req);
-extern json_t *ic_async_finish(IcAsyncRequest *req, IcStats *stats);
+typedef void (*IcBodyHook) (void *arg, const char *body, size_t len);
+extern json_t *ic_async_finish(IcAsyncRequest *req, IcStats *stats,
+							   IcBodyHook hook, void *hook_arg);
+extern void ic_async_cancel(IcAsyncRequest *req);
 extern void ic_request_batch(IcConnection *conn, char **paths, int n,
 							 json_t **results, IcStats *stats);
 extern void ic_json_attach(MemoryContext cxt, json_t *json);

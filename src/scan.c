@@ -69,7 +69,9 @@ typedef struct IcPager
 	char	   *scroll_param;	/* scroll paging */
 	HTAB	   *seen_ids;		/* scroll, by page: ids returned, to skip repeats */
 	bool		by_page;		/* LIMIT: page-numbered stream->limit_path */
-	IcAsyncRequest *prefetch;	/* the next page downloading, or NULL */
+	IcAsyncRequest *prefetch[2];	/* prefetching: two handles, in turn */
+	int			prefetch_next;	/* the handle with the next page, if active */
+	char	   *early_cursor;	/* the page the other handle was started for */
 	const char *skim_key;		/* set: no column is read, count records only */
 	int			scroll_wait_ms;
 	int64		pages;
@@ -260,6 +262,45 @@ page_request(IcPager *p, const char **method, char **path, char **body)
  *		for the following page starts as soon as this one has arrived, so it
  *		downloads while this page's rows are converted and returned.
  */
+/* Start downloading the page at cursor on the handle that is not in use. */
+static void
+start_prefetch(IcPager *p, const char *cursor)
+{
+	IcAsyncRequest *req = p->prefetch[p->prefetch_next ^ 1];
+	char	   *current = p->cursor;
+	const char *method;
+	char	   *path;
+	char	   *body;
+
+	p->cursor = (char *) cursor;
+	page_request(p, &method, &path, &body);
+	p->cursor = current;
+	ic_async_cancel(req);
+	ic_async_start(req, method, path, body, p->stats);
+	p->early_cursor = MemoryContextStrdup(p->state_cxt, cursor);
+}
+
+/*
+ * start_next_early
+ *		ic_async_finish's hook: the page has arrived but is not parsed yet.
+ *		Skim it for the next cursor (a fraction of the parse) and start that
+ *		download now, so it overlaps this page's parse as well as its rows.
+ */
+static void
+start_next_early(void *arg, const char *text, size_t len)
+{
+	IcPager    *p = (IcPager *) arg;
+	json_t	   *shape = ic_json_skim(text, len, p->stream->list_key);
+	char	   *cursor;
+
+	if (shape == NULL)
+		return;					/* malformed: the retry path decides */
+	cursor = next_cursor(shape);
+	json_decref(shape);
+	if (cursor)
+		start_prefetch(p, cursor);
+}
+
 static void
 fetch_list_or_search(IcPager *p)
 {
@@ -270,8 +311,10 @@ fetch_list_or_search(IcPager *p)
 	char	   *body;
 
 	page_request(p, &method, &path, &body);
-	if (p->prefetch && ic_async_active(p->prefetch))
-		root = ic_async_finish(p->prefetch, p->stats);
+	p->early_cursor = NULL;
+	if (p->prefetch[0] && ic_async_active(p->prefetch[p->prefetch_next]))
+		root = ic_async_finish(p->prefetch[p->prefetch_next], p->stats,
+							   start_next_early, p);
 	else if (p->skim_key)
 		root = ic_request_skim(p->conn, method, path, body, p->skim_key, p->stats);
 	else
@@ -286,12 +329,16 @@ fetch_list_or_search(IcPager *p)
 	{
 		/* the cursor must outlive this page's context */
 		p->cursor = MemoryContextStrdup(p->state_cxt, p->cursor);
-		if (p->prefetch)
+		if (p->prefetch[0])
 		{
-			page_request(p, &method, &path, &body);
-			ic_async_start(p->prefetch, method, path, body, p->stats);
+			/* started early unless the page needed a retry (or changed) */
+			if (p->early_cursor == NULL || strcmp(p->early_cursor, p->cursor) != 0)
+				start_prefetch(p, p->cursor);
+			p->prefetch_next ^= 1;
 		}
 	}
+	else if (p->prefetch[0] && p->early_cursor)
+		ic_async_cancel(p->prefetch[p->prefetch_next ^ 1]);	/* cannot happen */
 }
 
 static uint32
@@ -914,11 +961,15 @@ start_scan(ForeignScanState *node, IcScanState *st)
 	 * (a prefetched page could be one request too many) or concurrency is 1
 	 * (strictly one request at a time).
 	 */
-	p->prefetch = NULL;
+	p->prefetch[0] = p->prefetch[1] = NULL;
+	p->prefetch_next = 0;
 	if (p->stream->paging != IC_PAGING_NONE && p->stream->paging != IC_PAGING_SCROLL &&
 		(p->mode == IC_MODE_LIST || p->mode == IC_MODE_SEARCH) &&
 		st->limit == 0 && st->opts.concurrency > 1)
-		p->prefetch = ic_async_create(p->conn, p->page_owner_cxt, p->skim_key);
+	{
+		p->prefetch[0] = ic_async_create(p->conn, p->page_owner_cxt, p->skim_key);
+		p->prefetch[1] = ic_async_create(p->conn, p->page_owner_cxt, p->skim_key);
+	}
 	p->exhausted = st->empty_result;
 	st->started = true;
 	MemoryContextSwitchTo(old);
@@ -942,8 +993,8 @@ intercomIterateForeignScan(ForeignScanState *node)
 	if (record == NULL)
 		return slot;
 	st->rows_fetched++;
-	if (st->pager.prefetch && (st->rows_fetched & 15) == 0)
-		(void) ic_async_poll(st->pager.prefetch);	/* keep the download moving */
+	if (st->pager.prefetch[0] && (st->rows_fetched & 15) == 0)
+		(void) ic_async_poll(st->pager.prefetch[st->pager.prefetch_next]);	/* keep it moving */
 
 	memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
 	errcb.callback = conversion_error_callback;
