@@ -413,9 +413,7 @@ def run_main(a, emit, idle, loaded):
          "PostgreSQL's settings are left at their defaults, JIT included: conversation_parts' "
          "estimated cost (500,000 rows, one request per conversation) exceeds jit_above_cost, so "
          "its query is JIT-compiled and its VmHWM includes about 55 MB of LLVM library pages "
-         "(file-backed, shared); with `SET jit = off` its peak is that of the other scans. "
-         "materialize writes its copy through shared buffers, and the shared pages a backend touches "
-         "count in its VmHWM (up to shared_buffers), so its peak is mostly the table it wrote.\n")
+         "(file-backed, shared); with `SET jit = off` its peak is that of the other scans.\n")
 
     emit("## The fake and the raw lower bound\n")
     emit("`bench/raw_fetch` (libcurl, one kept-alive handle, the FDW's headers incl. gzip, bodies thrown away) "
