@@ -36,7 +36,6 @@
 #define MAX_RATE_LIMIT_WAITS 60		/* 429s waited out for one request */
 #define MAX_RATE_LIMIT_WAIT_MS 15000	/* one window is 10 s */
 #define POLL_INTERVAL_MS	100
-#define IC_MAX_CONCURRENCY	32
 
 struct IcConnection
 {
@@ -45,7 +44,6 @@ struct IcConnection
 	bool		in_transfer;	/* set while curl runs; left set by an ERROR */
 	CURL	   *easy;
 	CURLM	   *multi;
-	CURL	   *pool[IC_MAX_CONCURRENCY];	/* extra handles for batches */
 	struct curl_slist *headers; /* auth, version, accept; malloc'd by curl */
 	CURLSH	   *share;			/* connection cache shared by every handle */
 	IcOptions	opts;			/* copied scalars; strings in TopMemoryContext */
@@ -74,8 +72,6 @@ typedef struct IcHttpResult
 } IcHttpResult;
 
 IcStats		ic_backend_stats;
-
-static const long pass_404[] = {404, 0};
 
 static HTAB *connection_cache = NULL;
 
@@ -210,16 +206,6 @@ connection_destroy(IcConnection *conn)
 		curl_multi_remove_handle(conn->multi, conn->easy);
 	if (conn->easy)
 		curl_easy_cleanup(conn->easy);
-	for (int i = 0; i < IC_MAX_CONCURRENCY; i++)
-	{
-		if (conn->pool[i])
-		{
-			if (conn->multi)
-				curl_multi_remove_handle(conn->multi, conn->pool[i]);
-			curl_easy_cleanup(conn->pool[i]);
-		}
-		conn->pool[i] = NULL;
-	}
 	if (conn->multi)
 		curl_multi_cleanup(conn->multi);
 	if (conn->headers)
@@ -877,138 +863,7 @@ ic_url_escape(const char *s)
 	return result;
 }
 
-/* ---------- concurrent GETs (conversation parts) ---------- */
-
-static CURL *
-pool_handle(IcConnection *conn, int i)
-{
-	if (conn->pool[i] == NULL)
-	{
-		conn->pool[i] = curl_easy_init();
-		if (conn->pool[i] == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
-					 errmsg("could not create a libcurl handle")));
-	}
-	return conn->pool[i];
-}
-
-static void
-remove_pool_handles(IcConnection *conn, int n)
-{
-	for (int i = 0; i < n; i++)
-		curl_multi_remove_handle(conn->multi, conn->pool[i]);
-	conn->in_transfer = false;
-}
-
-/*
- * ic_request_batch
- *		GET several paths at once over the connection's multi handle (up to
- *		the server option concurrency), so that the network latency of child
- *		requests overlaps.  Results are owned by the current memory context;
- *		a 404 gives NULL.  Any other outcome than a clean 200 or 404 is done
- *		again through ic_request, which has the whole retry and error logic.
- */
-void
-ic_request_batch(IcConnection *conn, char **paths, int n, json_t **results,
-				 IcStats *stats)
-{
-	IcHttpResult *res = palloc(sizeof(IcHttpResult) * n);
-	char	  **urls = palloc(sizeof(char *) * n);
-	int			running = 1;
-	bool		aborted = false;
-	CURLMsg    *msg;
-	int			left;
-
-	Assert(n <= IC_MAX_CONCURRENCY);
-	pace(conn, stats);
-	for (int i = 0; i < n; i++)
-	{
-		CURL	   *easy = pool_handle(conn, i);
-
-		init_result(&res[i]);
-		urls[i] = psprintf("%s%s", conn->opts.api_url, paths[i]);
-		setup_easy(conn, easy, &res[i], "GET", urls[i], NULL);
-		curl_easy_setopt(easy, CURLOPT_PRIVATE, (void *) (intptr_t) i);
-		res[i].curl_code = CURLE_GOT_NOTHING;
-	}
-	conn->in_transfer = true;
-	for (int i = 0; i < n; i++)
-		curl_multi_add_handle(conn->multi, conn->pool[i]);
-	pgstat_report_wait_start(PG_WAIT_EXTENSION);
-	while (running)
-	{
-		if (curl_multi_perform(conn->multi, &running) != CURLM_OK)
-			break;
-		if (InterruptPending)
-		{
-			pgstat_report_wait_end();
-			remove_pool_handles(conn, n);
-			CHECK_FOR_INTERRUPTS();
-			/* an interrupt that did not raise: redo them one by one below */
-			running = 0;
-			aborted = true;
-			break;
-		}
-		if (running)
-			curl_multi_poll(conn->multi, NULL, 0, POLL_INTERVAL_MS, NULL);
-	}
-	if (!aborted)
-		pgstat_report_wait_end();
-	while (!aborted && (msg = curl_multi_info_read(conn->multi, &left)) != NULL)
-	{
-		void	   *priv = NULL;
-
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &priv);
-		res[(intptr_t) priv].curl_code = msg->data.result;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE,
-						  &res[(intptr_t) priv].status);
-	}
-	if (!aborted)
-		remove_pool_handles(conn, n);
-
-	for (int i = 0; i < n; i++)
-	{
-		json_t	   *root = NULL;
-
-		if (aborted)
-		{
-			long		status;
-
-			results[i] = ic_request(conn, "GET", paths[i], NULL, pass_404, &status, NULL, stats);
-			continue;
-		}
-
-		count_request(stats, &res[i]);
-		remember_rate_limit(conn, &res[i]);
-		results[i] = NULL;
-		if (res[i].curl_code == CURLE_OK && res[i].status == 404)
-			continue;
-		if (res[i].curl_code == CURLE_OK && res[i].status == 200 && res[i].len > 0)
-			root = ic_json_parse(res[i].body, res[i].len, 0);
-		if (root)
-		{
-			ic_json_attach(CurrentMemoryContext, root);
-			results[i] = root;
-			if (res[i].body)
-				pfree(res[i].body);
-		}
-		else
-		{
-			long		status;
-
-			/* this was attempt 1: go on with the same retry budget */
-			results[i] = request_loop(conn, "GET", paths[i], NULL, pass_404,
-									  &status, NULL, stats, &res[i], NULL);
-		}
-	}
-	pfree(res);
-	pfree(urls);
-}
-
-/* ---------- one request in the background (page prefetch) ---------- */
+/* ---------- requests in the background (page prefetch, conversations) ---------- */
 
 /*
  * A scan's own handle, so the next page can download while the current
@@ -1032,6 +887,7 @@ struct IcAsyncRequest
 	bool		active;			/* a transfer is under way or finished */
 	bool		done;
 	const char *skim_key;		/* set: ic_json_skim the page (static string) */
+	const long *pass_statuses;	/* returned as NULL, e.g. a child's 404 */
 	MemoryContextCallback cleanup;
 };
 
@@ -1058,12 +914,14 @@ async_cleanup(void *arg)
  *		A background request slot living as long as cxt.
  */
 IcAsyncRequest *
-ic_async_create(IcConnection *conn, MemoryContext cxt, const char *skim_key)
+ic_async_create(IcConnection *conn, MemoryContext cxt, const char *skim_key,
+				const long *pass_statuses)
 {
 	IcAsyncRequest *req = MemoryContextAllocZero(cxt, sizeof(IcAsyncRequest));
 
 	req->conn = conn;
 	req->skim_key = skim_key;
+	req->pass_statuses = pass_statuses;
 	req->cxt = cxt;
 	req->cleanup.func = async_cleanup;
 	req->cleanup.arg = req;
@@ -1146,6 +1004,30 @@ ic_async_active(IcAsyncRequest *req)
 	return req->active;
 }
 
+/*
+ * ic_async_wait
+ *		Wait until target has finished, driving every request in reqs
+ *		meanwhile: each has its own multi handle, and a transfer that is not
+ *		driven (a connect, a TLS handshake, sending the request) stands still.
+ *		Returns early on an interrupt; ic_async_finish then services it.
+ */
+void
+ic_async_wait(IcAsyncRequest **reqs, int n, IcAsyncRequest *target)
+{
+	pgstat_report_wait_start(PG_WAIT_EXTENSION);
+	for (;;)
+	{
+		for (int i = 0; i < n; i++)
+			if (reqs[i] != target)
+				(void) ic_async_poll(reqs[i]);
+		if (ic_async_poll(target) || !target->active || InterruptPending)
+			break;
+		/* target's socket wakes us; the others are polled every 2 ms */
+		curl_multi_poll(target->multi, NULL, 0, n > 1 ? 2 : POLL_INTERVAL_MS, NULL);
+	}
+	pgstat_report_wait_end();
+}
+
 /* Abandon the request under way, if any; the handle can start another. */
 void
 ic_async_cancel(IcAsyncRequest *req)
@@ -1181,7 +1063,8 @@ ic_async_finish(IcAsyncRequest *req, IcStats *stats, IcBodyHook hook, void *hook
 			CHECK_FOR_INTERRUPTS();
 			/* did not raise: fall back to a plain request */
 			return request_loop(req->conn, req->method, req->path, req->body,
-								NULL, &status, NULL, stats, NULL, req->skim_key);
+								req->pass_statuses, &status, NULL, stats, NULL,
+								req->skim_key);
 		}
 		curl_multi_poll(req->multi, NULL, 0, POLL_INTERVAL_MS, NULL);
 	}
@@ -1210,6 +1093,7 @@ ic_async_finish(IcAsyncRequest *req, IcStats *stats, IcBodyHook hook, void *hook
 
 		req->res.body = NULL;
 		return request_loop(req->conn, req->method, req->path, req->body,
-							NULL, &status, NULL, stats, &prior, req->skim_key);
+							req->pass_statuses, &status, NULL, stats, &prior,
+							req->skim_key);
 	}
 }

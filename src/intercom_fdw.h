@@ -95,7 +95,8 @@ extern json_t *ic_request_skim(IcConnection *conn, const char *method,
 extern void ic_sleep_ms(int64 ms, IcStats *stats);
 typedef struct IcAsyncRequest IcAsyncRequest;
 extern IcAsyncRequest *ic_async_create(IcConnection *conn, MemoryContext cxt,
-									   const char *skim_key);
+									   const char *skim_key,
+									   const long *pass_statuses);
 extern void ic_async_start(IcAsyncRequest *req, const char *method,
 						   const char *path, const char *body, IcStats *stats);
 extern bool ic_async_poll(IcAsyncRequest *req);
@@ -104,8 +105,7 @@ typedef void (*IcBodyHook) (void *arg, const char *body, size_t len);
 extern json_t *ic_async_finish(IcAsyncRequest *req, IcStats *stats,
 							   IcBodyHook hook, void *hook_arg);
 extern void ic_async_cancel(IcAsyncRequest *req);
-extern void ic_request_batch(IcConnection *conn, char **paths, int n,
-							 json_t **results, IcStats *stats);
+extern void ic_async_wait(IcAsyncRequest **reqs, int n, IcAsyncRequest *target);
 extern void ic_json_attach(MemoryContext cxt, json_t *json);
 extern char *ic_url_escape(const char *s);
 extern IcStats ic_backend_stats;	/* totals for this backend */

@@ -41,7 +41,7 @@
 /* advisory lock class of company scrolls: one per workspace at a time */
 #define SCROLL_LOCK_CLASS	0x1C0F
 #define SCROLL_RETRY_MS		2000
-#define IC_BATCH_MAX		32	/* the concurrency option's maximum */
+#define IC_WINDOW_MAX		32	/* the concurrency option's maximum */
 
 static const long pass_404[] = {404, 0};
 static const long pass_scroll[] = {400, 404, 500, 0};
@@ -99,9 +99,10 @@ typedef struct IcScanState
 	bool		started;
 	char	   *request_text;	/* for EXPLAIN: the first request */
 	/* conversation_parts */
-	json_t	   *batch[IC_BATCH_MAX];	/* conversations fetched together */
-	int			batch_n;
-	int			batch_pos;
+	IcAsyncRequest *window[IC_WINDOW_MAX];	/* conversations downloading */
+	int			window_size;	/* handles: the concurrency option */
+	int			window_head;	/* the oldest request, consumed first */
+	int			window_count;	/* requests under way */
 	json_t	   *parts;
 	size_t		part_index;
 	int64		conversations_opened;
@@ -174,11 +175,11 @@ next_cursor(json_t *root)
  * the last page (pages.next is a URL, or null at the end).
  */
 static char *
-next_page_number(json_t *root, const char *current)
+next_page_number(json_t *root, json_t *records, const char *current)
 {
 	json_t	   *next = json_object_get(json_object_get(root, "pages"), "next");
 
-	if (next == NULL || json_is_null(next) || json_array_size(json_object_get(root, "data")) == 0)
+	if (next == NULL || json_is_null(next) || json_array_size(records) == 0)
 		return NULL;
 	return psprintf("%d", (current ? atoi(current) : 1) + 1);
 }
@@ -256,12 +257,6 @@ page_request(IcPager *p, const char **method, char **path, char **body)
 						 p->cursor ? ic_url_escape(p->cursor) : "");
 }
 
-/*
- * fetch_list_or_search
- *		The next page of a listing or search.  When prefetching, the request
- *		for the following page starts as soon as this one has arrived, so it
- *		downloads while this page's rows are converted and returned.
- */
 /* Start downloading the page at cursor on the handle that is not in use. */
 static void
 start_prefetch(IcPager *p, const char *cursor)
@@ -301,6 +296,13 @@ start_next_early(void *arg, const char *text, size_t len)
 		start_prefetch(p, cursor);
 }
 
+/*
+ * fetch_list_or_search
+ *		The next page of a listing or search.  When prefetching, the request
+ *		for the following page starts as soon as this one has arrived (before
+ *		it is parsed), so it downloads while this page is parsed and its rows
+ *		are converted and returned.
+ */
 static void
 fetch_list_or_search(IcPager *p)
 {
@@ -322,7 +324,7 @@ fetch_list_or_search(IcPager *p)
 	p->pages++;
 	p->records = envelope_records(p, root, path);
 	if (p->by_page)
-		p->cursor = next_page_number(root, p->cursor);
+		p->cursor = next_page_number(root, p->records, p->cursor);
 	else
 		p->cursor = p->stream->paging == IC_PAGING_NONE ? NULL : next_cursor(root);
 	if (p->cursor)
@@ -552,40 +554,64 @@ record_id(json_t *record)
 }
 
 /*
- * open_next_batch
- *		Take up to `concurrency` conversations from the pager and fetch them
- *		all at once (GET /conversations/{id}), so their latencies overlap.
- *		False when the conversations are exhausted.
+ * fill_window
+ *		Keep `concurrency` conversations downloading (GET /conversations/{id}):
+ *		a sliding window, so that a slot freed by one conversation is reused
+ *		at once rather than when a whole batch has ended.
  */
-static bool
-open_next_batch(IcScanState *st)
+static void
+fill_window(IcScanState *st)
 {
-	int			max = Min(Max(st->opts.concurrency, 1), IC_BATCH_MAX);
-	char	   *paths[IC_BATCH_MAX];
-	int			n = 0;
-	MemoryContext old;
-
-	MemoryContextReset(st->detail_cxt);
-	st->batch_n = st->batch_pos = 0;
-	old = MemoryContextSwitchTo(st->detail_cxt);
-	while (n < max)
+	while (st->window_count < st->window_size)
 	{
 		json_t	   *conversation = pager_next(&st->pager);
 		char	   *id;
+		IcAsyncRequest *req;
 
 		if (conversation == NULL)
-			break;
+			return;
 		id = record_id(conversation);
 		if (id == NULL)
 			continue;
-		paths[n++] = psprintf("/conversations/%s", ic_url_escape(id));
+		req = st->window[(st->window_head + st->window_count) % st->window_size];
+		ic_async_start(req, "GET", psprintf("/conversations/%s", ic_url_escape(id)),
+					   NULL, &st->stats);
+		st->window_count++;
+		st->conversations_opened++;
 	}
-	if (n > 0)
-		ic_request_batch(st->pager.conn, paths, n, st->batch, &st->stats);
+}
+
+/*
+ * next_conversation
+ *		The next conversation of the window, in listing order, with its parts;
+ *		NULL (and *done) when every conversation has been read, NULL alone
+ *		for one deleted since the listing (404).
+ */
+static json_t *
+next_conversation(IcScanState *st, bool *done)
+{
+	IcAsyncRequest *req;
+	json_t	   *detail;
+	MemoryContext old;
+
+	*done = false;
+	fill_window(st);
+	if (st->window_count == 0)
+	{
+		*done = true;
+		return NULL;
+	}
+	req = st->window[st->window_head];
+	st->window_head = (st->window_head + 1) % st->window_size;
+	st->window_count--;
+	ic_async_wait(st->window, st->window_size, req);
+	/* the previous conversation's parts have all been returned */
+	MemoryContextReset(st->detail_cxt);
+	old = MemoryContextSwitchTo(st->detail_cxt);
+	detail = ic_async_finish(req, &st->stats, NULL, NULL);
 	MemoryContextSwitchTo(old);
-	st->batch_n = n;
-	st->conversations_opened += n;
-	return n > 0;
+	fill_window(st);			/* its slot downloads the next one now */
+	return detail;
 }
 
 static json_t *
@@ -607,12 +633,12 @@ next_part(IcScanState *st)
 			(void) stamp_parts(st, detail);
 			continue;
 		}
-		if (st->batch_pos >= st->batch_n && !open_next_batch(st))
-			return NULL;
-		while (st->batch_pos < st->batch_n && st->parts == NULL)
 		{
-			json_t	   *detail = st->batch[st->batch_pos++];
+			bool		done;
+			json_t	   *detail = next_conversation(st, &done);
 
+			if (done)
+				return NULL;
 			if (detail == NULL)
 				st->conversations_missing++;	/* deleted since the listing */
 			else
@@ -936,7 +962,7 @@ start_scan(ForeignScanState *node, IcScanState *st)
 	p->next_id = 0;
 	p->scroll_wait_ms = 65000;
 	st->parts = NULL;
-	st->batch_n = st->batch_pos = 0;
+	st->window_head = st->window_count = st->window_size = 0;
 
 	p->conn = ic_connect(&st->opts);
 	p->stats = &st->stats;
@@ -967,8 +993,15 @@ start_scan(ForeignScanState *node, IcScanState *st)
 		(p->mode == IC_MODE_LIST || p->mode == IC_MODE_SEARCH) &&
 		st->limit == 0 && st->opts.concurrency > 1)
 	{
-		p->prefetch[0] = ic_async_create(p->conn, p->page_owner_cxt, p->skim_key);
-		p->prefetch[1] = ic_async_create(p->conn, p->page_owner_cxt, p->skim_key);
+		p->prefetch[0] = ic_async_create(p->conn, p->page_owner_cxt, p->skim_key, NULL);
+		p->prefetch[1] = ic_async_create(p->conn, p->page_owner_cxt, p->skim_key, NULL);
+	}
+	if (is_parts(st->stream) && p->mode != IC_MODE_IDS)
+	{
+		/* in the prefetch context too: a rescan drops downloads under way */
+		st->window_size = Min(Max(st->opts.concurrency, 1), IC_WINDOW_MAX);
+		for (int i = 0; i < st->window_size; i++)
+			st->window[i] = ic_async_create(p->conn, p->page_owner_cxt, NULL, pass_404);
 	}
 	p->exhausted = st->empty_result;
 	st->started = true;
