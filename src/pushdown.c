@@ -297,6 +297,31 @@ date_clause(const char *field, const char *op, double epoch, bool by_day)
 }
 
 /*
+ * symbolic_date_clause
+ *		date_clause's shape for a value known only at execution (EXPLAIN
+ *		of a generic plan): the same widening, the bound shown as text.
+ */
+static json_t *
+symbolic_date_clause(const char *field, const char *op, const char *text, bool by_day)
+{
+	if (by_day)
+	{
+		if (strcmp(op, "=") == 0)
+			return leaf(field, "=", json_string(text));
+		return group("OR", leaf(field, "=", json_string(text)),
+					 leaf(field, op[0] == '>' ? ">" : "<", json_string(text)));
+	}
+	if (strcmp(op, ">=") == 0)
+		return leaf(field, ">", json_sprintf("%s - 1 second", text));
+	if (strcmp(op, "<=") == 0)
+		return leaf(field, "<", json_sprintf("%s + 1 second", text));
+	if (strcmp(op, "=") == 0)
+		return group("AND", leaf(field, ">", json_sprintf("%s - 1 second", text)),
+					 leaf(field, "<", json_sprintf("%s + 1 second", text)));
+	return leaf(field, op, json_string(text));
+}
+
+/*
  * ic_search_clause
  *		One filter's API condition given its evaluated value, or NULL when
  *		it cannot be expressed (the local recheck then does the work).
@@ -306,6 +331,10 @@ json_t *
 ic_search_clause(const IcColumn *col, const char *api_field, const char *op,
 				 IcFilterValue *value)
 {
+	if (value->symbolic && (col->search == IC_SEARCH_DATE_BY_DAY ||
+							col->search == IC_SEARCH_DATE_SECOND))
+		return symbolic_date_clause(api_field, op, value->text,
+									col->search == IC_SEARCH_DATE_BY_DAY);
 	if (value->symbolic)
 		return leaf(api_field, op, json_string(value->text));
 	switch (col->search)
