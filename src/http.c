@@ -729,7 +729,7 @@ parse_body(IcHttpResult *res, const char *skim_key)
 /*
  * request_loop
  *		ic_request's retry loop.  With prior, the first attempt is a result
- *		already received (a prefetch or a batch member), so a background
+ *		already received (a prefetch or a window member), so a background
  *		request uses the same attempt budget as a plain one.
  */
 static json_t *

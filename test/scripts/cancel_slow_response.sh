@@ -2,9 +2,9 @@
 # pg_cancel_backend during a slow Intercom response: the query ends within
 # 1.5 s with the usual cancel message, and the same session works after.
 # Three places a response is awaited: a page fetched in the foreground (the
-# first), a prefetched page (the 3rd), and a conversation opened in a batch
-# of child requests (conversation_parts).  After the cancel the session's
-# next query returns as many rows as a clean run before it.
+# first), a prefetched page (the 3rd), and a conversation downloading in the
+# sliding window of child requests (conversation_parts).  After the cancel
+# the session's next query returns as many rows as a clean run before it.
 source "$(dirname "$0")/_lib.sh"
 DB=ic_script_cancel_slow
 setup_db "$DB"
@@ -45,4 +45,4 @@ SQL
 
 cancel_case "first page" ic.contacts --path /contacts
 cancel_case "prefetched page" ic.contacts --path /contacts --after 2
-cancel_case "conversation in a batch" ic.conversation_parts --path /conversations/ --after 3
+cancel_case "conversation in the window" ic.conversation_parts --path /conversations/ --after 3
