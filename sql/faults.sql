@@ -15,29 +15,7 @@
 -- 13 pages of contacts (123 rows), so that faults can hit pages in between
 ALTER SERVER fake OPTIONS (ADD per_page '10');
 
--- try(query): the query's one text value, or the error it raised as lines
--- "ERROR sqlstate: message", "DETAIL: ..." (request ids masked), "HINT: ...".
-CREATE FUNCTION pg_temp.try(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
-DECLARE
-  r text;
-  st text;
-  msg text;
-  det text;
-  hint text;
-BEGIN
-  EXECUTE q INTO r;
-  RETURN NEXT r;
-EXCEPTION WHEN others THEN
-  GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-                          det = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
-  RETURN NEXT 'ERROR ' || st || ': ' || msg;
-  IF det <> '' THEN
-    RETURN NEXT 'DETAIL: ' || regexp_replace(det, 'request id [0-9a-f-]+', 'request id R');
-  END IF;
-  IF hint <> '' THEN
-    RETURN NEXT 'HINT: ' || hint;
-  END IF;
-END $$;
+\i sql/include/try.sql
 
 -- fingerprint of a table: row count and md5 of every row's text, in order
 CREATE FUNCTION pg_temp.fp(tbl regclass) RETURNS text LANGUAGE plpgsql AS $$
@@ -94,27 +72,27 @@ END $$;
 -- 1. Each transient fault alone, on the 3rd page: retried, same rows.
 --
 \! python3 test/fakectl.py fault 500 --path /contacts --after 2
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py fault 502_html --path /contacts --after 2
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py fault 503_json --path /contacts --after 2
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py fault drop --path /contacts --after 2
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py fault truncated --path /contacts --after 2
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py fault empty --path /contacts --after 2
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py fault html_200 --path /contacts --after 2
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 -- on the first page, and on the last one
 \! python3 test/fakectl.py fault 500 --path /contacts
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py fault truncated --path /contacts --after 12
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 -- a stream without paging
 \! python3 test/fakectl.py fault 502_html --path /tags --count 2
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.tags')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.tags')$$);
 \! python3 test/fakectl.py faults-clear
 
 --
@@ -124,7 +102,7 @@ SELECT pg_temp.try($$SELECT pg_temp.same('ic.tags')$$);
 --
 CREATE TEMP TABLE stats0 AS SELECT * FROM intercom_fdw.request_stats();
 \! python3 test/fakectl.py fault 500 --path /contacts --after 2 --count 3
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 SELECT s.requests - s0.requests AS requests, s.retries - s0.retries AS retries,
        s.rate_limit_waits - s0.rate_limit_waits AS rate_limit_waits,
        s.bytes > s0.bytes AS bytes_grew, s.wait_ms > s0.wait_ms AS waited
@@ -140,7 +118,7 @@ CREATE TEMP TABLE stats0 AS SELECT * FROM intercom_fdw.request_stats();
 \! python3 test/fakectl.py fault empty --path /contacts --count 1
 \! python3 test/fakectl.py fault 503_json --path /contacts --after 3 --count 1
 \! python3 test/fakectl.py fault html_200 --path /contacts --count 1
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 SELECT s.requests - s0.requests AS requests, s.retries - s0.retries AS retries
   FROM intercom_fdw.request_stats() s, stats0 s0;
 DROP TABLE stats0;
@@ -149,7 +127,7 @@ DROP TABLE stats0;
 -- dropped connections in bursts
 \! python3 test/fakectl.py fault drop --path /contacts --after 4 --count 2
 \! python3 test/fakectl.py fault drop --path /contacts --after 4 --count 2
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py faults-clear
 
 -- count(*) reads no column, so its pages are skimmed, not parsed: a
@@ -174,7 +152,7 @@ SELECT count(id) AS parsed FROM ic.contacts;
 ALTER SERVER fake OPTIONS (ADD concurrency '1');
 -- on the first page
 \! python3 test/fakectl.py fault 500 --path /contacts --count 4
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py faults-clear
 -- the same seen directly by psql
 \! python3 test/fakectl.py fault 502_html --path /contacts --count 4
@@ -182,47 +160,47 @@ SELECT count(*) FROM ic.contacts;
 \echo :LAST_ERROR_SQLSTATE
 \! python3 test/fakectl.py faults-clear
 \! python3 test/fakectl.py fault 500 --path /contacts --after 2 --count 4
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py faults-clear
 \! python3 test/fakectl.py fault 502_html --path /contacts --after 2 --count 4
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py faults-clear
 \! python3 test/fakectl.py fault 503_json --path /contacts --after 2 --count 4
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py faults-clear
 -- a truncated or empty 200 is retried, then reported as malformed
 \! python3 test/fakectl.py fault truncated --path /contacts --after 2 --count 4
 SELECT regexp_replace(t, '\(\d+ bytes\): .*', '(N bytes): ...')
-  FROM pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$) t;
+  FROM ic_try($$SELECT pg_temp.same('ic.contacts')$$) t;
 \! python3 test/fakectl.py faults-clear
 \! python3 test/fakectl.py fault empty --path /contacts --after 2 --count 4
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py faults-clear
 \! python3 test/fakectl.py fault html_200 --path /contacts --after 2 --count 4
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py faults-clear
 -- dropped connections (libcurl may itself retry a dropped kept-alive
 -- connection once, so give it plenty)
 \! python3 test/fakectl.py fault drop --path /contacts --after 2 --count 20
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py faults-clear
 -- now with prefetching: the same errors
 ALTER SERVER fake OPTIONS (DROP concurrency);
 \! python3 test/fakectl.py fault 500 --path /contacts --after 2 --count 4
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py faults-clear
 \! python3 test/fakectl.py fault 502_html --path /contacts --after 2 --count 4
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py faults-clear
 \! python3 test/fakectl.py fault truncated --path /contacts --after 2 --count 4
 SELECT regexp_replace(t, '\(\d+ bytes\): .*', '(N bytes): ...')
-  FROM pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$) t;
+  FROM ic_try($$SELECT pg_temp.same('ic.contacts')$$) t;
 \! python3 test/fakectl.py faults-clear
 \! python3 test/fakectl.py fault empty --path /contacts --after 2 --count 4
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py faults-clear
 -- the session is fine after all these errors
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 
 --
 -- 4. Client errors are not retried and map to their own SQLSTATEs.
@@ -231,13 +209,13 @@ SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
 -- with or without prefetching
 \! python3 test/fakectl.py log-clear
 \! python3 test/fakectl.py fault 404 --path /contacts --after 2
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py count --path /contacts
 \! python3 test/fakectl.py faults-clear
 ALTER SERVER fake OPTIONS (ADD concurrency '1');
 \! python3 test/fakectl.py log-clear
 \! python3 test/fakectl.py fault 404 --path /contacts --after 2
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py count --path /contacts
 \! python3 test/fakectl.py faults-clear
 ALTER SERVER fake OPTIONS (DROP concurrency);
@@ -249,33 +227,33 @@ SELECT count(*) FROM ic.contacts WHERE id = :'some_id';
 SELECT count(*) FROM ic.contacts WHERE id = 'no_such_contact';
 -- 400 (like 422) for an API version Intercom does not know: HV024, with a hint
 ALTER SERVER fake OPTIONS (ADD api_version '9.99');
-SELECT pg_temp.try($$SELECT count(*)::text FROM ic.tags$$);
+SELECT ic_try($$SELECT count(*)::text FROM ic.tags$$);
 ALTER SERVER fake OPTIONS (DROP api_version);
-SELECT pg_temp.try($$SELECT count(*)::text FROM ic.tags$$);
+SELECT ic_try($$SELECT count(*)::text FROM ic.tags$$);
 -- 401 with a wrong token: HV00N, hint about the user mapping, one attempt,
 -- and the token is not in the message, detail or hint
 ALTER USER MAPPING FOR CURRENT_USER SERVER fake OPTIONS (SET token 'tok_wrong_Q7Z');
 \! python3 test/fakectl.py log-clear
-SELECT pg_temp.try($$SELECT count(*)::text FROM ic.contacts$$);
+SELECT ic_try($$SELECT count(*)::text FROM ic.contacts$$);
 \! python3 test/fakectl.py count
-SELECT count(*) AS messages_with_token FROM pg_temp.try($$SELECT count(*)::text FROM ic.contacts$$) t
+SELECT count(*) AS messages_with_token FROM ic_try($$SELECT count(*)::text FROM ic.contacts$$) t
  WHERE t LIKE '%tok_wrong%';
 SELECT count(*) FROM ic.contacts;
 \echo :LAST_ERROR_SQLSTATE
 -- the new token takes effect at once, without reconnecting
 ALTER USER MAPPING FOR CURRENT_USER SERVER fake OPTIONS (SET token 'tok_test_1');
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 
 --
 -- 5. Slow responses past timeout_ms are abandoned and retried.
 --
 ALTER SERVER fake OPTIONS (ADD timeout_ms '500');
 \! python3 test/fakectl.py fault slow --path /contacts --after 2 --delay-ms 3000 --count 1
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 -- too slow every time: a transport error, HV00N
 \! python3 test/fakectl.py fault slow --path /tags --delay-ms 2000 --count 4
 SELECT regexp_replace(t, '\d+ milliseconds', 'N milliseconds', 'g')
-  FROM pg_temp.try($$SELECT count(*)::text FROM ic.tags$$) t;
+  FROM ic_try($$SELECT count(*)::text FROM ic.tags$$) t;
 \! python3 test/fakectl.py faults-clear
 -- slow but within the timeout: no retry
 \! python3 test/fakectl.py fault slow --path /tags --delay-ms 200 --count 1
@@ -289,35 +267,35 @@ ALTER SERVER fake OPTIONS (DROP timeout_ms);
 --
 \! python3 test/fakectl.py fault 500 --path /conversations/ --after 5 --count 3
 \! python3 test/fakectl.py fault 502_html --path /conversations/ --after 10 --count 2
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.conversation_parts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.conversation_parts')$$);
 -- one conversation failing max_retries + 1 times: an error naming it
 SELECT id AS conv_id FROM ic.conversations ORDER BY id LIMIT 1 OFFSET 5 \gset
 \setenv CONV_ID :conv_id
 \! python3 test/fakectl.py fault 500 --path /conversations/$CONV_ID --count 4
 SELECT replace(t, :'conv_id', '{id}')
-  FROM pg_temp.try($$SELECT pg_temp.same('ic.conversation_parts')$$) t;
+  FROM ic_try($$SELECT pg_temp.same('ic.conversation_parts')$$) t;
 \! python3 test/fakectl.py faults-clear
 \! python3 test/fakectl.py fault 404 --path /conversations/ --after 3
 SELECT pg_temp.explain_analyze('SELECT * FROM ic.conversation_parts',
   ARRAY['Intercom Conversations Missing', 'Intercom Retries']);
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.conversation_parts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.conversation_parts')$$);
 
 --
 -- 7. The company scroll: a 500 or an expiry mid-scroll restarts it and the
 -- companies already returned are not returned twice.
 --
 \! python3 test/fakectl.py config scroll_page_size=10
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.companies')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.companies')$$);
 \! python3 test/fakectl.py fault scroll_500 --after 2
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.companies')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.companies')$$);
 \! python3 test/fakectl.py fault scroll_expire --after 2
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.companies')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.companies')$$);
 -- gateway failures are retried like on any endpoint
 \! python3 test/fakectl.py fault 502_html --path /companies/scroll --after 1 --count 2
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.companies')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.companies')$$);
 -- a 500 before any scroll exists: nothing to restart, a plain retry
 \! python3 test/fakectl.py fault 500 --path /companies/scroll --count 1
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.companies')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.companies')$$);
 \! python3 test/fakectl.py faults-clear
 -- six restarts in a row: the scroll gives up after five
 \! python3 test/fakectl.py fault scroll_500 --after 1
@@ -326,7 +304,7 @@ SELECT pg_temp.try($$SELECT pg_temp.same('ic.companies')$$);
 \! python3 test/fakectl.py fault scroll_500 --after 1
 \! python3 test/fakectl.py fault scroll_500 --after 1
 \! python3 test/fakectl.py fault scroll_500 --after 1
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.companies')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.companies')$$);
 \! python3 test/fakectl.py faults-clear
 \! python3 test/fakectl.py config scroll_page_size=100
 
@@ -340,7 +318,7 @@ SELECT pg_temp.explain_analyze('SELECT * FROM ic.contacts',
   ARRAY['Intercom Pages', 'Intercom Rows Fetched', 'Intercom Retries',
         'Intercom Rate Limit Waits > 0']);
 -- the rows are the clean run's
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py faults-clear
 
 --
@@ -350,7 +328,7 @@ SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
 ALTER SERVER fake OPTIONS (SET per_page '5');
 \! python3 test/fakectl.py config rate_limit=20
 \! python3 test/fakectl.py log-clear
-SELECT pg_temp.try($$SELECT pg_temp.same('ic.contacts')$$);
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py log | awk '$3 == 200 {ok++} $3 == 429 {rl++} END {print "200s: " ok+0; print "429s <= 2: " (rl+0 <= 2 ? "yes" : "no (" rl ")")}'
 \! python3 test/fakectl.py reset
 ALTER SERVER fake OPTIONS (SET per_page '10');
@@ -358,3 +336,4 @@ ALTER SERVER fake OPTIONS (SET per_page '10');
 -- cleanup
 DROP SERVER fake CASCADE;
 DROP SCHEMA ic CASCADE;
+DROP FUNCTION public.ic_try(text);

@@ -19,29 +19,7 @@ BEGIN
 END $$;
 RESET client_min_messages;
 
--- try(query): the query's one text value, or its error as lines
--- "ERROR sqlstate: message", "DETAIL: ...", "HINT: ..."
-CREATE FUNCTION public.ic_sec_try(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
-DECLARE
-  r text;
-  st text;
-  msg text;
-  det text;
-  hint text;
-BEGIN
-  EXECUTE q INTO r;
-  RETURN NEXT r;
-EXCEPTION WHEN others THEN
-  GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-                          det = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
-  RETURN NEXT 'ERROR ' || st || ': ' || msg;
-  IF det <> '' THEN
-    RETURN NEXT 'DETAIL: ' || regexp_replace(det, 'request id [0-9a-f-]+', 'request id R');
-  END IF;
-  IF hint <> '' THEN
-    RETURN NEXT 'HINT: ' || hint;
-  END IF;
-END $$;
+\i sql/include/try.sql
 
 -- every line of EXPLAIN (options) of a query, or its error, with the number
 -- of lines that contain a string
@@ -187,7 +165,7 @@ SELECT ic_sec_explain_has('ANALYZE, VERBOSE, FORMAT JSON', 'SELECT * FROM ic.con
 -- fake rejects (401), and a 5xx that exhausts the retries.
 --
 ALTER USER MAPPING FOR CURRENT_USER SERVER fake OPTIONS (SET token 'tok_secret_XYZ123');
-SELECT ic_sec_try('SELECT count(*)::text FROM ic.contacts');
+SELECT ic_try('SELECT count(*)::text FROM ic.contacts');
 SELECT position('XYZ123' IN ic_sec_error_text('SELECT count(*) FROM ic.contacts')) AS token_in_error;
 SELECT position('XYZ123' IN ic_sec_error_text('SELECT * FROM ic.conversation_parts')) AS token_in_error;
 SELECT position('XYZ123' IN ic_sec_error_text($$SELECT * FROM ic.contacts WHERE id = 'x'$$)) AS token_in_error;
@@ -205,18 +183,18 @@ SELECT position('tok_test' IN ic_sec_error_text('SELECT count(*) FROM ic.tags'))
 -- connection of one mapping is never reused for another.
 --
 ALTER USER MAPPING FOR CURRENT_USER SERVER fake OPTIONS (SET token 'tok_secret_XYZ123');
-SELECT ic_sec_try('SELECT count(*)::text FROM ic.tags');
+SELECT ic_try('SELECT count(*)::text FROM ic.tags');
 RESET ROLE;
-SELECT ic_sec_try('SELECT count(*)::text FROM ic.tags');
+SELECT ic_try('SELECT count(*)::text FROM ic.tags');
 SET ROLE regress_ic_alice;
-SELECT ic_sec_try('SELECT count(*)::text FROM ic.tags');
+SELECT ic_try('SELECT count(*)::text FROM ic.tags');
 RESET ROLE;
 -- a view reads with its owner's mapping
 CREATE VIEW public.ic_sec_tags AS SELECT * FROM ic.tags;
 GRANT SELECT ON public.ic_sec_tags TO regress_ic_alice;
 SET ROLE regress_ic_alice;
-SELECT ic_sec_try('SELECT count(*)::text FROM public.ic_sec_tags');
-SELECT ic_sec_try('SELECT count(*)::text FROM ic.tags');
+SELECT ic_try('SELECT count(*)::text FROM public.ic_sec_tags');
+SELECT ic_try('SELECT count(*)::text FROM ic.tags');
 RESET ROLE;
 
 --
@@ -224,11 +202,11 @@ RESET ROLE;
 -- token gets a hint (and no other role's token).
 --
 SET ROLE regress_ic_bob;
-SELECT ic_sec_try('SELECT count(*)::text FROM ic.tags');
+SELECT ic_try('SELECT count(*)::text FROM ic.tags');
 RESET ROLE;
 CREATE USER MAPPING FOR regress_ic_bob SERVER fake;
 SET ROLE regress_ic_bob;
-SELECT ic_sec_try('SELECT count(*)::text FROM ic.tags');
+SELECT ic_try('SELECT count(*)::text FROM ic.tags');
 SELECT usename, umoptions FROM pg_user_mappings WHERE srvname = 'fake' ORDER BY usename;
 RESET ROLE;
 -- an empty token is refused without echoing anything
@@ -242,7 +220,7 @@ DROP USER MAPPING FOR regress_ic_bob SERVER fake;
 DROP OWNED BY regress_ic_alice, regress_ic_bob CASCADE;
 DROP ROLE regress_ic_alice;
 DROP ROLE regress_ic_bob;
-DROP FUNCTION public.ic_sec_try(text), public.ic_sec_explain_has(text, text, text),
+DROP FUNCTION public.ic_try(text), public.ic_sec_explain_has(text, text, text),
   public.ic_sec_error_text(text), public.ic_sec_url(text);
 DROP SERVER fake CASCADE;
 DROP SCHEMA ic CASCADE;
