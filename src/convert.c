@@ -276,6 +276,18 @@ jsonb_from_json(json_t *value)
 	return JsonbValueToJsonb(&scalar);
 }
 
+/* A value that is neither a number nor a string cannot be a moment. */
+static void
+require_string(json_t *value, const char *what)
+{
+	if (!json_is_string(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				 errmsg("cannot convert a JSON %s to %s",
+						json_is_object(value) ? "object" :
+						json_is_array(value) ? "array" : "boolean", what)));
+}
+
 /*
  * ic_convert_value
  *		Convert one JSON value (NULL when absent) to the column's type.
@@ -318,12 +330,7 @@ ic_convert_value(IcColumnReader *reader, json_t *value, bool *isnull)
 					/* timestamp without time zone: the UTC wall clock */
 					return ts;
 				}
-				if (!json_is_string(value))
-					ereport(ERROR,
-							(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
-							 errmsg("cannot convert a JSON %s to a timestamp",
-									json_is_object(value) ? "object" :
-									json_is_array(value) ? "array" : "boolean")));
+				require_string(value, "a timestamp");
 				break;			/* an ISO string: the input function parses it */
 			}
 		case DATEOID:
@@ -333,12 +340,7 @@ ic_convert_value(IcColumnReader *reader, json_t *value, bool *isnull)
 				/* an epoch is a moment: its date in the session's time zone */
 				if (ic_json_to_epoch(value, &epoch))
 					return DirectFunctionCall1(timestamptz_date, epoch_to_timestamptz(epoch));
-				if (!json_is_string(value))
-					ereport(ERROR,
-							(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
-							 errmsg("cannot convert a JSON %s to a date",
-									json_is_object(value) ? "object" :
-									json_is_array(value) ? "array" : "boolean")));
+				require_string(value, "a date");
 				break;			/* an ISO string: the input function parses it */
 			}
 		case BOOLOID:
