@@ -285,7 +285,7 @@ static void
 start_next_early(void *arg, const char *text, size_t len)
 {
 	IcPager    *p = (IcPager *) arg;
-	json_t	   *shape = ic_json_skim(text, len, p->stream->list_key);
+	json_t	   *shape = ic_json_skim(text, len, NULL);	/* the cursor only */
 	char	   *cursor;
 
 	if (shape == NULL)

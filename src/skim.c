@@ -133,7 +133,8 @@ count_array(Skimmer *s)
 /*
  * ic_json_skim
  *		The page's shape without its records (see the header comment), or
- *		NULL when the text is not one complete JSON object.
+ *		NULL when the text is not one complete JSON object.  With list_key
+ *		NULL only "pages" is kept (the next cursor, nothing counted).
  */
 json_t *
 ic_json_skim(const char *text, size_t len, const char *list_key)
@@ -141,7 +142,7 @@ ic_json_skim(const char *text, size_t len, const char *list_key)
 	Skimmer		s = {text, text + len};
 	/* json_object() would bind to PostgreSQL's SQL function of that name */
 	json_t	   *page = json_pack("{}");
-	size_t		key_len = strlen(list_key);
+	size_t		key_len = list_key ? strlen(list_key) : 0;
 
 	skip_space(&s);
 	if (page == NULL || s.p >= s.end || *s.p != '{')
@@ -170,7 +171,7 @@ ic_json_skim(const char *text, size_t len, const char *list_key)
 			s.p++;
 			skip_space(&s);
 			value = s.p;
-			if (klen == key_len && memcmp(key, list_key, klen) == 0 &&
+			if (list_key && klen == key_len && memcmp(key, list_key, klen) == 0 &&
 				s.p < s.end && *s.p == '[')
 			{
 				int64		n = count_array(&s);
