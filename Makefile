@@ -1,7 +1,7 @@
 # intercom_fdw: PostgreSQL foreign data wrapper for the Intercom REST API.
 MODULE_big = intercom_fdw
 OBJS = intercom_fdw.o src/option.o src/http.o src/convert.o src/pushdown.o \
-       src/scan.o src/import.o src/streams.o src/skim.o src/json_memory.o
+       src/scan.o src/import.o src/streams.o src/json_decode.o
 
 EXTENSION = intercom_fdw
 DATA = intercom_fdw--1.0.sql
@@ -26,4 +26,4 @@ endif
 
 # PGXS does not track header dependencies: every object includes both.
 # (After the include, so that the default goal stays PGXS's "all".)
-$(OBJS): $(srcdir)/src/intercom_fdw.h $(srcdir)/src/streams.h
+$(OBJS): $(srcdir)/src/intercom_fdw.h $(srcdir)/src/streams.h $(srcdir)/src/json_decode.h

@@ -59,7 +59,6 @@ PG_FUNCTION_INFO_V1(intercom_fdw_streams);
 void
 _PG_init(void)
 {
-	ic_json_memory_init();
 	ic_http_init();
 }
 

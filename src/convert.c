@@ -1,13 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * convert.c
- *		From a jansson value to a PostgreSQL Datum of the column's type.
+ *		From a decoded JSON value (json_decode.c) to a PostgreSQL Datum of
+ *		the column's type.
  *
  * The column's declared type decides the conversion, so users may declare
  * any type that accepts the value's text: timestamps accept epoch seconds,
  * epoch milliseconds and ISO strings; text accepts objects (their JSON);
- * jsonb accepts anything.  Failures raise an error; the scan's errcontext
- * callback names the stream, column, record and value.
+ * jsonb accepts anything.  Numbers reach the type's input function as the
+ * exact digits Intercom sent, so numeric, text and jsonb keep every digit,
+ * and a value too big for bigint or double precision is that row's error
+ * (the scan's errcontext names stream, column, record and value).
  *
  *-------------------------------------------------------------------------
  */
@@ -73,14 +76,21 @@ ic_reader_init(IcColumnReader *reader, Relation rel, AttrNumber attnum,
 }
 
 /* Follow a split path through nested objects; NULL when absent. */
-json_t *
-ic_json_path(json_t *record, char **path)
+IcJson *
+ic_json_path(IcJson *record, char **path)
 {
-	json_t	   *value = record;
+	IcJson	   *value = record;
 
 	for (; *path && value; path++)
-		value = json_is_object(value) ? json_object_get(value, *path) : NULL;
+		value = ic_json_get(value, *path);
 	return value;
+}
+
+/* A NUL-terminated copy of a string or number's text. */
+static char *
+scalar_cstring(const IcJson *value)
+{
+	return pnstrdup(value->u.text, value->len);
 }
 
 /*
@@ -89,27 +99,28 @@ ic_json_path(json_t *record, char **path)
  *		recognised by their size.  False for anything else.
  */
 bool
-ic_json_to_epoch(json_t *value, double *epoch)
+ic_json_to_epoch(IcJson *value, double *epoch)
 {
+	char		buf[64];
+	char	   *s;
+	char	   *end;
 	double		v;
 
-	if (json_is_integer(value))
-		v = (double) json_integer_value(value);
-	else if (json_is_real(value))
-		v = json_real_value(value);
-	else if (json_is_string(value))
+	if (!ic_json_is(value, IC_JSON_NUMBER) && !ic_json_is(value, IC_JSON_STRING))
+		return false;
+	if (value->len == 0)
+		return false;
+	if (value->len < sizeof(buf))
 	{
-		const char *s = json_string_value(value);
-		char	   *end;
-
-		errno = 0;
-		v = strtod(s, &end);
-		if (end == s || *end != '\0' || errno != 0)
-			return false;
+		memcpy(buf, value->u.text, value->len);
+		buf[value->len] = '\0';
+		s = buf;
 	}
 	else
-		return false;
-	if (!isfinite(v))
+		s = scalar_cstring(value);
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || errno != 0 || !isfinite(v))
 		return false;
 	if (fabs(v) > MILLISECOND_THRESHOLD)
 		v /= 1000.0;
@@ -130,90 +141,201 @@ epoch_to_timestamptz(double epoch)
 	return TimestampTzGetDatum(ts);
 }
 
-/* The value's text as the type input function should see it. */
-static char *
-json_text(json_t *value)
+/* ---------- JSON text ---------- */
+
+/* A decoded string, escaped as JSON; non-ASCII stays UTF-8. */
+static void
+write_json_string(StringInfo out, const char *s, size_t len)
 {
-	char		buf[64];
+	const char *run = s;
+	const char *end = s + len;
 
-	switch (json_typeof(value))
+	appendStringInfoChar(out, '"');
+	for (const char *p = s; p < end; p++)
 	{
-		case JSON_STRING:
-			return pstrdup(json_string_value(value));
-		case JSON_INTEGER:
-			snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(value));
-			return pstrdup(buf);
-		case JSON_REAL:
-			/* the shortest text that reads back as the same double */
-			snprintf(buf, sizeof(buf), "%.15g", json_real_value(value));
-			if (strtod(buf, NULL) != json_real_value(value))
-				snprintf(buf, sizeof(buf), "%.17g", json_real_value(value));
-			return pstrdup(buf);
-		case JSON_TRUE:
-			return pstrdup("true");
-		case JSON_FALSE:
-			return pstrdup("false");
-		default:
-			{
-				char	   *dumped = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
-				char	   *result;
+		unsigned char c = (unsigned char) *p;
 
-				if (dumped == NULL)
-					ereport(ERROR,
-							(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
-							 errmsg("could not serialize a JSON value")));
-				result = pstrdup(dumped);
-				ic_json_free(dumped);
-				return result;
-			}
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		appendBinaryStringInfo(out, run, p - run);
+		run = p + 1;
+		switch (c)
+		{
+			case '"':
+				appendStringInfoString(out, "\\\"");
+				break;
+			case '\\':
+				appendStringInfoString(out, "\\\\");
+				break;
+			case '\n':
+				appendStringInfoString(out, "\\n");
+				break;
+			case '\r':
+				appendStringInfoString(out, "\\r");
+				break;
+			case '\t':
+				appendStringInfoString(out, "\\t");
+				break;
+			case '\b':
+				appendStringInfoString(out, "\\b");
+				break;
+			case '\f':
+				appendStringInfoString(out, "\\f");
+				break;
+			default:
+				appendStringInfo(out, "\\u%04x", c);
+		}
 	}
+	appendBinaryStringInfo(out, run, end - run);
+	appendStringInfoChar(out, '"');
 }
 
 /*
- * A JSON number as jsonb's numeric, from the same text json_dumps would
- * write (15 significant digits, ".0" kept on integral reals), so a value
- * reads the same whether it comes as jsonb or as json text.
+ * write_json
+ *		The value as compact JSON text: numbers as sent, strings as decoded
+ *		(re-escaped), members in the order sent.  Stops once out holds more
+ *		than limit bytes (0: no limit), for error messages.
  */
-static Numeric
-real_numeric(double value)
+static void
+write_json(StringInfo out, const IcJson *v, size_t limit)
 {
-	char		buf[64];
+	check_stack_depth();
+	CHECK_FOR_INTERRUPTS();
+	if (limit && (size_t) out->len > limit)
+		return;
+	switch ((IcJsonType) v->type)
+	{
+		case IC_JSON_NULL:
+			appendStringInfoString(out, "null");
+			break;
+		case IC_JSON_TRUE:
+			appendStringInfoString(out, "true");
+			break;
+		case IC_JSON_FALSE:
+			appendStringInfoString(out, "false");
+			break;
+		case IC_JSON_NUMBER:
+			appendBinaryStringInfo(out, v->u.text, v->len);
+			break;
+		case IC_JSON_STRING:
+			write_json_string(out, v->u.text, limit ? Min(v->len, limit) : v->len);
+			break;
+		case IC_JSON_ARRAY:
+			appendStringInfoChar(out, '[');
+			for (uint32 i = 0; i < v->len; i++)
+			{
+				if (i)
+					appendStringInfoChar(out, ',');
+				write_json(out, ic_json_item(v, i), limit);
+			}
+			appendStringInfoChar(out, ']');
+			break;
+		case IC_JSON_OBJECT:
+			appendStringInfoChar(out, '{');
+			for (uint32 i = 0; i < v->len; i++)
+			{
+				const IcJsonMember *m = &v->u.members[i];
 
-	if (isnan(value) || isinf(value))
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
-				 errmsg("JSON number %g cannot be stored in jsonb", value)));
-	snprintf(buf, sizeof(buf) - 2, "%.15g", value);
-	if (strpbrk(buf, ".eE") == NULL)
-		strcat(buf, ".0");
-	return DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(buf),
+				if (i)
+					appendStringInfoChar(out, ',');
+				write_json_string(out, m->key, m->keylen);
+				appendStringInfoChar(out, ':');
+				write_json(out, &m->value, limit);
+			}
+			appendStringInfoChar(out, '}');
+			break;
+	}
+}
+
+/* The value's JSON text, at most about limit bytes (0: all of it). */
+char *
+ic_json_to_text(const IcJson *value, size_t limit)
+{
+	StringInfoData out;
+
+	initStringInfo(&out);
+	write_json(&out, value, limit);
+	return out.data;
+}
+
+/* A record's "id" as text (Intercom sends strings, some streams numbers). */
+char *
+ic_json_record_id(const IcJson *record)
+{
+	IcJson	   *id = ic_json_get(record, "id");
+
+	if (ic_json_is(id, IC_JSON_STRING) || ic_json_is(id, IC_JSON_NUMBER))
+		return scalar_cstring(id);
+	return NULL;
+}
+
+/* The value's text as the type input function should see it. */
+static char *
+input_text(IcJson *value)
+{
+	switch ((IcJsonType) value->type)
+	{
+		case IC_JSON_STRING:
+		case IC_JSON_NUMBER:
+			return scalar_cstring(value);
+		case IC_JSON_TRUE:
+			return pstrdup("true");
+		case IC_JSON_FALSE:
+			return pstrdup("false");
+		default:
+			return ic_json_to_text(value, 0);
+	}
+}
+
+/* ---------- jsonb ---------- */
+
+/* A JSON number's exact text as jsonb's numeric. */
+static Numeric
+number_numeric(const IcJson *value)
+{
+	/* most numbers are small integers: skip numeric_in's parse */
+	if (value->len <= 18)
+	{
+		int64		v = 0;
+		bool		negative = value->u.text[0] == '-';
+		uint32		i = negative ? 1 : 0;
+
+		for (; i < value->len; i++)
+		{
+			char		c = value->u.text[i];
+
+			if (c < '0' || c > '9')
+				break;
+			v = v * 10 + (c - '0');
+		}
+		if (i == value->len && value->len > (negative ? 1u : 0u))
+			return int64_to_numeric(negative ? -v : v);
+	}
+	return DatumGetNumeric(DirectFunctionCall3(numeric_in,
+											   CStringGetDatum(scalar_cstring(value)),
 											   ObjectIdGetDatum(InvalidOid),
 											   Int32GetDatum(-1)));
 }
 
-/* A scalar jansson value as a JsonbValue. */
+/* A scalar as a JsonbValue; strings point into the decoded page. */
 static void
-jsonb_scalar(json_t *value, JsonbValue *v)
+jsonb_scalar(const IcJson *value, JsonbValue *v)
 {
-	switch (json_typeof(value))
+	switch ((IcJsonType) value->type)
 	{
-		case JSON_STRING:
+		case IC_JSON_STRING:
 			v->type = jbvString;
-			v->val.string.val = (char *) json_string_value(value);
-			v->val.string.len = json_string_length(value);
+			v->val.string.val = (char *) value->u.text;
+			v->val.string.len = value->len;
 			break;
-		case JSON_INTEGER:
+		case IC_JSON_NUMBER:
 			v->type = jbvNumeric;
-			v->val.numeric = int64_to_numeric(json_integer_value(value));
+			v->val.numeric = number_numeric(value);
 			break;
-		case JSON_REAL:
-			v->type = jbvNumeric;
-			v->val.numeric = real_numeric(json_real_value(value));
-			break;
-		case JSON_TRUE:
-		case JSON_FALSE:
+		case IC_JSON_TRUE:
+		case IC_JSON_FALSE:
 			v->type = jbvBool;
-			v->val.boolean = json_is_true(value);
+			v->val.boolean = value->type == IC_JSON_TRUE;
 			break;
 		default:
 			v->type = jbvNull;
@@ -222,70 +344,107 @@ jsonb_scalar(json_t *value, JsonbValue *v)
 }
 
 /*
- * Push one jansson value, and everything under it, into a jsonb being built.
+ * Push one value, and everything under it, into a jsonb being built.
  * Returns what pushJsonbValue returned last: the finished value once the
- * outermost container is closed.
+ * outermost container is closed.  Duplicate keys are left to jsonb, which
+ * keeps the last.
  */
 static JsonbValue *
-push_jsonb(JsonbParseState **state, json_t *value, JsonbIteratorToken scalar_token)
+push_jsonb(JsonbParseState **state, const IcJson *value, JsonbIteratorToken scalar_token)
 {
 	JsonbValue	v;
-	const char *key;
-	json_t	   *member;
-	size_t		i;
 
 	check_stack_depth();
-	if (json_is_object(value))
+	if (value->type == IC_JSON_OBJECT)
 	{
 		pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
-		json_object_foreach(value, key, member)
+		for (uint32 i = 0; i < value->len; i++)
 		{
+			const IcJsonMember *m = &value->u.members[i];
+
 			v.type = jbvString;
-			v.val.string.val = (char *) key;
-			v.val.string.len = strlen(key);
+			v.val.string.val = (char *) m->key;
+			v.val.string.len = m->keylen;
 			pushJsonbValue(state, WJB_KEY, &v);
-			push_jsonb(state, member, WJB_VALUE);
+			push_jsonb(state, &m->value, WJB_VALUE);
 		}
 		return pushJsonbValue(state, WJB_END_OBJECT, NULL);
 	}
-	if (json_is_array(value))
+	if (value->type == IC_JSON_ARRAY)
 	{
 		pushJsonbValue(state, WJB_BEGIN_ARRAY, NULL);
-		json_array_foreach(value, i, member)
-			push_jsonb(state, member, WJB_ELEM);
+		for (uint32 i = 0; i < value->len; i++)
+			push_jsonb(state, ic_json_item(value, i), WJB_ELEM);
 		return pushJsonbValue(state, WJB_END_ARRAY, NULL);
 	}
 	jsonb_scalar(value, &v);
 	return pushJsonbValue(state, scalar_token, &v);
 }
 
-/*
- * jsonb_from_json
- *		Build the jsonb straight from the parsed tree: no JSON text written
- *		and parsed again.
- */
+/* Build the jsonb straight from the decoded tree: no JSON text in between. */
 static Jsonb *
-jsonb_from_json(json_t *value)
+jsonb_from_json(const IcJson *value)
 {
 	JsonbParseState *state = NULL;
 	JsonbValue	scalar;
 
-	if (json_is_object(value) || json_is_array(value))
+	if (value->type == IC_JSON_OBJECT || value->type == IC_JSON_ARRAY)
 		return JsonbValueToJsonb(push_jsonb(&state, value, WJB_VALUE));
 	jsonb_scalar(value, &scalar);	/* JsonbValueToJsonb wraps it */
 	return JsonbValueToJsonb(&scalar);
 }
 
+/* ---------- conversion ---------- */
+
+static const char *
+kind_name(const IcJson *value)
+{
+	switch ((IcJsonType) value->type)
+	{
+		case IC_JSON_OBJECT:
+			return "object";
+		case IC_JSON_ARRAY:
+			return "array";
+		case IC_JSON_TRUE:
+		case IC_JSON_FALSE:
+			return "boolean";
+		case IC_JSON_NUMBER:
+			return "number";
+		default:
+			return "string";
+	}
+}
+
 /* A value that is neither a number nor a string cannot be a moment. */
 static void
-require_string(json_t *value, const char *what)
+require_string(IcJson *value, const char *what)
 {
-	if (!json_is_string(value))
+	if (value->type != IC_JSON_STRING)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
-				 errmsg("cannot convert a JSON %s to %s",
-						json_is_object(value) ? "object" :
-						json_is_array(value) ? "array" : "boolean", what)));
+				 errmsg("cannot convert a JSON %s to %s", kind_name(value), what)));
+}
+
+/* A plain integer of at most 18 digits, the common bigint: no int8in. */
+static bool
+small_integer(const IcJson *value, int64 *result)
+{
+	bool		negative = value->u.text[0] == '-';
+	uint32		i = negative ? 1 : 0;
+	int64		v = 0;
+
+	if (value->len > 18 || value->len == i)
+		return false;
+	for (; i < value->len; i++)
+	{
+		char		c = value->u.text[i];
+
+		if (c < '0' || c > '9')
+			return false;
+		v = v * 10 + (c - '0');
+	}
+	*result = negative ? -v : v;
+	return true;
 }
 
 /*
@@ -293,9 +452,9 @@ require_string(json_t *value, const char *what)
  *		Convert one JSON value (NULL when absent) to the column's type.
  */
 Datum
-ic_convert_value(IcColumnReader *reader, json_t *value, bool *isnull)
+ic_convert_value(IcColumnReader *reader, IcJson *value, bool *isnull)
 {
-	*isnull = (value == NULL || json_is_null(value));
+	*isnull = (value == NULL || value->type == IC_JSON_NULL);
 	if (*isnull)
 		return (Datum) 0;
 
@@ -304,32 +463,21 @@ ic_convert_value(IcColumnReader *reader, json_t *value, bool *isnull)
 		case JSONBOID:
 			return JsonbPGetDatum(jsonb_from_json(value));
 		case JSONOID:
-			{
-				/* always the JSON text: a string stays a JSON string */
-				char	   *dumped = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
-				char	   *text;
-
-				if (dumped == NULL)
-					ereport(ERROR,
-							(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
-							 errmsg("could not serialize a JSON value")));
-				text = pstrdup(dumped);
-				ic_json_free(dumped);
-				return InputFunctionCall(&reader->input, text,
-										 reader->typioparam, reader->typmod);
-			}
+			/* always the JSON text: a string stays a JSON string */
+			return InputFunctionCall(&reader->input, ic_json_to_text(value, 0),
+									 reader->typioparam, reader->typmod);
+		case TEXTOID:
+			if (value->type == IC_JSON_STRING || value->type == IC_JSON_NUMBER)
+				return PointerGetDatum(cstring_to_text_with_len(value->u.text, value->len));
+			break;
 		case TIMESTAMPTZOID:
 		case TIMESTAMPOID:
 			{
 				double		epoch;
 
+				/* timestamp without time zone: the UTC wall clock */
 				if (ic_json_to_epoch(value, &epoch))
-				{
-					Datum		ts = epoch_to_timestamptz(epoch);
-
-					/* timestamp without time zone: the UTC wall clock */
-					return ts;
-				}
+					return epoch_to_timestamptz(epoch);
 				require_string(value, "a timestamp");
 				break;			/* an ISO string: the input function parses it */
 			}
@@ -344,33 +492,34 @@ ic_convert_value(IcColumnReader *reader, json_t *value, bool *isnull)
 				break;			/* an ISO string: the input function parses it */
 			}
 		case BOOLOID:
-			if (json_is_boolean(value))
-				return BoolGetDatum(json_is_true(value));
-			if (json_is_object(value) || json_is_array(value))
+			if (value->type == IC_JSON_TRUE || value->type == IC_JSON_FALSE)
+				return BoolGetDatum(value->type == IC_JSON_TRUE);
+			if (value->type == IC_JSON_OBJECT || value->type == IC_JSON_ARRAY)
 				ereport(ERROR,
 						(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
-						 errmsg("cannot convert a JSON %s to boolean",
-								json_is_object(value) ? "object" : "array")));
+						 errmsg("cannot convert a JSON %s to boolean", kind_name(value))));
 			break;
 		case INT8OID:
-			if (json_is_integer(value))
-				return Int64GetDatum(json_integer_value(value));
+			{
+				int64		v;
+
+				if (value->type == IC_JSON_NUMBER && small_integer(value, &v))
+					return Int64GetDatum(v);
+			}
 			/* fall through */
 		case INT2OID:
 		case INT4OID:
 		case NUMERICOID:
 		case FLOAT4OID:
 		case FLOAT8OID:
-			if (json_is_object(value) || json_is_array(value) || json_is_boolean(value))
+			if (value->type != IC_JSON_NUMBER && value->type != IC_JSON_STRING)
 				ereport(ERROR,
 						(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
-						 errmsg("cannot convert a JSON %s to a number",
-								json_is_object(value) ? "object" :
-								json_is_array(value) ? "array" : "boolean")));
+						 errmsg("cannot convert a JSON %s to a number", kind_name(value))));
 			break;
 		default:
 			break;
 	}
-	return InputFunctionCall(&reader->input, json_text(value),
+	return InputFunctionCall(&reader->input, input_text(value),
 							 reader->typioparam, reader->typmod);
 }

@@ -686,10 +686,10 @@ backoff_ms(IcConnection *conn, int attempt)
  * Statuses listed in pass_statuses (e.g. a scroll's 404 or 500, a child's
  * 404) are returned to the caller as NULL with *status set.
  */
-static json_t *request_loop(IcConnection *conn, const char *method, const char *path,
-						   const char *body, const long *pass_statuses, long *status,
-						   char **error_code, IcStats *stats, IcHttpResult *prior,
-						   const char *skim_key);
+static void *request_loop(IcConnection *conn, const char *method, const char *path,
+						  const char *body, const long *pass_statuses, long *status,
+						  char **error_code, IcStats *stats, IcHttpResult *prior,
+						  bool page, const char *count_key);
 
 json_t *
 ic_request(IcConnection *conn, const char *method, const char *path,
@@ -697,33 +697,55 @@ ic_request(IcConnection *conn, const char *method, const char *path,
 		   char **error_code, IcStats *stats)
 {
 	return request_loop(conn, method, path, body, pass_statuses, status,
-						error_code, stats, NULL, NULL);
+						error_code, stats, NULL, false, NULL);
 }
 
 /*
- * ic_request_skim
- *		ic_request for a list page whose records nobody reads: the result
- *		has the page's shape with nulls for records (ic_json_skim).
+ * ic_request_page
+ *		ic_request for a page of records: the body decoded by json_decode.c
+ *		(exact numbers, strings PostgreSQL can store), in the current memory
+ *		context, which also keeps the body its strings point into.  With
+ *		count_key, the records under that key are counted, not built.
  */
-json_t *
-ic_request_skim(IcConnection *conn, const char *method, const char *path,
-				const char *body, const char *list_key, IcStats *stats)
+IcJson *
+ic_request_page(IcConnection *conn, const char *method, const char *path,
+				const char *body, const long *pass_statuses, long *status,
+				char **error_code, const char *count_key, IcStats *stats)
 {
-	long		status;
-
-	return request_loop(conn, method, path, body, NULL, &status, NULL, stats,
-						NULL, list_key);
+	return request_loop(conn, method, path, body, pass_statuses, status,
+						error_code, stats, NULL, true, count_key);
 }
 
-/* A 2xx body as JSON: the whole tree, or only the page's shape when skimming. */
-static json_t *
-parse_body(IcHttpResult *res, const char *skim_key)
+/*
+ * parse_body
+ *		A 2xx body as a page (IcJson, pointing into the body, which must then
+ *		live as long as the tree) or as a small jansson document; NULL when
+ *		it is not JSON.
+ */
+static void *
+parse_body(IcHttpResult *res, bool page, const char *count_key, IcStats *stats)
 {
 	if (res->body == NULL || res->len == 0)
 		return NULL;
-	if (skim_key)
-		return ic_json_skim(res->body, res->len, skim_key);
-	return ic_json_parse(res->body, res->len, 0);
+	if (page)
+	{
+		IcDecodeOptions options = {count_key, 0};
+		IcJson	   *root = ic_json_decode(res->body, res->len, &options);
+
+		if (root)
+		{
+			stats->replaced_chars += options.replaced;
+			ic_backend_stats.replaced_chars += options.replaced;
+		}
+		return root;
+	}
+	{
+		json_t	   *root = json_loadb(res->body, res->len, 0, NULL);
+
+		if (root)
+			ic_json_attach(CurrentMemoryContext, root);
+		return root;
+	}
 }
 
 /*
@@ -732,11 +754,11 @@ parse_body(IcHttpResult *res, const char *skim_key)
  *		already received (a prefetch or a window member), so a background
  *		request uses the same attempt budget as a plain one.
  */
-static json_t *
+static void *
 request_loop(IcConnection *conn, const char *method, const char *path,
 			 const char *body, const long *pass_statuses, long *status,
 			 char **error_code, IcStats *stats, IcHttpResult *prior,
-			 const char *skim_key)
+			 bool page, const char *count_key)
 {
 	char	   *url = psprintf("%s%s", conn->opts.api_url, path);
 	int			attempt = 0;
@@ -747,7 +769,7 @@ request_loop(IcConnection *conn, const char *method, const char *path,
 		*error_code = NULL;
 	for (;;)
 	{
-		json_t	   *root = NULL;
+		void	   *root = NULL;
 		bool		retry = false;
 
 		if (prior)
@@ -792,12 +814,11 @@ request_loop(IcConnection *conn, const char *method, const char *path,
 
 		if (!retry && res.status >= 200 && res.status < 300)
 		{
-			root = parse_body(&res, skim_key);
+			root = parse_body(&res, page, count_key, stats);
 			if (root)
 			{
-				ic_json_attach(CurrentMemoryContext, root);
-				if (res.body)
-					pfree(res.body);
+				if (!page && res.body)
+					pfree(res.body);	/* a page's strings point into it */
 				pfree(url);
 				return root;
 			}
@@ -886,7 +907,8 @@ struct IcAsyncRequest
 	char	   *body;
 	bool		active;			/* a transfer is under way or finished */
 	bool		done;
-	const char *skim_key;		/* set: ic_json_skim the page (static string) */
+	const char *count_key;		/* set: count the records (static string) */
+	MemoryContext body_cxt;		/* the response body: handed to the page */
 	const long *pass_statuses;	/* returned as NULL, e.g. a child's 404 */
 	MemoryContextCallback cleanup;
 };
@@ -914,13 +936,13 @@ async_cleanup(void *arg)
  *		A background request slot living as long as cxt.
  */
 IcAsyncRequest *
-ic_async_create(IcConnection *conn, MemoryContext cxt, const char *skim_key,
+ic_async_create(IcConnection *conn, MemoryContext cxt, const char *count_key,
 				const long *pass_statuses)
 {
 	IcAsyncRequest *req = MemoryContextAllocZero(cxt, sizeof(IcAsyncRequest));
 
 	req->conn = conn;
-	req->skim_key = skim_key;
+	req->count_key = count_key;
 	req->pass_statuses = pass_statuses;
 	req->cxt = cxt;
 	req->cleanup.func = async_cleanup;
@@ -986,7 +1008,13 @@ ic_async_start(IcAsyncRequest *req, const char *method, const char *path,
 	req->path = pstrdup(path);
 	req->body = body ? pstrdup(body) : NULL;
 	req->url = psprintf("%s%s", req->conn->opts.api_url, path);
+	/* the body gets a context of its own, to hand to the page it becomes */
+	if (req->body_cxt)
+		MemoryContextDelete(req->body_cxt);
+	req->body_cxt = AllocSetContextCreate(req->cxt, "intercom_fdw response",
+										  ALLOCSET_DEFAULT_SIZES);
 	init_result(&req->res);
+	req->res.cxt = req->body_cxt;
 	/* the scan's own copy of the headers outlives a connection rebuild */
 	req->conn->headers = req->headers;
 	setup_easy(req->conn, req->easy, &req->res, method, req->url, req->body);
@@ -1040,15 +1068,15 @@ ic_async_cancel(IcAsyncRequest *req)
 
 /*
  * ic_async_finish
- *		Wait for the background request (interruptibly) and return its JSON,
- *		owned by the current memory context.  Anything but a clean 200 is
- *		done again by ic_request, which has the retry and error logic.  hook,
- *		when set, sees a 200's body before it is parsed.
+ *		Wait for the background request (interruptibly) and return its page,
+ *		owned by the current memory context (the body's context moves there,
+ *		since the page points into it).  Anything but a clean 200 is done
+ *		again by the request loop, which has the retry and error logic.
  */
-json_t *
-ic_async_finish(IcAsyncRequest *req, IcStats *stats, IcBodyHook hook, void *hook_arg)
+IcJson *
+ic_async_finish(IcAsyncRequest *req, IcStats *stats)
 {
-	json_t	   *root = NULL;
+	IcJson	   *root = NULL;
 	long		status;
 
 	Assert(req->active);
@@ -1064,7 +1092,7 @@ ic_async_finish(IcAsyncRequest *req, IcStats *stats, IcBodyHook hook, void *hook
 			/* did not raise: fall back to a plain request */
 			return request_loop(req->conn, req->method, req->path, req->body,
 								req->pass_statuses, &status, NULL, stats, NULL,
-								req->skim_key);
+								true, req->count_key);
 		}
 		curl_multi_poll(req->multi, NULL, 0, POLL_INTERVAL_MS, NULL);
 	}
@@ -1073,18 +1101,12 @@ ic_async_finish(IcAsyncRequest *req, IcStats *stats, IcBodyHook hook, void *hook
 	count_request(stats, &req->res);
 	remember_rate_limit(req->conn, &req->res);
 	if (req->res.curl_code == CURLE_OK && req->res.status == 200)
-	{
-		/* e.g. start the next page's download before this one is parsed */
-		if (hook && req->res.len > 0)
-			hook(hook_arg, req->res.body, req->res.len);
-		root = parse_body(&req->res, req->skim_key);
-	}
+		root = parse_body(&req->res, true, req->count_key, stats);
 	if (root)
 	{
-		if (req->res.body)
-			pfree(req->res.body);
+		MemoryContextSetParent(req->body_cxt, CurrentMemoryContext);
+		req->body_cxt = NULL;
 		req->res.body = NULL;
-		ic_json_attach(CurrentMemoryContext, root);
 		return root;
 	}
 	/* this was attempt 1: go on with the same retry budget */
@@ -1094,6 +1116,6 @@ ic_async_finish(IcAsyncRequest *req, IcStats *stats, IcBodyHook hook, void *hook
 		req->res.body = NULL;
 		return request_loop(req->conn, req->method, req->path, req->body,
 							req->pass_statuses, &status, NULL, stats, &prior,
-							req->skim_key);
+							true, req->count_key);
 	}
 }

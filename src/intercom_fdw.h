@@ -34,6 +34,7 @@
 #include "utils/timestamp.h"
 #include <math.h>
 
+#include "json_decode.h"
 #include "streams.h"
 
 #define INTERCOM_FDW_VERSION "1.0"
@@ -67,6 +68,7 @@ typedef struct IcStats
 	int64		rate_limit_waits;	/* 429s waited out and proactive pauses */
 	int64		bytes;
 	double		wait_ms;		/* time spent in backoff and pacing */
+	int64		replaced_chars;	/* decoded characters replaced by U+FFFD */
 } IcStats;
 
 /* ---- in option.c ---- */
@@ -89,34 +91,26 @@ extern json_t *ic_request(IcConnection *conn, const char *method,
 						  const char *path, const char *body,
 						  const long *pass_statuses, long *status,
 						  char **error_code, IcStats *stats);
-extern json_t *ic_request_skim(IcConnection *conn, const char *method,
+extern IcJson *ic_request_page(IcConnection *conn, const char *method,
 							   const char *path, const char *body,
-							   const char *list_key, IcStats *stats);
+							   const long *pass_statuses, long *status,
+							   char **error_code, const char *count_key,
+							   IcStats *stats);
 extern void ic_sleep_ms(int64 ms, IcStats *stats);
 typedef struct IcAsyncRequest IcAsyncRequest;
 extern IcAsyncRequest *ic_async_create(IcConnection *conn, MemoryContext cxt,
-									   const char *skim_key,
+									   const char *count_key,
 									   const long *pass_statuses);
 extern void ic_async_start(IcAsyncRequest *req, const char *method,
 						   const char *path, const char *body, IcStats *stats);
 extern bool ic_async_poll(IcAsyncRequest *req);
 extern bool ic_async_active(IcAsyncRequest *req);
-typedef void (*IcBodyHook) (void *arg, const char *body, size_t len);
-extern json_t *ic_async_finish(IcAsyncRequest *req, IcStats *stats,
-							   IcBodyHook hook, void *hook_arg);
+extern IcJson *ic_async_finish(IcAsyncRequest *req, IcStats *stats);
 extern void ic_async_cancel(IcAsyncRequest *req);
 extern void ic_async_wait(IcAsyncRequest **reqs, int n, IcAsyncRequest *target);
 extern void ic_json_attach(MemoryContext cxt, json_t *json);
 extern char *ic_url_escape(const char *s);
 extern IcStats ic_backend_stats;	/* totals for this backend */
-
-/* ---- in json_memory.c ---- */
-extern void ic_json_memory_init(void);
-extern json_t *ic_json_parse(const char *text, size_t len, size_t flags);
-extern void ic_json_free(void *ptr);
-
-/* ---- in skim.c ---- */
-extern json_t *ic_json_skim(const char *text, size_t len, const char *list_key);
 
 /* ---- in convert.c ---- */
 typedef struct IcColumnReader
@@ -134,10 +128,12 @@ typedef struct IcColumnReader
 
 extern void ic_reader_init(IcColumnReader *reader, Relation rel,
 						   AttrNumber attnum, const char *path);
-extern Datum ic_convert_value(IcColumnReader *reader, json_t *value,
+extern Datum ic_convert_value(IcColumnReader *reader, IcJson *value,
 							  bool *isnull);
-extern json_t *ic_json_path(json_t *record, char **path);
-extern bool ic_json_to_epoch(json_t *value, double *epoch);
+extern IcJson *ic_json_path(IcJson *record, char **path);
+extern bool ic_json_to_epoch(IcJson *value, double *epoch);
+extern char *ic_json_to_text(const IcJson *value, size_t limit);
+extern char *ic_json_record_id(const IcJson *record);
 
 /* ---- in pushdown.c ---- */
 

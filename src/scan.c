@@ -61,7 +61,7 @@ typedef struct IcPager
 	MemoryContext page_cxt;		/* the current page; reset per page */
 	MemoryContext state_cxt;	/* cursors and scroll params: the whole scan */
 	MemoryContext page_owner_cxt;	/* the prefetch handle: one scan start */
-	json_t	   *records;		/* array in the current page */
+	IcJson	   *records;		/* array in the current page */
 	size_t		index;
 	bool		started;
 	bool		exhausted;
@@ -71,8 +71,7 @@ typedef struct IcPager
 	bool		by_page;		/* LIMIT: page-numbered stream->limit_path */
 	IcAsyncRequest *prefetch[2];	/* prefetching: two handles, in turn */
 	int			prefetch_next;	/* the handle with the next page, if active */
-	char	   *early_cursor;	/* the page the other handle was started for */
-	const char *skim_key;		/* set: no column is read, count records only */
+	const char *count_key;		/* set: no column is read, count records only */
 	int			scroll_wait_ms;
 	int64		pages;
 	int64		scroll_restarts;
@@ -103,13 +102,13 @@ typedef struct IcScanState
 	int			window_size;	/* handles: the concurrency option */
 	int			window_head;	/* the oldest request, consumed first */
 	int			window_count;	/* requests under way */
-	json_t	   *parts;
+	IcJson	   *parts;			/* the open conversation's parts, stamped */
 	size_t		part_index;
 	int64		conversations_opened;
 	int64		conversations_missing;
 	int64		rows_fetched;
 	/* errcontext */
-	json_t	   *current_record;
+	IcJson	   *current_record;
 	IcColumnReader *current_reader;
 } IcScanState;
 
@@ -121,37 +120,32 @@ static void
 conversion_error_callback(void *arg)
 {
 	IcScanState *st = (IcScanState *) arg;
-	json_t	   *id;
+	char	   *id;
 	char	   *value = NULL;
 
 	if (st->current_reader == NULL || st->current_record == NULL)
 		return;
-	id = json_object_get(st->current_record, "id");
+	id = ic_json_record_id(st->current_record);
 	if (!st->current_reader->whole_record)
 	{
-		json_t	   *v = ic_json_path(st->current_record, st->current_reader->path);
+		IcJson	   *v = ic_json_path(st->current_record, st->current_reader->path);
 
 		if (v)
-			value = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+			value = ic_json_to_text(v, 200);
 	}
 	errcontext("column \"%s\" of foreign table \"%s\" (stream %s), record id %s, value %.200s",
 			   st->current_reader->attname, RelationGetRelationName(st->rel),
-			   st->stream->name,
-			   json_is_string(id) ? json_string_value(id) :
-			   json_is_integer(id) ? psprintf("%" JSON_INTEGER_FORMAT, json_integer_value(id)) : "(none)",
-			   value ? value : "(absent)");
-	if (value)
-		ic_json_free(value);
+			   st->stream->name, id ? id : "(none)", value ? value : "(absent)");
 }
 
 /* ---------- pager ---------- */
 
-static json_t *
-envelope_records(IcPager *p, json_t *root, const char *path)
+static IcJson *
+envelope_records(IcPager *p, IcJson *root, const char *path)
 {
-	json_t	   *records = json_object_get(root, p->stream->list_key);
+	IcJson	   *records = ic_json_get(root, p->stream->list_key);
 
-	if (!json_is_array(records))
+	if (!ic_json_is(records, IC_JSON_ARRAY))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
 				 errmsg("Intercom response to GET %s has no \"%s\" array", path,
@@ -162,12 +156,14 @@ envelope_records(IcPager *p, json_t *root, const char *path)
 
 /* pages.next.starting_after, or NULL on the last page (next absent) */
 static char *
-next_cursor(json_t *root)
+next_cursor(IcJson *root)
 {
-	json_t	   *next = json_object_get(json_object_get(root, "pages"), "next");
-	const char *cursor = json_string_value(json_object_get(next, "starting_after"));
+	IcJson	   *next = ic_json_get(ic_json_get(root, "pages"), "next");
+	IcJson	   *cursor = ic_json_get(next, "starting_after");
 
-	return cursor && cursor[0] ? pstrdup(cursor) : NULL;
+	if (!ic_json_is(cursor, IC_JSON_STRING) || cursor->len == 0)
+		return NULL;
+	return pnstrdup(cursor->u.text, cursor->len);
 }
 
 /*
@@ -175,11 +171,11 @@ next_cursor(json_t *root)
  * the last page (pages.next is a URL, or null at the end).
  */
 static char *
-next_page_number(json_t *root, json_t *records, const char *current)
+next_page_number(IcJson *root, IcJson *records, const char *current)
 {
-	json_t	   *next = json_object_get(json_object_get(root, "pages"), "next");
+	IcJson	   *next = ic_json_get(ic_json_get(root, "pages"), "next");
 
-	if (next == NULL || json_is_null(next) || json_array_size(records) == 0)
+	if (next == NULL || next->type == IC_JSON_NULL || records->len == 0)
 		return NULL;
 	return psprintf("%d", (current ? atoi(current) : 1) + 1);
 }
@@ -191,24 +187,27 @@ fetch_by_id(IcPager *p)
 	{
 		char	   *id = strVal(list_nth(p->ids, p->next_id++));
 		char	   *path;
-		json_t	   *root;
+		IcJson	   *root;
 		long		status;
 
 		if (p->mode == IC_MODE_LOOKUP)
 			path = psprintf("/companies?company_id=%s", ic_url_escape(id));
 		else
 			path = psprintf("%s%s", p->stream->get_path, ic_url_escape(id));
-		root = ic_request(p->conn, "GET", path, NULL, pass_404, &status, NULL, p->stats);
+		root = ic_request_page(p->conn, "GET", path, NULL, pass_404, &status, NULL,
+							   NULL, p->stats);
 		if (root == NULL)
 			continue;			/* no such record: no row */
 		p->pages++;
-		if (json_is_array(json_object_get(root, "data")))
-			p->records = json_object_get(root, "data");
+		if (ic_json_is(ic_json_get(root, "data"), IC_JSON_ARRAY))
+			p->records = ic_json_get(root, "data");
 		else
 		{
-			p->records = json_array();
-			ic_json_attach(p->page_cxt, p->records);
-			json_array_append(p->records, root);
+			/* the record itself: a page of one */
+			p->records = palloc(sizeof(IcJson));
+			p->records->type = IC_JSON_ARRAY;
+			p->records->len = 1;
+			p->records->u.items = root;
 		}
 		return;
 	}
@@ -231,7 +230,7 @@ page_request(IcPager *p, const char **method, char **path, char **body)
 			char	   *quoted = json_dumps(cursor, JSON_ENCODE_ANY);
 
 			appendStringInfo(&buf, ",\"starting_after\":%s", quoted);
-			ic_json_free(quoted);
+			free(quoted);
 			json_decref(cursor);
 		}
 		appendStringInfoChar(&buf, '}');
@@ -272,55 +271,30 @@ start_prefetch(IcPager *p, const char *cursor)
 	p->cursor = current;
 	ic_async_cancel(req);
 	ic_async_start(req, method, path, body, p->stats);
-	p->early_cursor = MemoryContextStrdup(p->state_cxt, cursor);
-}
-
-/*
- * start_next_early
- *		ic_async_finish's hook: the page has arrived but is not parsed yet.
- *		Skim it for the next cursor (a fraction of the parse) and start that
- *		download now, so it overlaps this page's parse as well as its rows.
- */
-static void
-start_next_early(void *arg, const char *text, size_t len)
-{
-	IcPager    *p = (IcPager *) arg;
-	json_t	   *shape = ic_json_skim(text, len, NULL);	/* the cursor only */
-	char	   *cursor;
-
-	if (shape == NULL)
-		return;					/* malformed: the retry path decides */
-	cursor = next_cursor(shape);
-	json_decref(shape);
-	if (cursor)
-		start_prefetch(p, cursor);
 }
 
 /*
  * fetch_list_or_search
  *		The next page of a listing or search.  When prefetching, the request
- *		for the following page starts as soon as this one has arrived (before
- *		it is parsed), so it downloads while this page is parsed and its rows
- *		are converted and returned.
+ *		for the following page starts as soon as this one is decoded (the
+ *		decoder's one pass gives the cursor), so it downloads while this
+ *		page's rows are converted and returned.
  */
 static void
 fetch_list_or_search(IcPager *p)
 {
-	json_t	   *root;
+	IcJson	   *root;
 	long		status;
 	const char *method;
 	char	   *path;
 	char	   *body;
 
 	page_request(p, &method, &path, &body);
-	p->early_cursor = NULL;
 	if (p->prefetch[0] && ic_async_active(p->prefetch[p->prefetch_next]))
-		root = ic_async_finish(p->prefetch[p->prefetch_next], p->stats,
-							   start_next_early, p);
-	else if (p->skim_key)
-		root = ic_request_skim(p->conn, method, path, body, p->skim_key, p->stats);
+		root = ic_async_finish(p->prefetch[p->prefetch_next], p->stats);
 	else
-		root = ic_request(p->conn, method, path, body, NULL, &status, NULL, p->stats);
+		root = ic_request_page(p->conn, method, path, body, NULL, &status, NULL,
+							   p->count_key, p->stats);
 	p->pages++;
 	p->records = envelope_records(p, root, path);
 	if (p->by_page)
@@ -333,14 +307,10 @@ fetch_list_or_search(IcPager *p)
 		p->cursor = MemoryContextStrdup(p->state_cxt, p->cursor);
 		if (p->prefetch[0])
 		{
-			/* started early unless the page needed a retry (or changed) */
-			if (p->early_cursor == NULL || strcmp(p->early_cursor, p->cursor) != 0)
-				start_prefetch(p, p->cursor);
+			start_prefetch(p, p->cursor);
 			p->prefetch_next ^= 1;
 		}
 	}
-	else if (p->prefetch[0] && p->early_cursor)
-		ic_async_cancel(p->prefetch[p->prefetch_next ^ 1]);	/* cannot happen */
 }
 
 static uint32
@@ -381,17 +351,19 @@ fetch_scroll(IcPager *p)
 		char	   *path = p->scroll_param
 			? psprintf("%s?scroll_param=%s", p->stream->list_path, ic_url_escape(p->scroll_param))
 			: (char *) p->stream->list_path;
-		json_t	   *root = ic_request(p->conn, "GET", path, NULL, pass_scroll,
-									  &status, &code, p->stats);
-		const char *param;
+		IcJson	   *root = ic_request_page(p->conn, "GET", path, NULL, pass_scroll,
+											   &status, &code, NULL, p->stats);
+		IcJson	   *param;
 
 		if (root)
 		{
 			p->pages++;
 			p->records = envelope_records(p, root, path);
-			param = json_string_value(json_object_get(root, "scroll_param"));
-			p->scroll_param = param ? MemoryContextStrdup(p->state_cxt, param) : NULL;
-			if (json_array_size(p->records) == 0)
+			param = ic_json_get(root, "scroll_param");
+			p->scroll_param = ic_json_is(param, IC_JSON_STRING)
+				? MemoryContextStrdup(p->state_cxt, pnstrdup(param->u.text, param->len))
+				: NULL;
+			if (p->records->len == 0)
 				p->exhausted = true;
 			return;
 		}
@@ -435,26 +407,26 @@ fetch_scroll(IcPager *p)
  *		The next record, or NULL at the end.  A record stays valid until the
  *		following call that fetches a page.
  */
-static json_t *
+static IcJson *
 pager_next(IcPager *p)
 {
 	for (;;)
 	{
 		MemoryContext old;
 
-		if (p->records && p->index < json_array_size(p->records))
+		if (p->records && p->index < p->records->len)
 		{
-			json_t	   *rec = json_array_get(p->records, p->index++);
+			IcJson	   *rec = ic_json_item(p->records, p->index++);
 
 			if (p->seen_ids)
 			{
-				const char *id = json_string_value(json_object_get(rec, "id"));
+				IcJson	   *id = ic_json_get(rec, "id");
 				char		key[NAMEDATALEN * 2] = {0};
 				bool		found;
 
-				if (id)
+				if (ic_json_is(id, IC_JSON_STRING))
 				{
-					strlcpy(key, id, sizeof(key));
+					memcpy(key, id->u.text, Min(id->len, sizeof(key) - 1));
 					hash_search(p->seen_ids, key, HASH_ENTER, &found);
 					if (found)
 						continue;	/* returned before a scroll restart */
@@ -500,57 +472,74 @@ is_parts(const IcStream *stream)
 	return stream->paging == IC_PAGING_PER_PARENT;
 }
 
-/*
- * stamp_parts
- *		Point st->parts at a conversation's parts and stamp each with its
- *		parent's fields.  False when the response has no part list.
- */
-static bool
-stamp_parts(IcScanState *st, json_t *detail)
+/* A string node for text that outlives the node (stamped parts). */
+static IcJson
+string_node(const char *text)
 {
-	json_t	   *list = json_object_get(detail, "conversation_parts");
-	json_t	   *cid = json_object_get(detail, "id");
-	json_t	   *total = json_object_get(list, "total_count");
-	json_t	   *part;
-	size_t		i;
+	IcJson		v;
 
-	st->parts = json_object_get(list, "conversation_parts");
-	st->part_index = 0;
-	if (!json_is_array(st->parts))
-	{
-		st->parts = NULL;
-		return false;
-	}
-	if (json_is_integer(cid))
-		cid = json_sprintf("%" JSON_INTEGER_FORMAT, json_integer_value(cid));
-	else
-		json_incref(cid);
-	if (total == NULL)
-		total = json_integer(json_array_size(st->parts));
-	else
-		json_incref(total);
-	json_array_foreach(st->parts, i, part)
-	{
-		json_object_set(part, "conversation_id", cid);
-		json_object_set(part, "conversation_created_at", json_object_get(detail, "created_at"));
-		json_object_set(part, "conversation_updated_at", json_object_get(detail, "updated_at"));
-		json_object_set(part, "conversation_total_parts", total);
-	}
-	json_decref(cid);
-	json_decref(total);
-	return true;
+	v.type = IC_JSON_STRING;
+	v.len = strlen(text);
+	v.u.text = text;
+	return v;
 }
 
-static char *
-record_id(json_t *record)
+static IcJson
+absent_as_null(const IcJson *value)
 {
-	json_t	   *id = json_object_get(record, "id");
+	IcJson		null = {IC_JSON_NULL, 0, {NULL}};
 
-	if (json_is_string(id))
-		return pstrdup(json_string_value(id));
-	if (json_is_integer(id))
-		return psprintf("%" JSON_INTEGER_FORMAT, json_integer_value(id));
-	return NULL;
+	return value ? *value : null;
+}
+
+/*
+ * stamp_parts
+ *		Point st->parts at a conversation's parts, each stamped with its
+ *		parent's fields: a copy of the part's members with four appended
+ *		(appended last, they win over any such keys of the part).  False when
+ *		the response has no part list.
+ */
+static bool
+stamp_parts(IcScanState *st, IcJson *detail)
+{
+	IcJson	   *list = ic_json_get(detail, "conversation_parts");
+	IcJson	   *parts = ic_json_get(list, "conversation_parts");
+	IcJson	   *total = ic_json_get(list, "total_count");
+	char	   *cid = ic_json_record_id(detail);
+	IcJson		stamps[4];
+
+	st->parts = NULL;
+	st->part_index = 0;
+	if (!ic_json_is(parts, IC_JSON_ARRAY))
+		return false;
+	stamps[0] = cid ? string_node(cid) : absent_as_null(NULL);
+	stamps[1] = absent_as_null(ic_json_get(detail, "created_at"));
+	stamps[2] = absent_as_null(ic_json_get(detail, "updated_at"));
+	stamps[3] = total ? *total : string_node(psprintf("%u", parts->len));
+	if (!total)
+		stamps[3].type = IC_JSON_NUMBER;
+	for (uint32 i = 0; i < parts->len; i++)
+	{
+		IcJson	   *part = &parts->u.items[i];
+		uint32		n = part->type == IC_JSON_OBJECT ? part->len : 0;
+		IcJsonMember *members = palloc((n + 4) * sizeof(IcJsonMember));
+		static const char *const names[4] = {"conversation_id", "conversation_created_at",
+		"conversation_updated_at", "conversation_total_parts"};
+
+		if (n)
+			memcpy(members, part->u.members, n * sizeof(IcJsonMember));
+		for (int k = 0; k < 4; k++)
+		{
+			members[n + k].key = names[k];
+			members[n + k].keylen = strlen(names[k]);
+			members[n + k].value = stamps[k];
+		}
+		part->type = IC_JSON_OBJECT;
+		part->len = n + 4;
+		part->u.members = members;
+	}
+	st->parts = parts;
+	return true;
 }
 
 /*
@@ -564,13 +553,13 @@ fill_window(IcScanState *st)
 {
 	while (st->window_count < st->window_size)
 	{
-		json_t	   *conversation = pager_next(&st->pager);
+		IcJson	   *conversation = pager_next(&st->pager);
 		char	   *id;
 		IcAsyncRequest *req;
 
 		if (conversation == NULL)
 			return;
-		id = record_id(conversation);
+		id = ic_json_record_id(conversation);
 		if (id == NULL)
 			continue;
 		req = st->window[(st->window_head + st->window_count) % st->window_size];
@@ -587,11 +576,11 @@ fill_window(IcScanState *st)
  *		NULL (and *done) when every conversation has been read, NULL alone
  *		for one deleted since the listing (404).
  */
-static json_t *
+static IcJson *
 next_conversation(IcScanState *st, bool *done)
 {
 	IcAsyncRequest *req;
-	json_t	   *detail;
+	IcJson	   *detail;
 	MemoryContext old;
 
 	*done = false;
@@ -608,41 +597,49 @@ next_conversation(IcScanState *st, bool *done)
 	/* the previous conversation's parts have all been returned */
 	MemoryContextReset(st->detail_cxt);
 	old = MemoryContextSwitchTo(st->detail_cxt);
-	detail = ic_async_finish(req, &st->stats, NULL, NULL);
+	detail = ic_async_finish(req, &st->stats);
 	MemoryContextSwitchTo(old);
 	fill_window(st);			/* its slot downloads the next one now */
 	return detail;
 }
 
-static json_t *
+static IcJson *
 next_part(IcScanState *st)
 {
+	MemoryContext old;
+
 	for (;;)
 	{
-		if (st->parts && st->part_index < json_array_size(st->parts))
-			return json_array_get(st->parts, st->part_index++);
+		if (st->parts && st->part_index < st->parts->len)
+			return ic_json_item(st->parts, st->part_index++);
 		st->parts = NULL;
 
 		if (st->pager.mode == IC_MODE_IDS)
 		{
 			/* conversation_id = X: the GET already returned the parts */
-			json_t	   *detail = pager_next(&st->pager);
+			IcJson	   *detail = pager_next(&st->pager);
 
 			if (detail == NULL)
 				return NULL;
+			old = MemoryContextSwitchTo(st->pager.page_cxt);
 			(void) stamp_parts(st, detail);
+			MemoryContextSwitchTo(old);
 			continue;
 		}
 		{
 			bool		done;
-			json_t	   *detail = next_conversation(st, &done);
+			IcJson	   *detail = next_conversation(st, &done);
 
 			if (done)
 				return NULL;
 			if (detail == NULL)
 				st->conversations_missing++;	/* deleted since the listing */
 			else
+			{
+				old = MemoryContextSwitchTo(st->detail_cxt);
 				(void) stamp_parts(st, detail);
+				MemoryContextSwitchTo(old);
+			}
 		}
 	}
 }
@@ -804,7 +801,7 @@ build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 			ListCell   *lc;
 
 			p->query_json = pstrdup(text);
-			ic_json_free(text);
+			free(text);
 			json_decref(query);
 			foreach(lc, clauses)
 				json_decref((json_t *) lfirst(lc));
@@ -930,14 +927,14 @@ intercomBeginForeignScan(ForeignScanState *node, int eflags)
 }
 
 /*
- * skims_pages
+ * counts_records
  *		A query that reads no column (count(*)) only needs to know how many
- *		records each page holds: skim the pages (skim.c) instead of building
- *		trees.  Not for scrolls (a restart dedupes by id), parts (stamped per
- *		part) or single GETs (no list envelope).
+ *		records each page holds: the decoder validates and counts them
+ *		instead of building them.  Not for scrolls (a restart dedupes by
+ *		id), parts (stamped per part) or single GETs (no list envelope).
  */
 static bool
-skims_pages(const IcScanState *st)
+counts_records(const IcScanState *st)
 {
 	return st->nreaders == 0 && !is_parts(st->stream) &&
 		st->stream->paging != IC_PAGING_SCROLL &&
@@ -980,7 +977,7 @@ start_scan(ForeignScanState *node, IcScanState *st)
 		p->seen_ids = hash_create("intercom_fdw scroll ids", 1024, &ctl,
 								  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 	}
-	p->skim_key = skims_pages(st) ? st->stream->list_key : NULL;
+	p->count_key = counts_records(st) ? st->stream->list_key : NULL;
 
 	/*
 	 * Prefetch pages of cursor-paged endpoints, unless the query has a LIMIT
@@ -993,8 +990,8 @@ start_scan(ForeignScanState *node, IcScanState *st)
 		(p->mode == IC_MODE_LIST || p->mode == IC_MODE_SEARCH) &&
 		st->limit == 0 && st->opts.concurrency > 1)
 	{
-		p->prefetch[0] = ic_async_create(p->conn, p->page_owner_cxt, p->skim_key, NULL);
-		p->prefetch[1] = ic_async_create(p->conn, p->page_owner_cxt, p->skim_key, NULL);
+		p->prefetch[0] = ic_async_create(p->conn, p->page_owner_cxt, p->count_key, NULL);
+		p->prefetch[1] = ic_async_create(p->conn, p->page_owner_cxt, p->count_key, NULL);
 	}
 	if (is_parts(st->stream) && p->mode != IC_MODE_IDS)
 	{
@@ -1014,7 +1011,7 @@ intercomIterateForeignScan(ForeignScanState *node)
 	IcScanState *st = (IcScanState *) node->fdw_state;
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
 	ErrorContextCallback errcb;
-	json_t	   *record;
+	IcJson	   *record;
 	MemoryContext old;
 
 	if (!st->started)
@@ -1039,7 +1036,7 @@ intercomIterateForeignScan(ForeignScanState *node)
 	for (int i = 0; i < st->nreaders; i++)
 	{
 		IcColumnReader *reader = &st->readers[i];
-		json_t	   *value = reader->whole_record ? record : ic_json_path(record, reader->path);
+		IcJson	   *value = reader->whole_record ? record : ic_json_path(record, reader->path);
 
 		st->current_reader = reader;
 		slot->tts_values[reader->attnum - 1] =
@@ -1096,7 +1093,7 @@ intercomExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		for (int i = 0; i < st->nreaders; i++)
 			appendStringInfo(&cols, "%s%s", i ? ", " : "", st->readers[i].attname);
 		if (cols.len == 0)
-			appendStringInfoString(&cols, skims_pages(st) ? "(none: records counted, not parsed)" : "(none)");
+			appendStringInfoString(&cols, counts_records(st) ? "(none: records counted, not parsed)" : "(none)");
 		ExplainPropertyText("Intercom Columns", cols.data, es);
 		ExplainPropertyInteger("Intercom Page Size", NULL, st->pager.per_page ? st->pager.per_page : st->opts.per_page, es);
 	}
@@ -1109,6 +1106,9 @@ intercomExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("Intercom Rate Limit Waits", NULL, st->stats.rate_limit_waits, es);
 		if (is_parts(st->stream))
 			ExplainPropertyInteger("Intercom Conversations Missing", NULL, st->conversations_missing, es);
+		/* like "Rows Removed by Filter": shown when there are some */
+		if (st->stats.replaced_chars > 0 || es->format != EXPLAIN_FORMAT_TEXT)
+			ExplainPropertyInteger("Intercom Replaced Characters", NULL, st->stats.replaced_chars, es);
 		if (es->verbose)
 			ExplainPropertyInteger("Intercom Bytes", NULL, st->stats.bytes, es);
 	}
