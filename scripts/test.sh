@@ -14,6 +14,9 @@ status=0
 log "fake Intercom's own tests"
 python3 -m unittest discover -s "$REPO_ROOT/test" -p 'test_fake*.py' 2>&1 | tail -n 5 || status=1
 
+log "the page decoder against Python's json (test/decode)"
+PG_CONFIG="$PG_BIN/pg_config" python3 -m unittest discover -s "$REPO_ROOT/test/decode" -p 'test_*.py' 2>&1 | tail -n 5 || status=1
+
 log "pg_regress suites"
 suites="${*:-}"
 cd "$REPO_ROOT"
