@@ -348,18 +348,45 @@ SELECT spend_float FROM dco WHERE id = 'exotic-co-01';
 SELECT team_mates_bigint FROM dco WHERE id = 'exotic-co-03';
 
 -- ---------------------------------------------------------------------------
+-- 5b. A conversation (999000001) and its part: title "T\ud800itle",
+--     custom_attributes "Ticket Ref" "T-<FF>" and csat 18446744073709551617;
+--     part 999000001001 (GET /conversations/{id}) has body "<p>a\u0000b</p>"
+-- ---------------------------------------------------------------------------
+CREATE FOREIGN TABLE dcv (
+  id text,
+  title text,
+  ticket_ref text OPTIONS (path 'custom_attributes.Ticket Ref'),
+  csat_text text OPTIONS (path 'custom_attributes.csat'),
+  csat_numeric numeric OPTIONS (path 'custom_attributes.csat'),
+  attrs jsonb OPTIONS (path 'custom_attributes')
+) SERVER fake OPTIONS (stream 'conversations');
+SELECT how, id, title = 'T' || U&'\FFFD' || 'itle' AS title_ok, ticket_ref = 'T-' || U&'\FFFD' AS ticket_ref_ok,
+       csat_text = '18446744073709551617' AS csat_text_ok, csat_numeric = 18446744073709551617::numeric AS csat_ok,
+       attrs->'csat' = '18446744073709551617'::jsonb AS in_attrs
+FROM (SELECT 'listing' AS how, * FROM dcv WHERE id || '' = '999000001'
+      UNION ALL SELECT 'by id', * FROM dcv WHERE id = '999000001') c
+ORDER BY how;
+SELECT count(*) AS conversations, count(title) AS with_title FROM dcv;
+SELECT id, conversation_id, body = '<p>a' || U&'\FFFD' || 'b</p>' AS body_ok
+FROM ic.conversation_parts WHERE conversation_id = '999000001';
+SELECT count(*) AS parts, count(*) FILTER (WHERE conversation_id = '999000001') AS exotic_parts
+FROM ic.conversation_parts;
+
+-- ---------------------------------------------------------------------------
 -- 6. IMPORT FOREIGN SCHEMA: integer and float attributes are numeric, and
 --    the imported tables read every exotic row
 -- ---------------------------------------------------------------------------
 CREATE SCHEMA dimp;
-IMPORT FOREIGN SCHEMA intercom LIMIT TO (contacts, companies) FROM SERVER fake INTO dimp
+IMPORT FOREIGN SCHEMA intercom LIMIT TO (contacts, companies, conversations) FROM SERVER fake INTO dimp
   OPTIONS (custom_attributes 'true');
 SELECT table_name, column_name, data_type FROM information_schema.columns
-WHERE table_schema = 'dimp' AND column_name IN ('seats', 'score', 'team_mates', 'custom_monthly_spend')
+WHERE table_schema = 'dimp' AND column_name IN ('seats', 'score', 'team_mates', 'custom_monthly_spend', 'csat')
 ORDER BY 1, 2;
 CREATE TEMP TABLE imported_contacts AS SELECT * FROM dimp.contacts;
 CREATE TEMP TABLE imported_companies AS SELECT * FROM dimp.companies;
-SELECT (SELECT count(*) FROM imported_contacts) AS contacts, (SELECT count(*) FROM imported_companies) AS companies;
+CREATE TEMP TABLE imported_conversations AS SELECT * FROM dimp.conversations;
+SELECT (SELECT count(*) FROM imported_contacts) AS contacts, (SELECT count(*) FROM imported_companies) AS companies,
+       (SELECT count(*) FROM imported_conversations) AS conversations;
 SELECT n.id, i.seats::text = n.sent::numeric::text AS seats_exact,
        i.custom_attributes->'seats' = n.sent::jsonb AS in_custom_attributes
 FROM numbers n LEFT JOIN imported_contacts i USING (id) ORDER BY n.id;
@@ -374,6 +401,9 @@ SELECT id, team_mates = 18446744073709551617 AS team_mates_exact,
 FROM imported_companies WHERE id = 'exotic-co-01';
 SELECT id, name = 'co' || U&'\FFFD' || 'name' AS name_ok, "Plan Tier" = 'a' || U&'\FFFD' || 'b' AS plan_tier_ok
 FROM imported_companies WHERE id = 'exotic-co-02';
+SELECT id, csat = 18446744073709551617 AS csat_exact, "Ticket Ref" = 'T-' || U&'\FFFD' AS ticket_ref_ok,
+       title = 'T' || U&'\FFFD' || 'itle' AS title_ok
+FROM imported_conversations WHERE id = '999000001';
 
 -- ---------------------------------------------------------------------------
 -- 7. materialize copies the exotic rows as the foreign table reads them

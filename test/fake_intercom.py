@@ -753,9 +753,28 @@ def _exotic_company(gen, k, eid, custom=None, raw_custom=None, extra=None):
     return eid, rec, b""
 
 
+EXOTIC_CONVERSATION_ID = "999000001"     # numeric like every conversation id
+
+
+def _exotic_conversation(gen):
+    rec = copy.deepcopy(gen.conversation(1))
+    t = 1700000000
+    part = copy.deepcopy(gen.part(1, 0, t))
+    part.update({"id": "999000001001", "body": RawJSON(b'"<p>a\\u0000b</p>"', "<p>a?b</p>"),
+                 "created_at": t + 60, "updated_at": t + 60, "notified_at": t + 60})
+    rec.update({"id": EXOTIC_CONVERSATION_ID, "title": RawJSON(b'"T\\ud800itle"', "T?itle"),
+                "created_at": t, "updated_at": t + 120, "waiting_since": None, "snoozed_until": None,
+                "custom_attributes": {"Ticket Ref": RawJSON(b'"T-\xff"', "T-?"), "escalated": True,
+                                      "csat": RawJSON(b"18446744073709551617")},
+                "_nparts": 0, "_exotic_parts": [part]})
+    if rec.get("statistics"):
+        rec["statistics"]["count_conversation_parts"] = 1
+    return EXOTIC_CONVERSATION_ID, rec, b""
+
+
 def exotic_records(gen, which):
     """{stream: [(id, record with RawJSON values, raw members put first)]}"""
-    out = {"contacts": [], "companies": []}
+    out = {"contacts": [], "companies": [], "conversations": []}
     if which in ("on", "all"):
         c = out["contacts"]
         for eid, raw in EXOTIC_NUMBERS:
@@ -778,6 +797,7 @@ def exotic_records(gen, which):
                                   extra={"name": RawJSON(b'"co\\ud800name"', "co?name")}))
         co.append(_exotic_company(gen, 2, "exotic-co-03",
                                   raw_custom=b'{"team_mates":1,"Plan Tier":"first","team_mates":3,"Plan Tier":"last"}'))
+        out["conversations"].append(_exotic_conversation(gen))
     if which in ("hostile", "all"):
         c = out["contacts"]
         n = EXOTIC_HOSTILE_DEPTH
@@ -1022,10 +1042,16 @@ class Store:
         self.exotic_ids = {st: {rid: EXOTIC_BASE + k for k, (rid, _, _) in enumerate(recs)}
                            for st, recs in self.exotic.items()}
 
-    def exotic_json(self, stream, i, ver):
+    def exotic_json(self, kind, i, ver):
         """The exotic record i, rendered for ver, as bytes (raw parts verbatim)."""
+        stream = KIND_STREAM[kind]
         _, rec, prefix = self.exotic[stream][i - EXOTIC_BASE]
-        data = encode_json(render(stream, rec, ver))
+        out = render(stream, rec, ver)
+        if kind == "conversation_full":
+            parts = rec.get("_exotic_parts", [])
+            out["conversation_parts"] = {"type": "conversation_part.list", "total_count": len(parts),
+                                         "conversation_parts": parts}
+        data = encode_json(out)
         return data[:1] + prefix + data[1:] if prefix else data
 
     def live_count(self, stream):
@@ -1059,7 +1085,7 @@ class Store:
 
     def render_json(self, kind, i, src, ver):
         if i >= EXOTIC_BASE and src is None:
-            return self.exotic_json(KIND_STREAM[kind], i, ver)
+            return self.exotic_json(kind, i, ver)
         key = (kind, i, ver)
         rc = self.rcache
         data = rc.get(key, src)

@@ -881,6 +881,7 @@ class TestExotic(FakeCase):
         ids = self.ctl("exotic", "on", "--print-ids").stdout.split("\n")
         self.assertIn("contacts exotic-c-n01", ids)
         self.assertIn("companies exotic-co-03", ids)
+        self.assertIn("conversations 999000001", ids)
         b = self.record_bytes("contacts", "exotic-c-n01")
         self.assertIn(b'"seats":18446744073709551617,', b)
         for rid, want in [("exotic-c-n08", b'"seats":1.7976931348623157e308'), ("exotic-c-n09", b'"seats":1.0e400'),
@@ -970,9 +971,25 @@ class TestExotic(FakeCase):
         self.assertIn(b'"Plan Tier":"a\\u0000b"', r.raw)
         r = self.req("POST", "/companies/list?per_page=60")
         self.assertIn(b'"team_mates":18446744073709551617', r.raw)
+        # one conversation: listing, search, GET by id with its part
+        r = self.req("GET", "/conversations?per_page=150")
+        self.assertIn(b'"title":"T\\ud800itle"', r.raw)
+        self.assertEqual(lenient(r.raw)["total_count"], 43)
+        r = self.req("GET", "/conversations/999000001")
+        self.assertIn(b'"csat":18446744073709551617', r.raw)
+        self.assertIn(b'"Ticket Ref":"T-\xff"', r.raw)
+        self.assertIn(b'"body":"<p>a\\u0000b</p>"', r.raw)
+        self.assertEqual([p["id"] for p in lenient(r.raw)["conversation_parts"]["conversation_parts"]],
+                         ["999000001001"])
+        r = self.req("POST", "/conversations/search",
+                     {"query": {"field": "updated_at", "operator": ">", "value": 1700000100},
+                      "pagination": {"per_page": 150}})
+        self.assertIn("999000001", [c["id"] for c in lenient(r.raw)["conversations"]])
         # not in a dump (python's json cannot write them), and untouched by mutate --count
         self.assertEqual(len(self.dump("contacts")), 123)
         self.assertEqual(len(self.dump("companies")), 37)
+        self.assertEqual(len(self.dump("conversations")), 42)
+        self.assertNotIn("999000001", {p["conversation_id"] for p in self.dump("conversation_parts")})
 
     def test_hostile(self):
         self.ctl("exotic", "hostile")
