@@ -43,6 +43,13 @@ table_selected(ImportForeignSchemaStmt *stmt, const char *name)
 	}
 }
 
+/*
+ * The column type of a custom data attribute.  Numbers become numeric, not
+ * bigint or double precision: Intercom stores whatever JSON number it was
+ * sent (an "integer" beyond 64 bits, a "float" beyond double range or with
+ * more digits than a double keeps), and an imported table must never fail
+ * on a value the API can send.  numeric holds every such number exactly.
+ */
 static const char *
 attribute_type(const char *data_type)
 {
@@ -50,10 +57,8 @@ attribute_type(const char *data_type)
 		return "jsonb";
 	if (strcmp(data_type, "string") == 0)
 		return "text";
-	if (strcmp(data_type, "integer") == 0)
-		return "bigint";
-	if (strcmp(data_type, "float") == 0)
-		return "double precision";
+	if (strcmp(data_type, "integer") == 0 || strcmp(data_type, "float") == 0)
+		return "numeric";
 	if (strcmp(data_type, "boolean") == 0)
 		return "boolean";
 	if (strcmp(data_type, "date") == 0 || strcmp(data_type, "datetime") == 0)

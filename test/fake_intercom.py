@@ -646,6 +646,172 @@ class Generator:
 
 
 # ---------------------------------------------------------------------------
+# Exotic records (opt-in: --exotic, POST /_fake/exotic, `fakectl exotic`)
+#
+# Valid JSON that json.dumps cannot write, spliced in as RawJSON bytes: big
+# and extreme numbers spelled exactly, \u0000, lone surrogates, invalid
+# UTF-8 inside strings, duplicate keys.  Added to contacts and companies
+# AFTER the generated records, with fixed ids (below); served everywhere a
+# record is served (GET /contacts pages, contacts search, GET /contacts/{id},
+# the company scroll, GET /companies?page=, GET /companies/{id} and the
+# filtered/listed company endpoints) and counted in total_count.  Not in
+# `fakectl dump` (python's json cannot carry these bytes).  Sets:
+#   "on"      : the EXOTIC_* cases below (small, fast)
+#   "hostile" : EXOTIC_HOSTILE (10,000 levels of nesting, a 10 MiB string,
+#               1,000 keys) -- slow, so separate
+#   "all"     : both; "off": none (the default; /_fake/reset restores --exotic)
+# Each case's id, raw JSON and what PostgreSQL should read are the contract
+# with sql/decode.sql.
+# ---------------------------------------------------------------------------
+
+EXOTIC_BASE = 1 << 40        # store index of a stream's first exotic record
+EXOTIC_SETS = ("off", "on", "hostile", "all")
+
+# contacts: custom_attributes.seats holds the number exactly as written here
+EXOTIC_NUMBERS = [
+    ("exotic-c-n01", b"18446744073709551617"),        # 2^64 + 1
+    ("exotic-c-n02", b"9223372036854775807"),         # max bigint
+    ("exotic-c-n03", b"9223372036854775808"),         # max bigint + 1
+    ("exotic-c-n04", b"-9223372036854775808"),        # min bigint
+    ("exotic-c-n05", b"-9223372036854775809"),        # min bigint - 1
+    ("exotic-c-n06", b"2147483648"),                  # max integer + 1
+    ("exotic-c-n07", b"0.30000000000000004"),         # needs 17 significant digits
+    ("exotic-c-n08", b"1.7976931348623157e308"),      # max double
+    ("exotic-c-n09", b"1.0e400"),                     # beyond double
+    ("exotic-c-n10", b"1e-400"),                      # below the smallest double
+    ("exotic-c-n11", b"123.4500"),                    # trailing zeros (numeric scale)
+    ("exotic-c-n12", b"123456789012345678901234567890123456789012345678901234567890"),
+    ("exotic-c-n13", b"-0.0"),
+    ("exotic-c-n14", b"1E+2"),
+]
+# contacts: custom_attributes.name is this JSON string (bytes between the quotes)
+EXOTIC_STRINGS = [
+    ("exotic-c-s01", b"a\\u0000b"),                   # NUL            -> a U+FFFD b
+    ("exotic-c-s02", b"a\\ud800b"),                   # lone high      -> a U+FFFD b
+    ("exotic-c-s03", b"a\\udc00b"),                   # lone low       -> a U+FFFD b
+    ("exotic-c-s04", b"a\\ud800\\u0041b"),            # high + non-surrogate -> a U+FFFD A b
+    ("exotic-c-s05", b"a\\ud800"),                    # high at the end -> a U+FFFD
+    ("exotic-c-s06", b"\\ud800\\ud83d\\ude00"),       # lone high, then a pair -> U+FFFD U+1F600
+    ("exotic-c-s07", b"a\xffb"),                      # byte FF        -> a U+FFFD b
+    ("exotic-c-s08", b"a\xe2\x82b"),                  # truncated 3-byte sequence -> a U+FFFD b
+    ("exotic-c-s09", b"a\xe2\x82"),                   # truncated at the end -> a U+FFFD
+    ("exotic-c-s10", b"a\xc0\xafb"),                  # overlong '/'   -> a U+FFFD U+FFFD b
+    ("exotic-c-s11", b"a\xed\xa0\x80b"),              # UTF-8 of U+D800 -> a U+FFFD x3 b
+    ("exotic-c-s12", b'\\" \\\\ \\/ \\b \\f \\n \\r \\t'),   # every escape
+    ("exotic-c-s13", b"\\u00e9 \\u4e2d \\ud83d\\ude00 \\u2028 \\u2029"),
+    ("exotic-c-s14", "😀 👩\u200d💻 \u2028\u2029".encode()),   # raw (unescaped) UTF-8
+    ("exotic-c-s15", "مرحبا بالعالم \u200fשלום עולם".encode()),  # right-to-left
+]
+# contacts: raw custom_attributes objects (s16: keys needing U+FFFD; d01: duplicates)
+EXOTIC_RAW_CUSTOM = [
+    ("exotic-c-s16", b'{"n\\u0000ul":"v1","f\xfff":"v2","name":"keys"}'),
+    ("exotic-c-d01", b'{"seats":1,"name":"first","obj":{"x":1},"seats":2,'
+                     b'"nested":{"k":"a","k":"b"},"obj":{"y":2},"name":"last"}'),
+]
+# exotic-c-d01 also has two top-level "name" members ("Dup first", then "Dup last")
+# and x_dup = {"a":1,"a":[2]}
+EXOTIC_DUP_PREFIX = b'"name":"Dup first",'
+
+EXOTIC_HOSTILE_DEPTH = 10000
+EXOTIC_HOSTILE_STRING = 10 * 1024 * 1024     # characters before the final \u00e9
+EXOTIC_HOSTILE_KEYS = 1000
+
+
+def _exotic_contact(gen, k, eid, custom=None, raw_custom=None, extra=None, name=None, prefix=b""):
+    rec = copy.deepcopy(gen.contact(0))
+    t = 1700000000 + 60 * k
+    rec.update({"id": eid, "external_id": eid, "email": f"{eid}@example.com", "email_domain": "example.com",
+                "name": name or f"Exotic {eid[9:]}", "created_at": t, "updated_at": t + 30,
+                "signed_up_at": t, "last_seen_at": t + 10})
+    for key, url in (("tags", "tags"), ("notes", "notes"), ("companies", "companies"),
+                     ("opted_out_subscription_types", "subscriptions"), ("opted_in_subscription_types", "subscriptions")):
+        rec[key] = {"type": "list", "data": [], "url": f"/contacts/{eid}/{url}", "total_count": 0, "has_more": False}
+    if raw_custom is not None:
+        rec["custom_attributes"] = RawJSON(raw_custom, {})
+    else:
+        d = {"Plan Tier": "free", "plan-tier": "a", "name": "exotic", "weird \"quote\"": "x\"y'z",
+             "seats": 1, "score": 0.5, "is_vip": False, "trial_ends": None, "ünïcode_ключ": "", "back\\slash": ""}
+        d.update(custom or {})
+        rec["custom_attributes"] = d
+    rec.update(extra or {})
+    return eid, rec, prefix
+
+
+def _exotic_company(gen, k, eid, custom=None, raw_custom=None, extra=None):
+    rec = copy.deepcopy(gen.company(1))
+    t = 1700000000 + 60 * k
+    rec.update({"id": eid, "company_id": eid, "name": f"Exotic {eid[7:]}", "created_at": t, "updated_at": t + 30,
+                "last_request_at": t + 20, "user_count": 3})
+    if raw_custom is not None:
+        rec["custom_attributes"] = RawJSON(raw_custom, {})
+    else:
+        d = {"Plan Tier": "pro", "paid_subscriber": True, "monthly_spend": 1.5, "team_mates": 2,
+             "renewal_date": None, "weird \"quote\"": "q"}
+        d.update(custom or {})
+        rec["custom_attributes"] = d
+    rec.update(extra or {})
+    return eid, rec, b""
+
+
+EXOTIC_CONVERSATION_ID = "999000001"     # numeric like every conversation id
+
+
+def _exotic_conversation(gen):
+    rec = copy.deepcopy(gen.conversation(1))
+    t = 1700000000
+    part = copy.deepcopy(gen.part(1, 0, t))
+    part.update({"id": "999000001001", "body": RawJSON(b'"<p>a\\u0000b</p>"', "<p>a?b</p>"),
+                 "created_at": t + 60, "updated_at": t + 60, "notified_at": t + 60})
+    rec.update({"id": EXOTIC_CONVERSATION_ID, "title": RawJSON(b'"T\\ud800itle"', "T?itle"),
+                "created_at": t, "updated_at": t + 120, "waiting_since": None, "snoozed_until": None,
+                "custom_attributes": {"Ticket Ref": RawJSON(b'"T-\xff"', "T-?"), "escalated": True,
+                                      "csat": RawJSON(b"18446744073709551617")},
+                "_nparts": 0, "_exotic_parts": [part]})
+    if rec.get("statistics"):
+        rec["statistics"]["count_conversation_parts"] = 1
+    return EXOTIC_CONVERSATION_ID, rec, b""
+
+
+def exotic_records(gen, which):
+    """{stream: [(id, record with RawJSON values, raw members put first)]}"""
+    out = {"contacts": [], "companies": [], "conversations": []}
+    if which in ("on", "all"):
+        c = out["contacts"]
+        for eid, raw in EXOTIC_NUMBERS:
+            c.append(_exotic_contact(gen, len(c), eid, custom={"seats": RawJSON(raw)}))
+        for eid, raw in EXOTIC_STRINGS:
+            c.append(_exotic_contact(gen, len(c), eid, custom={"name": RawJSON(b'"' + raw + b'"')}))
+        for eid, raw in EXOTIC_RAW_CUSTOM:
+            dup = eid == "exotic-c-d01"
+            c.append(_exotic_contact(gen, len(c), eid, raw_custom=raw, name="Dup last" if dup else None,
+                                     extra={"x_dup": RawJSON(b'{"a":1,"a":[2]}')} if dup else None,
+                                     prefix=EXOTIC_DUP_PREFIX if dup else b""))
+        co = out["companies"]
+        co.append(_exotic_company(gen, 0, "exotic-co-01",
+                                  custom={"team_mates": RawJSON(b"18446744073709551617"),
+                                          "monthly_spend": RawJSON(b"1.0e400")},
+                                  extra={"monthly_spend": RawJSON(b"0.30000000000000004", 0.3)}))
+        co.append(_exotic_company(gen, 1, "exotic-co-02",
+                                  custom={"Plan Tier": RawJSON(b'"a\\u0000b"'),
+                                          "weird \"quote\"": RawJSON(b'"x\xffy"')},
+                                  extra={"name": RawJSON(b'"co\\ud800name"', "co?name")}))
+        co.append(_exotic_company(gen, 2, "exotic-co-03",
+                                  raw_custom=b'{"team_mates":1,"Plan Tier":"first","team_mates":3,"Plan Tier":"last"}'))
+        out["conversations"].append(_exotic_conversation(gen))
+    if which in ("hostile", "all"):
+        c = out["contacts"]
+        n = EXOTIC_HOSTILE_DEPTH
+        c.append(_exotic_contact(gen, 100, "exotic-c-h01",
+                                 custom={"deep": RawJSON(b"[" * n + b"]" * n)},
+                                 extra={"x_deep": RawJSON(b'{"a":' * n + b"1" + b"}" * n)}))
+        c.append(_exotic_contact(gen, 101, "exotic-c-h02",
+                                 custom={"name": RawJSON(b'"' + b"x" * EXOTIC_HOSTILE_STRING + b'\\u00e9"')}))
+        c.append(_exotic_contact(gen, 102, "exotic-c-h03",
+                                 raw_custom=encode_json({f"k{j:04d}": j for j in range(EXOTIC_HOSTILE_KEYS)})))
+    return out
+
+
+# ---------------------------------------------------------------------------
 # Store: generator + mutation overlay, and version-specific rendering
 # ---------------------------------------------------------------------------
 
@@ -766,6 +932,33 @@ def _make_dumps():
 dumps = _make_dumps()
 
 
+class RawJSON:
+    """JSON text that encode_json splices into a response verbatim, as bytes:
+    what json.dumps cannot write -- duplicate keys, lone surrogate escapes,
+    invalid UTF-8 inside a string, numbers spelled exactly (1.0e400,
+    123.4500, 18446744073709551617).  shadow is the Python value the fake's
+    own logic (search filters, sorting, cursors) sees in its place."""
+    __slots__ = ("data", "shadow")
+
+    def __init__(self, data, shadow=None):
+        self.data = data if isinstance(data, bytes) else data.encode()
+        self.shadow = shadow
+
+    def json(self):
+        return self.data
+
+
+def unraw(obj):
+    """obj with every RawJSON replaced by its shadow (deeply)."""
+    if isinstance(obj, RawJSON):
+        return obj.shadow
+    if isinstance(obj, dict):
+        return {k: unraw(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [unraw(v) for v in obj]
+    return obj
+
+
 class RecRef:
     """A record in a response body, rendered to JSON only when the body is
     encoded (encode_json), i.e. after the state lock has been released."""
@@ -784,14 +977,14 @@ _PLACEHOLDER_JSON = json.dumps(_PLACEHOLDER, ensure_ascii=False)
 
 
 def encode_json(body):
-    """dumps(body), where RecRef values anywhere in body are replaced by their
-    cached (or freshly rendered) JSON.  Byte-identical to dumps() of the
+    """dumps(body), where RecRef (and RawJSON) values anywhere in body are
+    replaced by their cached (or freshly rendered, or verbatim) JSON.  Byte-identical to dumps() of the
     fully rendered body: compact JSON encoding is context-free, so an object
     encodes to the same bytes wherever it is nested."""
     refs = []
 
     def hook(o):
-        if isinstance(o, RecRef):
+        if isinstance(o, (RecRef, RawJSON)):
             refs.append(o)
             return _PLACEHOLDER
         raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
@@ -833,6 +1026,37 @@ class Store:
         self._colcache = {}
         self.search_cache = {}                             # see Handler.search
         self.rcache = RenderCache(cache_bytes)
+        self.exotic_set = "off"
+        self.exotic = {}                                   # stream -> [(id, record, prefix)]
+        self.exotic_ids = {}                               # stream -> {id: index}
+
+    def set_exotic(self, which):
+        """Replace the exotic records (see exotic_records); caller holds the
+        state lock.  Fresh containers, so snapshots keep what they saw."""
+        if which not in EXOTIC_SETS:
+            raise ValueError(f"exotic set must be one of {', '.join(EXOTIC_SETS)}")
+        self.generation += 1
+        self.rcache.clear_pages()
+        self.exotic_set = which
+        self.exotic = exotic_records(self.gen, which)
+        self.exotic_ids = {st: {rid: EXOTIC_BASE + k for k, (rid, _, _) in enumerate(recs)}
+                           for st, recs in self.exotic.items()}
+
+    def exotic_json(self, kind, i, ver):
+        """The exotic record i, rendered for ver, as bytes (raw parts verbatim)."""
+        stream = KIND_STREAM[kind]
+        _, rec, prefix = self.exotic[stream][i - EXOTIC_BASE]
+        out = render(stream, rec, ver)
+        if kind == "conversation_full":
+            parts = rec.get("_exotic_parts", [])
+            out["conversation_parts"] = {"type": "conversation_part.list", "total_count": len(parts),
+                                         "conversation_parts": parts}
+        data = encode_json(out)
+        return data[:1] + prefix + data[1:] if prefix else data
+
+    def live_count(self, stream):
+        """Records a listing returns (total_count): generated, created and exotic, not deleted."""
+        return self.size(stream) + len(self.exotic.get(stream, ())) - len(self.deleted[stream])
 
     def snapshot(self):
         """Consistent read-only view; caller holds the state lock."""
@@ -860,6 +1084,8 @@ class Store:
         return RecRef(self, kind, i, self.overrides[KIND_STREAM[kind]].get(i), ver)
 
     def render_json(self, kind, i, src, ver):
+        if i >= EXOTIC_BASE and src is None:
+            return self.exotic_json(kind, i, ver)
         key = (kind, i, ver)
         rc = self.rcache
         data = rc.get(key, src)
@@ -917,6 +1143,8 @@ class Store:
     # --- id <-> index -----------------------------------------------------
     def id_of(self, stream, i):
         g = self.gen
+        if i >= EXOTIC_BASE:
+            return self.exotic[stream][i - EXOTIC_BASE][0]
         return {"admins": lambda: g.admin_id(i), "teams": lambda: str(g.team_id(i)),
                 "tags": lambda: str(100 + i), "segments": lambda: hex24(g.seed, "segment", i),
                 "company_segments": lambda: hex24(g.seed, "company_segment", i),
@@ -926,6 +1154,9 @@ class Store:
 
     def index_of(self, stream, id_):
         id_ = str(id_)
+        ex = self.exotic_ids.get(stream, {}).get(id_)
+        if ex is not None:
+            return None if ex in self.deleted[stream] else ex
         kinds = {"segments": "segment", "company_segments": "company_segment",
                  "companies": "company", "contacts": "contact"}
         if stream in kinds:
@@ -949,6 +1180,8 @@ class Store:
         """Canonical record (deep copy safe to render)."""
         if i in self.overrides[stream]:
             return self.overrides[stream][i]
+        if i >= EXOTIC_BASE:
+            return unraw(self.exotic[stream][i - EXOTIC_BASE][1])
         return self.base_record(stream, i)
 
     def base_record(self, stream, i):
@@ -964,14 +1197,20 @@ class Store:
         if stream == "conversations": return g.conversation(i)
         raise KeyError(stream)
 
-    def indexes(self, stream, start=0):
+    def indexes(self, stream, start=0, exotic=True):
+        """Live record indexes from start: generated and created ones, then
+        (unless exotic=False) the exotic ones, which sort after them all."""
         dele = self.deleted[stream]
         for i in range(start, self.size(stream)):
             if i not in dele:
                 yield i
+        n = len(self.exotic.get(stream, ())) if exotic else 0
+        for i in range(max(start, EXOTIC_BASE), EXOTIC_BASE + n):
+            if i not in dele:
+                yield i
 
-    def records(self, stream):
-        for i in self.indexes(stream):
+    def records(self, stream, exotic=True):
+        for i in self.indexes(stream, exotic=exotic):
             yield self.get(stream, i)
 
     def attributes(self, model):
@@ -1311,6 +1550,8 @@ class State:
                        "scroll_idle_seconds": a.scroll_idle_seconds, "scroll_page_size": a.scroll_page_size,
                        "api_version_default": a.api_version_default}
         self.store = Store(a.seed, counts, a.timezone, int(a.render_cache_mb * 1024 * 1024))
+        if getattr(a, "exotic", "off") != "off":
+            self.store.set_exotic(a.exotic)
         if counts["contacts"] + counts["conversations"] > 20000:
             # Big datasets: build the search columns in the background so the
             # first date-range search does not pay for it.  Pure functions of
@@ -1642,18 +1883,21 @@ class Handler(BaseHTTPRequestHandler):
                 env = self.page_envelope(list(s.indexes("companies")), page, per_page, "/companies")
                 env["data"] = [s.ref("companies", i, ver) for i in env["data"]]
                 return 200, env
-            recs = [render("companies", r, ver) for r in s.records("companies")]
+            recs = [(i, render("companies", s.get("companies", i), ver)) for i in s.indexes("companies")]
             if "company_id" in q or "name" in q:
                 key = "company_id" if "company_id" in q else "name"
-                recs = [r for r in recs if r[key] == q[key]]
+                recs = [(i, r) for i, r in recs if r[key] == q[key]]
                 if not recs:
                     raise ApiError(404, "company_not_found", "Company Not Found")
             if "tag_id" in q:
-                recs = [r for r in recs if any(t["id"] == q["tag_id"] for t in r["tags"]["tags"])]
+                recs = [(i, r) for i, r in recs if any(t["id"] == q["tag_id"] for t in r["tags"]["tags"])]
             if "segment_id" in q:
-                recs = [r for r in recs if any(t["id"] == q["segment_id"] for t in r["segments"]["segments"])]
+                recs = [(i, r) for i, r in recs
+                        if any(t["id"] == q["segment_id"] for t in r["segments"]["segments"])]
             extra = "".join(f"{k}={q[k]}&" for k in ("company_id", "name", "tag_id", "segment_id") if k in q)
-            return 200, self.page_envelope(recs, page, per_page, "/companies", extra)
+            env = self.page_envelope(recs, page, per_page, "/companies", extra)
+            env["data"] = [s.ref("companies", i, ver) for i, _ in env["data"]]
+            return 200, env
         if parts[1] == "list" and n == 2:
             need("POST")
             page, per_page = self.page_params(q, 15, 60)
@@ -1662,10 +1906,13 @@ class Handler(BaseHTTPRequestHandler):
                 raise bad("parameter_invalid", "order must be asc or desc")
             if (page - 1) * per_page >= 10000:
                 raise bad("bad_request", "Pagination is limited to the first 10,000 companies")
-            recs = [render("companies", r, ver) for r in s.records("companies") if r["user_count"] > 0]
-            recs.sort(key=lambda r: (r["last_request_at"] or 0, r["id"]), reverse=(order == "desc"))
+            recs = [(i, render("companies", r, ver)) for i, r in
+                    ((i, s.get("companies", i)) for i in s.indexes("companies")) if r["user_count"] > 0]
+            recs.sort(key=lambda p: (p[1]["last_request_at"] or 0, p[1]["id"]), reverse=(order == "desc"))
             recs = recs[:10000]
-            return 200, self.page_envelope(recs, page, per_page, "/companies/list", f"order={order}&")
+            env = self.page_envelope(recs, page, per_page, "/companies/list", f"order={order}&")
+            env["data"] = [s.ref("companies", i, ver) for i, _ in env["data"]]
+            return 200, env
         if parts[1] == "scroll" and n == 2:
             need("GET")
             return 200, self.scroll(q, ver)
@@ -1710,12 +1957,11 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError(404, "not_found", "Resource Not Found")
             size = st.config["scroll_page_size"]
             data, pos = [], sc["pos"]
-            total = s.size("companies")
-            deleted = s.deleted["companies"]
-            while pos < total and len(data) < size:
-                if pos not in deleted:
-                    data.append(s.ref("companies", pos, ver))
-                pos += 1
+            for i in s.indexes("companies", pos):
+                if len(data) == size:
+                    break
+                data.append(s.ref("companies", i, ver))
+                pos = i + 1
             sc["pos"], sc["last"] = pos, now
             out = {"type": "list", "data": data, "pages": None, "total_count": None, "scroll_param": sc["param"]}
             if not data:
@@ -1748,7 +1994,7 @@ class Handler(BaseHTTPRequestHandler):
                 break
             data.append(s.ref(stream, i, ver))
             last_i = i
-        total = s.size(stream) - len(s.deleted[stream])
+        total = s.live_count(stream)
         pages = {"type": "pages", "page": page, "per_page": per_page,
                  "total_pages": math.ceil(total / per_page) if total else 0}
         if more:
@@ -1962,6 +2208,13 @@ class Handler(BaseHTTPRequestHandler):
                 return 200, {"ok": True}
             if path == "/_fake/faults" and method == "GET":
                 return 200, [dict(x) for x in st.faults]
+            if path == "/_fake/exotic" and method == "POST":
+                st.store.set_exotic(str(body.get("set", "on")))
+                return 200, {"ok": True, "set": st.store.exotic_set,
+                             "ids": {k: [r[0] for r in v] for k, v in st.store.exotic.items()}}
+            if path == "/_fake/exotic" and method == "GET":
+                return 200, {"set": st.store.exotic_set,
+                             "ids": {k: [r[0] for r in v] for k, v in st.store.exotic.items()}}
             if path == "/_fake/scroll_hold" and method == "POST":
                 st.scroll_hold_until = time.time() + float(body.get("seconds", 60))
                 return 200, {"ok": True}
@@ -1980,7 +2233,7 @@ class Handler(BaseHTTPRequestHandler):
             return s.attributes(stream.split("_")[0])
         if stream == "conversation_parts":
             out = []
-            for c in s.records("conversations"):
+            for c in s.records("conversations", exotic=False):
                 blk = parts_block(s.gen, c)
                 for p in blk["conversation_parts"]:
                     out.append(dict(p, conversation_id=c["id"], conversation_created_at=c["created_at"],
@@ -1989,9 +2242,9 @@ class Handler(BaseHTTPRequestHandler):
             return out
         if stream not in Store.INDEXED:
             raise KeyError(f"unknown stream {stream}")
-        if stream in KIND_STREAM:
-            return [s.ref(stream, i, ver) for i in s.indexes(stream)]
-        return [render(stream, r, ver) for r in s.records(stream)]
+        if stream in KIND_STREAM:              # exotic records: not in a dump (see exotic_records)
+            return [s.ref(stream, i, ver) for i in s.indexes(stream, exotic=False)]
+        return [render(stream, r, ver) for r in s.records(stream, exotic=False)]
 
     def prewarm(self, body):
         """Fill the render cache ahead of a benchmark: the first scan of a big
@@ -2051,7 +2304,7 @@ class Handler(BaseHTTPRequestHandler):
                     raise KeyError(f"no {stream} record {id_}")
                 idx.append(i)
             return idx
-        return list(s.indexes(stream))[: int(body.get("count", 1))]
+        return list(s.indexes(stream, exotic=False))[: int(body.get("count", 1))]
 
     # mutate/delete/create run under the state lock; they copy the overlay
     # containers they change first (Store.cow) so snapshots being rendered by
@@ -2178,6 +2431,8 @@ def parse_args(argv=None):
     p.add_argument("--scroll-page-size", type=int, default=100)
     p.add_argument("--render-cache-mb", type=float, default=512,
                    help="memory for rendered JSON of contacts/companies/conversations (0 = no cache)")
+    p.add_argument("--exotic", choices=EXOTIC_SETS, default="off",
+                   help="exotic records (raw JSON: big numbers, bad strings, duplicate keys); see exotic_records")
     p.add_argument("--port-file")
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)

@@ -21,6 +21,12 @@ Commands:
   delete STREAM (--ids ID... | --count N) [--print-ids]
   create STREAM [--count N] [--updated-at EPOCH] [--print-ids]
   scroll-hold SECONDS
+  exotic {on,off,hostile,all} [--print-ids]
+                                          add (or remove) the fake's exotic records: raw JSON
+                                          (big numbers, \u0000, lone surrogates, invalid UTF-8,
+                                          duplicate keys; "hostile": deep nesting, a 10 MiB
+                                          string, 1000 keys) in contacts and companies; see
+                                          EXOTIC_* in fake_intercom.py.  reset turns them off.
   prewarm [STREAM...] [--version V] [--per-page N]
                                           render contacts/conversations (default) into the
                                           fake's cache before a benchmark; --per-page also
@@ -103,6 +109,9 @@ def main(argv=None):
         if name != "delete":
             m.add_argument("--updated-at", type=int)
         m.add_argument("--print-ids", action="store_true", help="print the affected ids, one per line")
+    ex = sub.add_parser("exotic")
+    ex.add_argument("set", choices=["on", "off", "hostile", "all"])
+    ex.add_argument("--print-ids", action="store_true", help="print the exotic ids, one per line")
     sh = sub.add_parser("scroll-hold")
     sh.add_argument("seconds", type=float)
     pw = sub.add_parser("prewarm")
@@ -163,6 +172,12 @@ def main(argv=None):
         if a.print_ids:
             for i in res["ids"]:
                 print(i)
+    elif a.cmd == "exotic":
+        res = call(url, "POST", "/_fake/exotic", {"set": a.set})
+        if a.print_ids:
+            for stream in sorted(res["ids"]):
+                for i in res["ids"][stream]:
+                    print(f"{stream} {i}")
     elif a.cmd == "scroll-hold":
         call(url, "POST", "/_fake/scroll_hold", {"seconds": a.seconds})
     elif a.cmd == "prewarm":

@@ -849,5 +849,162 @@ class TestControl(FakeCase):
         self.assertNotEqual(self.ctl("fault", "nonsense", check=False).returncode, 0)
 
 
+def lenient(raw):
+    """Parse JSON bytes that hold invalid UTF-8 on purpose (the bad bytes
+    become lone surrogates; duplicate keys: the last wins)."""
+    return json.loads(raw.decode("utf-8", "surrogateescape"))
+
+
+class TestExotic(FakeCase):
+    """Opt-in raw-JSON records (fakectl exotic): the bytes on the wire."""
+
+    def record_bytes(self, stream, rid):
+        r = self.req("GET", f"/{stream}/{rid}")
+        self.assertEqual(r.status, 200, r.raw)
+        return r.raw
+
+    def test_off_by_default_and_after_reset(self):
+        self.assertEqual(self.get("/contacts")["total_count"], 123)
+        self.assertEqual(self.req("GET", "/contacts/exotic-c-n01").status, 404)
+        self.ctl("exotic", "on")
+        self.assertEqual(self.get("/contacts")["total_count"], 123 + 31)
+        self.assertEqual(self.get("/companies")["total_count"], 37 + 3)
+        self.ctl("reset")
+        self.assertEqual(self.get("/contacts")["total_count"], 123)
+        self.assertEqual(self.req("GET", "/companies/exotic-co-01").status, 404)
+        self.ctl("exotic", "on")
+        self.ctl("exotic", "off")
+        self.assertEqual(self.get("/contacts")["total_count"], 123)
+        self.assertNotEqual(self.ctl("exotic", "maybe", check=False).returncode, 0)
+
+    def test_raw_bytes_on_the_wire(self):
+        ids = self.ctl("exotic", "on", "--print-ids").stdout.split("\n")
+        self.assertIn("contacts exotic-c-n01", ids)
+        self.assertIn("companies exotic-co-03", ids)
+        self.assertIn("conversations 999000001", ids)
+        b = self.record_bytes("contacts", "exotic-c-n01")
+        self.assertIn(b'"seats":18446744073709551617,', b)
+        for rid, want in [("exotic-c-n08", b'"seats":1.7976931348623157e308'), ("exotic-c-n09", b'"seats":1.0e400'),
+                          ("exotic-c-n11", b'"seats":123.4500'), ("exotic-c-n13", b'"seats":-0.0'),
+                          ("exotic-c-n14", b'"seats":1E+2'), ("exotic-c-n07", b'"seats":0.30000000000000004')]:
+            self.assertIn(want, self.record_bytes("contacts", rid), rid)
+        self.assertIn(b'"name":"a\\u0000b"', self.record_bytes("contacts", "exotic-c-s01"))
+        self.assertIn(b'"name":"a\\ud800b"', self.record_bytes("contacts", "exotic-c-s02"))
+        self.assertIn(b'"name":"a\\udc00b"', self.record_bytes("contacts", "exotic-c-s03"))
+        self.assertIn(b'"name":"a\xffb"', self.record_bytes("contacts", "exotic-c-s07"))
+        self.assertIn(b'"name":"a\xe2\x82"', self.record_bytes("contacts", "exotic-c-s09"))
+        self.assertIn(b'"name":"a\xc0\xafb"', self.record_bytes("contacts", "exotic-c-s10"))
+        self.assertIn(b'"name":"\\" \\\\ \\/ \\b \\f \\n \\r \\t"', self.record_bytes("contacts", "exotic-c-s12"))
+        self.assertIn('"name":"😀 👩\u200d💻 \u2028\u2029"'.encode(), self.record_bytes("contacts", "exotic-c-s14"))
+        self.assertIn(b'"f\xfff":"v2"', self.record_bytes("contacts", "exotic-c-s16"))
+        d = self.record_bytes("contacts", "exotic-c-d01")
+        self.assertTrue(d.startswith(b'{"name":"Dup first","type":"contact",'), d[:60])
+        self.assertIn(b'"name":"Dup last"', d)
+        self.assertIn(b'"custom_attributes":{"seats":1,"name":"first","obj":{"x":1},"seats":2,'
+                      b'"nested":{"k":"a","k":"b"},"obj":{"y":2},"name":"last"}', d)
+        self.assertIn(b'"x_dup":{"a":1,"a":[2]}', d)
+        rec = lenient(d)                   # otherwise well-formed JSON, last key wins
+        self.assertEqual((rec["name"], rec["custom_attributes"]["seats"], rec["x_dup"]), ("Dup last", 2, {"a": [2]}))
+        co = self.record_bytes("companies", "exotic-co-01")
+        self.assertIn(b'"team_mates":18446744073709551617', co)
+        self.assertIn(b'"monthly_spend":0.30000000000000004', co)
+        self.assertIn(b'"monthly_spend":1.0e400', co)
+        co = self.record_bytes("companies", "exotic-co-02")
+        self.assertIn(b'"name":"co\\ud800name"', co)
+        self.assertIn(b'"Plan Tier":"a\\u0000b"', co)
+        self.assertIn(b'"weird \\"quote\\"":"x\xffy"', co)
+        self.assertIn(b'{"team_mates":1,"Plan Tier":"first","team_mates":3,"Plan Tier":"last"}',
+                      self.record_bytes("companies", "exotic-co-03"))
+        # every exotic record is one JSON object; API 2.16 too
+        for line in ids:
+            if line:
+                stream, rid = line.split()
+                self.assertEqual(lenient(self.record_bytes(stream, rid))["id"], rid)
+                r = self.req("GET", f"/{stream}/{rid}", version="2.16")
+                self.assertEqual(lenient(r.raw)["id"], rid)
+
+    def test_served_by_every_listing(self):
+        self.ctl("exotic", "on")
+        # GET /contacts cursor pages: after the generated contacts, raw bytes intact
+        raws, path = [], "/contacts?per_page=150"
+        while path:
+            r = self.req("GET", path)
+            self.assertEqual(r.status, 200)
+            raws.append(r.raw)
+            d = lenient(r.raw)
+            nxt = d["pages"].get("next")
+            path = f"/contacts?per_page=150&starting_after={quote(nxt['starting_after'], safe='')}" if nxt else None
+        ids = [c["id"] for raw in raws for c in lenient(raw)["data"]]
+        self.assertEqual(len(ids), 154)
+        self.assertEqual(ids[123], "exotic-c-n01")
+        self.assertEqual(ids[-1], "exotic-c-d01")
+        self.assertIn(b'"name":"a\xffb"', b"".join(raws))
+        self.assertIn(b'"seats":1.0e400', b"".join(raws))
+        # search: by id, and by a date range that holds them
+        r = self.req("POST", "/contacts/search",
+                     {"query": {"field": "id", "operator": "=", "value": "exotic-c-s07"}})
+        self.assertEqual(lenient(r.raw)["total_count"], 1)
+        self.assertIn(b'"name":"a\xffb"', r.raw)
+        r = self.req("POST", "/contacts/search",
+                     {"query": {"field": "updated_at", "operator": ">", "value": 1690000000},
+                      "pagination": {"per_page": 150}})
+        got = [c["id"] for c in lenient(r.raw)["data"]]
+        self.assertTrue(all(c in got for c in ("exotic-c-n01", "exotic-c-s16", "exotic-c-d01")))
+        self.assertIn(b'"seats":18446744073709551617', r.raw)
+        # companies: scroll, page=, id filters, /companies/list
+        self.ctl("config", "scroll_page_size=15")
+        d = self.get("/companies/scroll")
+        param, raw_all = d["scroll_param"], b""
+        while True:
+            r = self.req("GET", f"/companies/scroll?scroll_param={param}")
+            raw_all += r.raw
+            if not lenient(r.raw)["data"]:
+                break
+        self.assertIn(b'"team_mates":18446744073709551617', raw_all)
+        self.assertIn(b'"x\xffy"', raw_all)
+        r = self.req("GET", "/companies?per_page=10&page=4")
+        page = lenient(r.raw)
+        self.assertEqual([c["id"] for c in page["data"]][-3:], ["exotic-co-01", "exotic-co-02", "exotic-co-03"])
+        self.assertEqual(page["total_count"], 40)
+        self.assertIn(b'"monthly_spend":1.0e400', r.raw)
+        r = self.req("GET", "/companies?company_id=exotic-co-02")
+        self.assertIn(b'"Plan Tier":"a\\u0000b"', r.raw)
+        r = self.req("POST", "/companies/list?per_page=60")
+        self.assertIn(b'"team_mates":18446744073709551617', r.raw)
+        # one conversation: listing, search, GET by id with its part
+        r = self.req("GET", "/conversations?per_page=150")
+        self.assertIn(b'"title":"T\\ud800itle"', r.raw)
+        self.assertEqual(lenient(r.raw)["total_count"], 43)
+        r = self.req("GET", "/conversations/999000001")
+        self.assertIn(b'"csat":18446744073709551617', r.raw)
+        self.assertIn(b'"Ticket Ref":"T-\xff"', r.raw)
+        self.assertIn(b'"body":"<p>a\\u0000b</p>"', r.raw)
+        self.assertEqual([p["id"] for p in lenient(r.raw)["conversation_parts"]["conversation_parts"]],
+                         ["999000001001"])
+        r = self.req("POST", "/conversations/search",
+                     {"query": {"field": "updated_at", "operator": ">", "value": 1700000100},
+                      "pagination": {"per_page": 150}})
+        self.assertIn("999000001", [c["id"] for c in lenient(r.raw)["conversations"]])
+        # not in a dump (python's json cannot write them), and untouched by mutate --count
+        self.assertEqual(len(self.dump("contacts")), 123)
+        self.assertEqual(len(self.dump("companies")), 37)
+        self.assertEqual(len(self.dump("conversations")), 42)
+        self.assertNotIn("999000001", {p["conversation_id"] for p in self.dump("conversation_parts")})
+
+    def test_hostile(self):
+        self.ctl("exotic", "hostile")
+        self.assertEqual(self.get("/contacts?per_page=1")["total_count"], 126)
+        deep = self.record_bytes("contacts", "exotic-c-h01")
+        self.assertIn(b'"deep":' + b"[" * 10000 + b"]" * 10000 + b"}", deep)
+        self.assertIn(b'"x_deep":' + b'{"a":' * 10000 + b"1" + b"}" * 10000, deep)
+        big = self.record_bytes("contacts", "exotic-c-h02")
+        self.assertIn(b'"name":"' + b"x" * (10 * 1024 * 1024) + b'\\u00e9"', big)
+        many = lenient(self.record_bytes("contacts", "exotic-c-h03"))["custom_attributes"]
+        self.assertEqual((len(many), many["k0999"]), (1000, 999))
+        self.assertEqual(self.req("GET", "/contacts/exotic-c-n01").status, 404)   # only the hostile set
+        self.ctl("exotic", "all")
+        self.assertEqual(self.get("/contacts?per_page=1")["total_count"], 123 + 31 + 3)
+
+
 if __name__ == "__main__":
     unittest.main()
