@@ -448,34 +448,6 @@ small_integer(const IcJson *value, int64 *result)
 }
 
 /*
- * integral_number
- *		An integer column and a number written with a fraction or exponent
- *		(1.0, 2e3): the integer it equals, converted by numeric (which raises
- *		out of range), or false when it has a fractional part; that is left
- *		to the type's input function to reject, never rounded.
- */
-static bool
-integral_number(IcColumnReader *reader, const IcJson *value, Datum *result)
-{
-	Datum		n;
-	PGFunction	to_int;
-
-	if (memchr(value->u.text, '.', value->len) == NULL &&
-		memchr(value->u.text, 'e', value->len) == NULL &&
-		memchr(value->u.text, 'E', value->len) == NULL)
-		return false;
-	n = DirectFunctionCall3(numeric_in, CStringGetDatum(scalar_cstring(value)),
-							ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
-	if (!DatumGetBool(DirectFunctionCall2(numeric_eq, n,
-										  DirectFunctionCall2(numeric_trunc, n, Int32GetDatum(0)))))
-		return false;
-	to_int = reader->typid == INT8OID ? numeric_int8 :
-		reader->typid == INT4OID ? numeric_int4 : numeric_int2;
-	*result = DirectFunctionCall1(to_int, n);
-	return true;
-}
-
-/*
  * ic_convert_value
  *		Convert one JSON value (NULL when absent) to the column's type.
  */
@@ -537,14 +509,6 @@ ic_convert_value(IcColumnReader *reader, IcJson *value, bool *isnull)
 			/* fall through */
 		case INT2OID:
 		case INT4OID:
-			{
-				Datum		integral;
-
-				if (value->type == IC_JSON_NUMBER &&
-					integral_number(reader, value, &integral))
-					return integral;
-			}
-			/* fall through */
 		case NUMERICOID:
 		case FLOAT4OID:
 		case FLOAT8OID:
