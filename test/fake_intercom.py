@@ -14,6 +14,13 @@ start-up.  Mutations made through the control API (/_fake/...) live in an
 overlay (per-index record overrides, a deleted set, and a count of created
 records) that /_fake/reset discards.
 
+Exotic records (opt-in: --exotic, POST /_fake/exotic, `fakectl exotic on`)
+add fixed-id contacts, companies and one conversation whose JSON holds
+what json.dumps cannot write (RawJSON bytes spliced in by encode_json):
+2^64+1, 1.0e400, 123.4500, \u0000, lone surrogates, invalid UTF-8,
+duplicate keys; "hostile" adds deep nesting, a 10 MiB string and 1,000
+keys.  See EXOTIC_* below; sql/decode.sql is their test.
+
 Performance (so that benchmarks measure the client, not the fake): the
 state lock is held only to count/log a request, apply rate limits and
 faults, take a snapshot of the store (copy-on-write overlay) and change
