@@ -201,8 +201,9 @@ SELECT count(*) AS stale_parts
   JOIN dump d ON d.stream = 'conversation_parts' AND d.rec ->> 'id' = c.id
  WHERE c.conversation_updated_at IS DISTINCT FROM pg_temp.epoch(d.rec -> 'conversation_updated_at')
     OR c.conversation_total_parts IS DISTINCT FROM (d.rec ->> 'conversation_total_parts')::int;
+-- (the reply's updated_at is the fake's clock in whole seconds)
 SELECT count(*) = :parts_of_100007 AS still_500, bool_and(id <> :'oldest_of_100007') AS oldest_gone,
-       count(*) FILTER (WHERE updated_at > :'parts_bookmark') AS new_parts
+       count(*) FILTER (WHERE updated_at >= date_trunc('second', :'parts_bookmark'::timestamptz)) AS new_parts
   FROM copies.conversation_parts WHERE conversation_id = '100007';
 SELECT count(*) AS parts_in_copy, min(conversation_total_parts) = max(conversation_total_parts) AS one_total,
        min(conversation_total_parts) = count(*) AS total_is_count
