@@ -87,7 +87,8 @@ CREATE TABLE sync_log (
     error_sqlstate  text,
     error_message   text,
     error_detail    text,
-    error_hint      text
+    error_hint      text,
+    error_context   text                    -- PostgreSQL's CONTEXT: e.g. the column and record of a bad value
 );
 CREATE INDEX sync_log_target_idx ON sync_log (target, started_at);
 COMMENT ON TABLE sync_log IS 'intercom_fdw.materialize: one row per run, successful or failed';
@@ -238,15 +239,17 @@ LANGUAGE sql VOLATILE
 AS $$
     INSERT INTO @extschema@.sync_log (target, source, stream, method, status, started_at, finished_at,
         elapsed, read_ms, write_ms, bookmark_from, bookmark_to, rows_read, rows_upserted, rows_deleted,
-        requests, retries, rate_limit_waits, error_sqlstate, error_message, error_detail, error_hint)
+        requests, retries, rate_limit_waits, error_sqlstate, error_message, error_detail, error_hint,
+        error_context)
     VALUES (entry.target, entry.source, entry.stream, entry.method, entry.status, entry.started_at,
         entry.finished_at, entry.elapsed, entry.read_ms, entry.write_ms, entry.bookmark_from,
         entry.bookmark_to, entry.rows_read, entry.rows_upserted, entry.rows_deleted, entry.requests,
         entry.retries, entry.rate_limit_waits, entry.error_sqlstate, entry.error_message,
-        entry.error_detail, entry.error_hint)
+        entry.error_detail, entry.error_hint, entry.error_context)
 $$;
 
--- Raise a failed run's error again: same SQLSTATE, message, detail and hint.
+-- Raise a failed run's error again: same SQLSTATE, message, detail and hint
+-- (its CONTEXT stays in the log row: RAISE cannot set one).
 CREATE FUNCTION _raise(entry @extschema@.sync_log)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -284,12 +287,14 @@ $$;
  * A successful run writes the copy, its sync_state row and its sync_log row
  * in the caller's transaction, and returns the entry with status
  * 'succeeded'.  A failed run (any error, a cancel, a statement_timeout) is
- * caught: everything it wrote is rolled back with the block, and the entry
- * comes back with status 'failed' and the error, not logged and not raised.
- * The callers decide: materialize() raises it, materialize_run() logs and
- * commits it first.
+ * caught: everything it wrote is rolled back with the block.  With rethrow
+ * the original error is then raised again as it was (materialize(): nothing
+ * could keep a log row anyway); without, the entry comes back with status
+ * 'failed' and the error, not logged and not raised (materialize_run()
+ * logs it, commits, and raises it).
  */
-CREATE FUNCTION _run(source regclass, target text, full_refresh boolean, lookback interval)
+CREATE FUNCTION _run(source regclass, target text, full_refresh boolean, lookback interval,
+                     rethrow boolean)
 RETURNS @extschema@.sync_log
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -512,7 +517,8 @@ BEGIN
         -- the block's data, state and log row are rolled back; report the run
         GET STACKED DIAGNOSTICS entry.error_sqlstate = RETURNED_SQLSTATE,
                                 entry.error_message = MESSAGE_TEXT,
-                                e_detail = PG_EXCEPTION_DETAIL, e_hint = PG_EXCEPTION_HINT;
+                                e_detail = PG_EXCEPTION_DETAIL, e_hint = PG_EXCEPTION_HINT,
+                                entry.error_context = PG_EXCEPTION_CONTEXT;
         stats1 := @extschema@.request_stats();
         entry.status := 'failed';
         entry.started_at := started;
@@ -530,6 +536,9 @@ BEGIN
         -- the server log has every failed run, whichever way it was called
         RAISE LOG 'intercom_fdw.materialize % from % failed after % (% requests): %',
             entry.target, source, entry.elapsed, entry.requests, entry.error_message;
+        IF rethrow THEN
+            RAISE;      -- the error itself, CONTEXT and all
+        END IF;
     END;
     RETURN entry;
 END
@@ -540,9 +549,10 @@ $$;
  *		Bring the copy `target` of the foreign table `source` up to date, in
  *		the caller's transaction (see _run).
  *
- * A failed run raises its error; the caller's transaction then rolls back
- * the run's log row with everything else (the server log keeps a LOG line).
- * CALL materialize_run is the form that keeps failed runs in sync_log.
+ * A failed run raises its error as it was; the caller's transaction then
+ * rolls back everything, so no sync_log row is left (the server log keeps a
+ * LOG line).  CALL materialize_run is the form that keeps failed runs in
+ * sync_log.
  */
 CREATE FUNCTION materialize(source regclass, target text, full_refresh boolean DEFAULT false,
                             lookback interval DEFAULT NULL)
@@ -550,12 +560,9 @@ RETURNS materialize_result
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-    entry @extschema@.sync_log := @extschema@._run(source, target, full_refresh, lookback);
+    entry @extschema@.sync_log := @extschema@._run(source, target, full_refresh, lookback, true);
     res   @extschema@.materialize_result;
 BEGIN
-    IF entry.status = 'failed' THEN
-        PERFORM @extschema@._raise(entry);
-    END IF;
     res.source := source;
     res.target := entry.target;
     res.method := entry.method;
@@ -601,7 +608,7 @@ DECLARE
     entry @extschema@.sync_log;
 BEGIN
     COMMIT;
-    entry := @extschema@._run(source, target, full_refresh, lookback);
+    entry := @extschema@._run(source, target, full_refresh, lookback, false);
     IF entry.status = 'failed' THEN
         PERFORM @extschema@._log(entry);
         COMMIT;

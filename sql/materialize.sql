@@ -229,7 +229,7 @@ SELECT target, source, stream, status, method, error_sqlstate, error_message,
        regexp_replace(error_detail, 'request id [0-9a-f-]+', 'request id R') AS error_detail, error_hint,
        requests, retries, rows_read, rows_upserted IS NULL AS nothing_written,
        bookmark_from IS NOT NULL AS has_bookmark_from, bookmark_to IS NULL AS no_new_bookmark,
-       finished_at >= started_at AS timed
+       finished_at >= started_at AS timed, error_context LIKE '%intercom_fdw._run%' AS has_context
   FROM intercom_fdw.sync_log WHERE id > :log_before ORDER BY id;
 \x off
 -- the function form raises the same error; its transaction rolls back, and
