@@ -607,10 +607,19 @@ AS $$
 DECLARE
     entry @extschema@.sync_log;
 BEGIN
-    COMMIT;
+    COMMIT;     -- refuses an atomic context now, before anything is read
     entry := @extschema@._run(source, target, full_refresh, lookback, false);
     IF entry.status = 'failed' THEN
-        PERFORM @extschema@._log(entry);
+        -- the run is rolled back; keep its log row, then fail as it did.
+        -- A log row that cannot be written (no INSERT on sync_log) must
+        -- not hide the run's own error.
+        BEGIN
+            PERFORM @extschema@._log(entry);
+        EXCEPTION WHEN OTHERS THEN
+            RAISE WARNING 'intercom_fdw.materialize_run could not log the failed run of %: %',
+                          entry.target, SQLERRM
+                USING HINT = 'The role needs INSERT on intercom_fdw.sync_log (docs/materialize.md, Permissions).';
+        END;
         COMMIT;
         PERFORM @extschema@._raise(entry);
     END IF;

@@ -290,6 +290,13 @@ SELECT target, source, stream, status, method, error_sqlstate, error_message,
 \x off
 SELECT to_regclass('copies.tags_mine') IS NULL AS no_copy,
        NOT EXISTS (SELECT FROM intercom_fdw.sync_state WHERE target = 'copies.tags_mine') AS no_state;
+-- a role that may not write sync_log still sees its run's own error first
+REVOKE INSERT ON intercom_fdw.sync_log FROM regress_ic_mat;
+SET ROLE regress_ic_mat;
+CALL intercom_fdw.materialize_run('ic.tags', 'copies.tags_mine');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+GRANT INSERT ON intercom_fdw.sync_log TO regress_ic_mat;
 -- with a good token, the role's run succeeds and owns its copy
 SET log_statement = 'none';
 ALTER USER MAPPING FOR regress_ic_mat SERVER fake OPTIONS (SET token 'tok_test_2');
