@@ -308,6 +308,18 @@ SELECT :'run_method' AS method, :run_rows_upserted > 0 AS copied,
        pg_temp.diff('ic.tags', 'copies.tags_mine') AS differences,
        (SELECT relowner::regrole FROM pg_class WHERE oid = 'copies.tags_mine'::regclass) AS owner;
 SELECT target, status FROM intercom_fdw.sync_log WHERE id > :log_before ORDER BY id;
+-- and a later failure (HTTP 500) of that role leaves its copy and state as they were
+SELECT pg_temp.fingerprint('copies.tags_mine') AS copy_before \gset
+SELECT s::text AS state_before FROM intercom_fdw.sync_state s WHERE target = 'copies.tags_mine' \gset
+\! python3 test/fakectl.py fault 500 --count 20 --path /tags
+SET ROLE regress_ic_mat;
+CALL intercom_fdw.materialize_run('ic.tags', 'copies.tags_mine');
+RESET ROLE;
+\! python3 test/fakectl.py faults-clear
+SELECT pg_temp.fingerprint('copies.tags_mine') = :'copy_before' AS copy_unchanged,
+       (SELECT s::text FROM intercom_fdw.sync_state s WHERE target = 'copies.tags_mine') = :'state_before' AS state_unchanged;
+SELECT status, method, error_sqlstate, error_message, error_hint IS NOT NULL AS has_hint
+  FROM intercom_fdw.sync_log ORDER BY id DESC LIMIT 1;
 
 -- 5. Two runs on one copy serialize: the second waits for the first to
 --    commit, then continues from its bookmark.  (dblink is the second
