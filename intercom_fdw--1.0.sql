@@ -41,7 +41,8 @@ LANGUAGE C STRICT IMMUTABLE;
 -- (docs/materialize.md).  Everything below is PL/pgSQL over the foreign
 -- tables: incremental streams read only what changed since a bookmark (the
 -- FDW pushes `updated_at >= $1` down to the search API), full streams are
--- read whole and mirrored; data and state commit in the caller's transaction.
+-- read whole and mirrored.  A run's data, state and log row commit together;
+-- CALL materialize_run also keeps the log row of a run that failed.
 -- ===========================================================================
 
 -- One row per copy: where it comes from and how far it has read.
@@ -50,7 +51,7 @@ CREATE TABLE sync_state (
     source          text NOT NULL,          -- the foreign table, as regclass text
     stream          text NOT NULL,
     replication     text NOT NULL CHECK (replication IN ('incremental', 'full')),
-    bookmark        timestamptz,            -- next run reads updated_at >= bookmark - lookback
+    bookmark        timestamptz,            -- next run reads <bookmark column> >= bookmark - lookback
     last_method     text,                   -- 'incremental', 'full', or 'imported'
     last_started_at timestamptz,
     last_finished_at timestamptz,
@@ -61,7 +62,8 @@ CREATE TABLE sync_state (
 );
 COMMENT ON TABLE sync_state IS 'intercom_fdw.materialize: one row per copy (bookmark, last run)';
 
--- One row per run, successful or not.
+-- One row per run: every successful run, and every failed run made with
+-- CALL materialize_run (a failed SELECT materialize() rolls its row back).
 CREATE TABLE sync_log (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     target          text NOT NULL,
@@ -85,14 +87,35 @@ CREATE TABLE sync_log (
     error_sqlstate  text,
     error_message   text,
     error_detail    text,
-    logged_via      text NOT NULL DEFAULT 'transaction'   -- or 'dblink' (failed runs)
+    error_hint      text,
+    error_context   text                    -- PostgreSQL's CONTEXT: e.g. the column and record of a bad value
 );
 CREATE INDEX sync_log_target_idx ON sync_log (target, started_at);
-COMMENT ON TABLE sync_log IS 'intercom_fdw.materialize: one row per run, successful or not';
+COMMENT ON TABLE sync_log IS 'intercom_fdw.materialize: one row per run, successful or failed';
 
--- pg_dump keeps the state and the log with the data they describe.
+-- pg_dump keeps the state and the log with the data they describe, and the
+-- log's id sequence with them: restored without it, the sequence would
+-- start again at 1 and the next run's log row would clash with a restored one.
 SELECT pg_catalog.pg_extension_config_dump('sync_state', '');
 SELECT pg_catalog.pg_extension_config_dump('sync_log', '');
+SELECT pg_catalog.pg_extension_config_dump('sync_log_id_seq', '');
+
+-- Streams whose rows carry their parent's fields: every conversation part
+-- has its conversation's id, updated_at and part count, so when a
+-- conversation changes, all of its parts change, whatever their own
+-- updated_at.  An incremental run of such a stream selects rows by the
+-- parent's updated_at and rewrites every row of each parent it reads (the
+-- parent's rows in the copy are then exactly those the API returned for it).
+-- Data, not code: ticket parts or link tables get one row here.
+CREATE TABLE stream_parent (
+    stream            text PRIMARY KEY,   -- as in streams()
+    parent_key        text NOT NULL,      -- column naming the parent record
+    parent_updated_at text NOT NULL       -- column with the parent's updated_at: the bookmark column
+);
+INSERT INTO stream_parent VALUES ('conversation_parts', 'conversation_id', 'conversation_updated_at');
+COMMENT ON TABLE stream_parent IS
+    'intercom_fdw.materialize: streams whose rows carry their parent''s fields; a changed parent''s rows are all rewritten';
+GRANT SELECT ON stream_parent TO PUBLIC;
 
 CREATE TYPE materialize_result AS (
     source        regclass,
@@ -134,10 +157,15 @@ BEGIN
 END
 $$;
 
--- The foreign table's stream, primary key and replication method.
+-- The foreign table's stream, primary key and replication method, and the
+-- column incremental runs filter on: updated_at, or for a stream in
+-- stream_parent its parent's updated_at (then parent_key names the parent,
+-- when the table has that column).  Without its bookmark column a table is
+-- read whole on every run.
 CREATE FUNCTION _source_info(source regclass,
     OUT stream text, OUT primary_key text, OUT incremental boolean,
-    OUT start_date timestamptz, OUT columns text[], OUT has_updated_at boolean)
+    OUT start_date timestamptz, OUT columns text[], OUT has_updated_at boolean,
+    OUT bookmark_column text, OUT has_bookmark boolean, OUT parent_key text)
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
@@ -171,9 +199,18 @@ BEGIN
             USING ERRCODE = 'undefined_column',
                   HINT = 'materialize keys the copy on the stream''s primary key; add the column.';
     END IF;
+    SELECT p.parent_key, p.parent_updated_at INTO parent_key, bookmark_column
+      FROM @extschema@.stream_parent p WHERE p.stream = _source_info.stream;
+    IF NOT parent_key = ANY (columns) THEN
+        parent_key := NULL;
+    END IF;
+    bookmark_column := coalesce(bookmark_column, 'updated_at');
     has_updated_at := EXISTS (SELECT FROM pg_catalog.pg_attribute a
                                WHERE a.attrelid = source AND a.attname = 'updated_at'
                                  AND a.atttypid = 'timestamptz'::regtype AND NOT a.attisdropped);
+    has_bookmark := EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                             WHERE a.attrelid = source AND a.attname = bookmark_column
+                               AND a.atttypid = 'timestamptz'::regtype AND NOT a.attisdropped);
 END
 $$;
 
@@ -195,90 +232,70 @@ BEGIN
 END
 $$;
 
--- A libpq connection string for dblink back into this database.
-CREATE FUNCTION _loopback_conninfo()
-RETURNS text
-LANGUAGE plpgsql STABLE
+-- Append a run to sync_log (every column but the id).
+CREATE FUNCTION _log(entry @extschema@.sync_log)
+RETURNS void
+LANGUAGE sql VOLATILE
 AS $$
-DECLARE
-    custom text := nullif(current_setting('intercom_fdw.log_conninfo', true), '');
-    socket text := nullif(btrim(split_part(current_setting('unix_socket_directories'), ',', 1)), '');
-    q text := $q$'$q$;
-BEGIN
-    IF custom IS NOT NULL THEN
-        RETURN custom;
-    END IF;
-    RETURN 'dbname=' || q || replace(replace(current_database(), '\', '\\'), q, '\' || q) || q
-        || ' port=' || current_setting('port')
-        || ' user=' || q || replace(replace(current_user, '\', '\\'), q, '\' || q) || q
-        || ' host=' || q || replace(replace(coalesce(socket, 'localhost'), '\', '\\'), q, '\' || q) || q
-        || ' application_name=intercom_fdw_sync_log';
-END
-$$;
-
--- Write a sync_log row that outlives the caller's transaction when dblink is
--- installed (a failed run rolls back everything else); in the transaction
--- otherwise.  Never raises: the run's own error is what the caller must see.
-CREATE FUNCTION _log_failure(entry @extschema@.sync_log)
-RETURNS text
-LANGUAGE plpgsql VOLATILE
-AS $$
-DECLARE
-    dblink_schema name;
-    stmt text;
-BEGIN
-    SELECT n.nspname INTO dblink_schema
-      FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
-     WHERE e.extname = 'dblink';
-    IF dblink_schema IS NOT NULL THEN
-        entry.logged_via := 'dblink';
-        stmt := pg_catalog.format(
-            'INSERT INTO %I.sync_log (target, source, stream, method, status, started_at, finished_at, '
-            'elapsed, read_ms, write_ms, bookmark_from, bookmark_to, rows_read, rows_upserted, rows_deleted, '
-            'requests, retries, rate_limit_waits, error_sqlstate, error_message, error_detail, logged_via) '
-            'VALUES (%L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L)',
-            '@extschema@', entry.target, entry.source, entry.stream, entry.method, entry.status,
-            entry.started_at, entry.finished_at, entry.elapsed, entry.read_ms, entry.write_ms,
-            entry.bookmark_from, entry.bookmark_to, entry.rows_read, entry.rows_upserted,
-            entry.rows_deleted, entry.requests, entry.retries, entry.rate_limit_waits,
-            entry.error_sqlstate, entry.error_message, entry.error_detail, entry.logged_via);
-        BEGIN
-            EXECUTE pg_catalog.format('SELECT %I.dblink_exec($1, $2)', dblink_schema)
-                USING @extschema@._loopback_conninfo(), stmt;
-            RETURN 'dblink';
-        EXCEPTION WHEN OTHERS THEN
-            RAISE WARNING 'intercom_fdw.materialize could not log the failed run through dblink: %', SQLERRM
-                USING HINT = 'Set intercom_fdw.log_conninfo to a connection string dblink can use.';
-        END;
-    END IF;
-    -- lost with the rollback that follows; the server log keeps a trace
-    entry.logged_via := 'transaction';
     INSERT INTO @extschema@.sync_log (target, source, stream, method, status, started_at, finished_at,
         elapsed, read_ms, write_ms, bookmark_from, bookmark_to, rows_read, rows_upserted, rows_deleted,
-        requests, retries, rate_limit_waits, error_sqlstate, error_message, error_detail, logged_via)
+        requests, retries, rate_limit_waits, error_sqlstate, error_message, error_detail, error_hint,
+        error_context)
     VALUES (entry.target, entry.source, entry.stream, entry.method, entry.status, entry.started_at,
         entry.finished_at, entry.elapsed, entry.read_ms, entry.write_ms, entry.bookmark_from,
         entry.bookmark_to, entry.rows_read, entry.rows_upserted, entry.rows_deleted, entry.requests,
         entry.retries, entry.rate_limit_waits, entry.error_sqlstate, entry.error_message,
-        entry.error_detail, entry.logged_via);
-    RETURN 'transaction';
+        entry.error_detail, entry.error_hint, entry.error_context)
+$$;
+
+-- Raise a failed run's error again: same SQLSTATE, message, detail and hint
+-- (its CONTEXT stays in the log row: RAISE cannot set one).
+CREATE FUNCTION _raise(entry @extschema@.sync_log)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+    -- an empty DETAIL or HINT option would still print an empty line
+    IF entry.error_detail IS NOT NULL AND entry.error_hint IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = entry.error_sqlstate, MESSAGE = entry.error_message,
+                              DETAIL = entry.error_detail, HINT = entry.error_hint;
+    ELSIF entry.error_detail IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = entry.error_sqlstate, MESSAGE = entry.error_message,
+                              DETAIL = entry.error_detail;
+    ELSIF entry.error_hint IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = entry.error_sqlstate, MESSAGE = entry.error_message,
+                              HINT = entry.error_hint;
+    ELSE
+        RAISE EXCEPTION USING ERRCODE = entry.error_sqlstate, MESSAGE = entry.error_message;
+    END IF;
 END
 $$;
 
 /*
- * materialize
- *		Bring the copy `target` of the foreign table `source` up to date.
+ * _run
+ *		One run of materialize: bring the copy `target` of the foreign table
+ *		`source` up to date, and return its sync_log entry.
  *
  * First run (no state, or full_refresh): create the copy if needed and read
  * everything (from the server's start_date on, for incremental streams), then
  * delete rows that are no longer upstream.  Later runs of incremental streams
- * read `updated_at >= bookmark - lookback` (pushed down to the search API)
- * and upsert; full streams are read whole and mirrored.  The new bookmark is
- * the clock when the run started, so nothing updated during a run is missed.
+ * read `<bookmark column> >= bookmark - lookback` (pushed down to the search
+ * API) and upsert; full streams are read whole and mirrored.  The new
+ * bookmark is the clock when the run started, so nothing updated during a run
+ * is missed.
+ *
+ * A successful run writes the copy, its sync_state row and its sync_log row
+ * in the caller's transaction, and returns the entry with status
+ * 'succeeded'.  A failed run (any error, a cancel, a statement_timeout) is
+ * caught: everything it wrote is rolled back with the block.  With rethrow
+ * the original error is then raised again as it was (materialize(): nothing
+ * could keep a log row anyway); without, the entry comes back with status
+ * 'failed' and the error, not logged and not raised (materialize_run()
+ * logs it, commits, and raises it).
  */
-CREATE FUNCTION materialize(source regclass, target text, full_refresh boolean DEFAULT false,
-                            lookback interval DEFAULT NULL)
-RETURNS materialize_result
+CREATE FUNCTION _run(source regclass, target text, full_refresh boolean, lookback interval,
+                     rethrow boolean)
+RETURNS @extschema@.sync_log
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
@@ -288,7 +305,6 @@ DECLARE
     t         record;
     src       record;
     st        @extschema@.sync_state;
-    res       @extschema@.materialize_result;
     entry     @extschema@.sync_log;
     run_start timestamptz;
     bound     timestamptz;
@@ -304,24 +320,20 @@ DECLARE
     n_read    bigint := 0;
     n_up      bigint := 0;
     n_del     bigint := 0;
+    n_gone    bigint;
     n_rows    bigint;
     n_keys    bigint;
     n_clash   bigint;
-    read_ms   double precision;
-    write_ms  double precision;
-    e_state   text;
-    e_msg     text;
     e_detail  text;
     e_hint    text;
-    stream_name text;
 BEGIN
-    res.source := source;
-    res.target := target;
+    entry.target := target;
+    entry.source := source::text;
     BEGIN
         t := @extschema@._target_name(target);
-        res.target := t.qualified;
+        entry.target := t.qualified;
         src := @extschema@._source_info(source);
-        stream_name := src.stream;
+        entry.stream := src.stream;
         pk := quote_ident(src.primary_key);
         lookback := coalesce(lookback,
                              nullif(current_setting('intercom_fdw.lookback', true), '')::interval,
@@ -371,22 +383,22 @@ BEGIN
           FROM unnest(cols) c;
 
         -- what to read
-        IF src.incremental AND src.has_updated_at AND st.bookmark IS NOT NULL AND NOT full_refresh THEN
-            res.method := 'incremental';
+        IF src.incremental AND src.has_bookmark AND st.bookmark IS NOT NULL AND NOT full_refresh THEN
+            entry.method := 'incremental';
             bound := st.bookmark - lookback;
             IF src.start_date IS NOT NULL AND src.start_date > bound THEN
                 bound := src.start_date;
             END IF;
         ELSE
-            res.method := 'full';
-            IF src.incremental AND src.has_updated_at THEN
+            entry.method := 'full';
+            IF src.incremental AND src.has_bookmark THEN
                 bound := src.start_date;    -- NULL: everything
             END IF;
         END IF;
-        res.bookmark_from := bound;
+        entry.bookmark_from := bound;
 
-        -- read what changed; `updated_at >= $1` is a plain comparison with a
-        -- timestamptz parameter, which the FDW pushes down
+        -- read what changed; `<bookmark column> >= $1` is a plain comparison
+        -- with a timestamptz parameter, which the FDW pushes down
         IF pg_catalog.to_regclass('pg_temp.intercom_fdw_read') IS NOT NULL THEN
             DROP TABLE pg_temp.intercom_fdw_read;
         END IF;
@@ -396,14 +408,14 @@ BEGIN
         EXECUTE pg_catalog.format('CREATE TEMP TABLE intercom_fdw_read (LIKE %s) ON COMMIT DROP', source);
         sel := pg_catalog.format('INSERT INTO pg_temp.intercom_fdw_read SELECT * FROM %s', source);
         IF bound IS NOT NULL THEN
-            sel := sel || ' WHERE updated_at >= $1';
+            sel := sel || pg_catalog.format(' WHERE %I >= $1', src.bookmark_column);
         END IF;
         phase_t := clock_timestamp();
         phase_r := (@extschema@.request_stats()).requests;
         EXECUTE sel USING bound;
         GET DIAGNOSTICS n_read = ROW_COUNT;
-        read_ms := extract(epoch FROM clock_timestamp() - phase_t) * 1000;
-        PERFORM @extschema@._progress(t.qualified, 'read', n_read, read_ms,
+        entry.read_ms := extract(epoch FROM clock_timestamp() - phase_t) * 1000;
+        PERFORM @extschema@._progress(t.qualified, 'read', n_read, entry.read_ms,
                                       (@extschema@.request_stats()).requests - phase_r);
 
         -- one row per key: search paging can return a record twice; the
@@ -412,8 +424,10 @@ BEGIN
         EXECUTE pg_catalog.format(
             'CREATE TEMP TABLE intercom_fdw_stage ON COMMIT DROP AS '
             'SELECT DISTINCT ON (%1$s) * FROM pg_temp.intercom_fdw_read WHERE %1$s IS NOT NULL '
-            'ORDER BY %1$s%2$s', pk,
-            CASE WHEN src.has_updated_at THEN ', updated_at DESC NULLS LAST' ELSE '' END);
+            'ORDER BY %1$s%2$s%3$s', pk,
+            CASE WHEN src.has_bookmark THEN pg_catalog.format(', %I DESC NULLS LAST', src.bookmark_column) ELSE '' END,
+            CASE WHEN src.has_updated_at AND src.bookmark_column <> 'updated_at'
+                 THEN ', updated_at DESC NULLS LAST' ELSE '' END);
         GET DIAGNOSTICS n_keys = ROW_COUNT;
         IF n_keys < n_read THEN
             EXECUTE pg_catalog.format(
@@ -441,30 +455,41 @@ BEGIN
         PERFORM @extschema@._progress(t.qualified, 'upserted', n_up,
                                       extract(epoch FROM clock_timestamp() - phase_t) * 1000);
 
-        -- a full read is the whole truth: drop what is gone upstream
-        IF res.method = 'full' THEN
-            phase_t := clock_timestamp();
+        -- drop what is gone upstream: a full read is the whole truth about
+        -- the stream; for a stream in stream_parent, the rows read for a
+        -- parent are the whole truth about that parent (a conversation
+        -- returns its 500 most recent parts: the copy keeps what a full
+        -- load would)
+        n_gone := NULL;
+        phase_t := clock_timestamp();
+        IF entry.method = 'full' THEN
             EXECUTE pg_catalog.format(
                 'DELETE FROM %s AS t WHERE NOT EXISTS '
                 '(SELECT FROM pg_temp.intercom_fdw_stage s WHERE s.%s = t.%s)',
                 t.qualified, pk, pk);
-            GET DIAGNOSTICS n_del = ROW_COUNT;
+            GET DIAGNOSTICS n_gone = ROW_COUNT;
+        ELSIF src.parent_key = ANY (cols) THEN
+            EXECUTE pg_catalog.format(
+                'DELETE FROM %1$s AS t WHERE t.%3$I IN (SELECT s.%3$I FROM pg_temp.intercom_fdw_stage s) '
+                'AND NOT EXISTS (SELECT FROM pg_temp.intercom_fdw_stage s WHERE s.%2$s = t.%2$s)',
+                t.qualified, pk, src.parent_key);
+            GET DIAGNOSTICS n_gone = ROW_COUNT;
+        END IF;
+        IF n_gone IS NOT NULL THEN
+            n_del := n_gone;
             PERFORM @extschema@._progress(t.qualified, 'deleted', n_del,
                                           extract(epoch FROM clock_timestamp() - phase_t) * 1000);
         END IF;
         DROP TABLE pg_temp.intercom_fdw_stage;
-        write_ms := extract(epoch FROM clock_timestamp() - write_t) * 1000;
+        entry.write_ms := extract(epoch FROM clock_timestamp() - write_t) * 1000;
         EXECUTE pg_catalog.format('SELECT count(*) FROM %s', t.qualified) INTO n_rows;
 
-        res.rows_upserted := n_up;
-        res.rows_deleted := n_del;
-        res.bookmark_to := run_start;
         INSERT INTO @extschema@.sync_state AS s
                (target, source, stream, replication, bookmark, last_method, last_started_at,
                 last_finished_at, last_rows_upserted, last_rows_deleted, rows, runs)
         VALUES (t.qualified, source::text, src.stream,
-                CASE WHEN src.incremental AND src.has_updated_at THEN 'incremental' ELSE 'full' END,
-                run_start, res.method, started, clock_timestamp(), n_up, n_del, n_rows, 1)
+                CASE WHEN src.incremental AND src.has_bookmark THEN 'incremental' ELSE 'full' END,
+                run_start, entry.method, started, clock_timestamp(), n_up, n_del, n_rows, 1)
         ON CONFLICT ON CONSTRAINT sync_state_pkey DO UPDATE
            SET source = EXCLUDED.source, stream = EXCLUDED.stream,
                replication = EXCLUDED.replication, bookmark = EXCLUDED.bookmark,
@@ -473,56 +498,144 @@ BEGIN
                last_rows_upserted = EXCLUDED.last_rows_upserted,
                last_rows_deleted = EXCLUDED.last_rows_deleted,
                rows = EXCLUDED.rows, runs = s.runs + 1;
-    EXCEPTION WHEN OTHERS OR query_canceled THEN
-        -- the block's data and state are rolled back; log the run, re-raise
-        GET STACKED DIAGNOSTICS e_state = RETURNED_SQLSTATE, e_msg = MESSAGE_TEXT,
-                                e_detail = PG_EXCEPTION_DETAIL, e_hint = PG_EXCEPTION_HINT;
+
+        -- the log row commits with the data and the state, or not at all
         stats1 := @extschema@.request_stats();
-        entry.target := res.target;
-        entry.source := source::text;
-        entry.stream := stream_name;
-        entry.method := res.method;
+        entry.status := 'succeeded';
+        entry.started_at := started;
+        entry.finished_at := clock_timestamp();
+        entry.elapsed := entry.finished_at - started;
+        entry.bookmark_to := run_start;
+        entry.rows_read := n_read;
+        entry.rows_upserted := n_up;
+        entry.rows_deleted := n_del;
+        entry.requests := stats1.requests - stats0.requests;
+        entry.retries := stats1.retries - stats0.retries;
+        entry.rate_limit_waits := stats1.rate_limit_waits - stats0.rate_limit_waits;
+        PERFORM @extschema@._log(entry);
+    EXCEPTION WHEN OTHERS OR query_canceled THEN
+        -- the block's data, state and log row are rolled back; report the run
+        GET STACKED DIAGNOSTICS entry.error_sqlstate = RETURNED_SQLSTATE,
+                                entry.error_message = MESSAGE_TEXT,
+                                e_detail = PG_EXCEPTION_DETAIL, e_hint = PG_EXCEPTION_HINT,
+                                entry.error_context = PG_EXCEPTION_CONTEXT;
+        stats1 := @extschema@.request_stats();
         entry.status := 'failed';
         entry.started_at := started;
         entry.finished_at := clock_timestamp();
         entry.elapsed := entry.finished_at - started;
-        entry.bookmark_from := bound;
+        entry.bookmark_to := NULL;
         entry.rows_read := n_read;
+        entry.rows_upserted := NULL;
+        entry.rows_deleted := NULL;
         entry.requests := stats1.requests - stats0.requests;
         entry.retries := stats1.retries - stats0.retries;
         entry.rate_limit_waits := stats1.rate_limit_waits - stats0.rate_limit_waits;
-        entry.error_sqlstate := e_state;
-        entry.error_message := e_msg;
         entry.error_detail := nullif(e_detail, '');
+        entry.error_hint := nullif(e_hint, '');
+        -- the server log has every failed run, whichever way it was called
         RAISE LOG 'intercom_fdw.materialize % from % failed after % (% requests): %',
-            res.target, source, entry.elapsed, entry.requests, e_msg;
-        PERFORM @extschema@._log_failure(entry);
-        -- the caller sees the original error: same SQLSTATE, message, detail, hint
-        IF e_detail <> '' AND e_hint <> '' THEN
-            RAISE EXCEPTION USING ERRCODE = e_state, MESSAGE = e_msg, DETAIL = e_detail, HINT = e_hint;
-        ELSIF e_detail <> '' THEN
-            RAISE EXCEPTION USING ERRCODE = e_state, MESSAGE = e_msg, DETAIL = e_detail;
-        ELSIF e_hint <> '' THEN
-            RAISE EXCEPTION USING ERRCODE = e_state, MESSAGE = e_msg, HINT = e_hint;
-        ELSE
-            RAISE EXCEPTION USING ERRCODE = e_state, MESSAGE = e_msg;
+            entry.target, source, entry.elapsed, entry.requests, entry.error_message;
+        IF rethrow THEN
+            RAISE;      -- the error itself, CONTEXT and all
         END IF;
     END;
+    RETURN entry;
+END
+$$;
 
-    stats1 := @extschema@.request_stats();
-    res.requests := stats1.requests - stats0.requests;
-    res.elapsed := clock_timestamp() - started;
-    INSERT INTO @extschema@.sync_log (target, source, stream, method, status, started_at, finished_at,
-        elapsed, read_ms, write_ms, bookmark_from, bookmark_to, rows_read, rows_upserted, rows_deleted,
-        requests, retries, rate_limit_waits)
-    VALUES (res.target, source::text, stream_name, res.method, 'succeeded', started, started + res.elapsed,
-        res.elapsed, read_ms, write_ms, res.bookmark_from, res.bookmark_to, n_read, n_up, n_del,
-        res.requests, stats1.retries - stats0.retries, stats1.rate_limit_waits - stats0.rate_limit_waits);
+/*
+ * materialize
+ *		Bring the copy `target` of the foreign table `source` up to date, in
+ *		the caller's transaction (see _run).
+ *
+ * A failed run raises its error as it was; the caller's transaction then
+ * rolls back everything, so no sync_log row is left (the server log keeps a
+ * LOG line).  CALL materialize_run is the form that keeps failed runs in
+ * sync_log.
+ */
+CREATE FUNCTION materialize(source regclass, target text, full_refresh boolean DEFAULT false,
+                            lookback interval DEFAULT NULL)
+RETURNS materialize_result
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    entry @extschema@.sync_log := @extschema@._run(source, target, full_refresh, lookback, true);
+    res   @extschema@.materialize_result;
+BEGIN
+    res.source := source;
+    res.target := entry.target;
+    res.method := entry.method;
+    res.rows_upserted := entry.rows_upserted;
+    res.rows_deleted := entry.rows_deleted;
+    res.bookmark_from := entry.bookmark_from;
+    res.bookmark_to := entry.bookmark_to;
+    res.requests := entry.requests;
+    res.elapsed := entry.elapsed;
     RETURN res;
 END
 $$;
 COMMENT ON FUNCTION materialize(regclass, text, boolean, interval) IS
-    'Create or refresh a local copy of an intercom_fdw foreign table (docs/materialize.md)';
+    'Create or refresh a local copy of an intercom_fdw foreign table, in the caller''s transaction (docs/materialize.md)';
+
+/*
+ * materialize_run
+ *		The same run as materialize(), as a procedure that commits: a failed
+ *		run's sync_log row is committed before its error is raised again, so
+ *		that the failure stays in sync_log and the caller (pg_cron) still
+ *		sees the error.
+ *
+ * It must be CALLed on its own (psql, pg_cron, a DO block not inside a
+ * transaction block).  It starts with a COMMIT so that anywhere a COMMIT
+ * is not allowed (BEGIN ... CALL, a function) it fails at once, with
+ * "invalid transaction termination", before reading anything, rather than
+ * after a failed run, where that error would hide the run's own.
+ * Exactly-once is that of materialize(): a run's data, state and log row
+ * commit together, or the run fails and only its failed log row commits.
+ */
+CREATE PROCEDURE materialize_run(source regclass, target text, full_refresh boolean DEFAULT false,
+                                 lookback interval DEFAULT NULL,
+                                 INOUT method text DEFAULT NULL,
+                                 INOUT rows_upserted bigint DEFAULT NULL,
+                                 INOUT rows_deleted bigint DEFAULT NULL,
+                                 INOUT bookmark_from timestamptz DEFAULT NULL,
+                                 INOUT bookmark_to timestamptz DEFAULT NULL,
+                                 INOUT requests bigint DEFAULT NULL,
+                                 INOUT elapsed interval DEFAULT NULL)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    entry @extschema@.sync_log;
+BEGIN
+    COMMIT;     -- refuses an atomic context now, before anything is read
+    entry := @extschema@._run(source, target, full_refresh, lookback, false);
+    IF entry.status = 'failed' THEN
+        -- the run is rolled back; keep its log row, then fail as it did.
+        -- A log row that cannot be written (no INSERT on sync_log) must
+        -- not hide the run's own error.
+        BEGIN
+            PERFORM @extschema@._log(entry);
+        EXCEPTION WHEN OTHERS THEN
+            RAISE WARNING 'intercom_fdw.materialize_run could not log the failed run of %: %',
+                          entry.target, SQLERRM
+                USING HINT = 'The role needs INSERT on intercom_fdw.sync_log (docs/materialize.md, Permissions).';
+        END;
+        COMMIT;
+        PERFORM @extschema@._raise(entry);
+    END IF;
+    -- success: committed when the CALL ends
+    method := entry.method;
+    rows_upserted := entry.rows_upserted;
+    rows_deleted := entry.rows_deleted;
+    bookmark_from := entry.bookmark_from;
+    bookmark_to := entry.bookmark_to;
+    requests := entry.requests;
+    elapsed := entry.elapsed;
+END
+$$;
+COMMENT ON PROCEDURE materialize_run(regclass, text, boolean, interval, text, bigint, bigint,
+                                     timestamptz, timestamptz, bigint, interval) IS
+    'Create or refresh a local copy, committing; a failed run is kept in sync_log (docs/materialize.md)';
 
 -- Forget a copy's state: its next run is a full load.  The copy itself stays.
 CREATE FUNCTION reset(target text)

@@ -649,6 +649,10 @@ class Generator:
             for p in parts:
                 for k in ("created_at", "updated_at", "notified_at"):
                     p[k] += shift
+        # parts added by mutate --add-parts: the newest, written at mutation time
+        added = conv.get("_added_parts_at", [])
+        for p, at in zip(parts[len(parts) - len(added):], added):
+            p["created_at"] = p["updated_at"] = p["notified_at"] = at
         return parts
 
 
@@ -2329,6 +2333,13 @@ class Handler(BaseHTTPRequestHandler):
             rec = copy.deepcopy(s.get(stream, i))
             if "updated_at" in rec:
                 rec["updated_at"] = t
+            if stream == "conversations" and body.get("add_parts"):
+                # a reply: new parts at the end, written at t (as updated_at)
+                k = int(body["add_parts"])
+                rec["_nparts"] += k
+                rec["_added_parts_at"] = rec.get("_added_parts_at", []) + [t] * k
+                if rec.get("statistics"):
+                    rec["statistics"] = dict(rec["statistics"], count_conversation_parts=rec["_nparts"])
             for f in ("name", "title"):
                 if f in rec and (stream != "conversations" or f == "title"):
                     rec[f] = f"{rec[f] or ''} (mutated)"

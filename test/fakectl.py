@@ -18,6 +18,7 @@ Commands:
   count [--path P]                        number of logged API requests (path prefix filter)
   dump STREAM [--version V]               one compact JSON record per line
   mutate STREAM (--ids ID... | --count N) [--updated-at EPOCH] [--print-ids]
+         [--add-parts N]                  conversations: also append N parts (written now)
   delete STREAM (--ids ID... | --count N) [--print-ids]
   create STREAM [--count N] [--updated-at EPOCH] [--print-ids]
   scroll-hold SECONDS
@@ -109,6 +110,8 @@ def main(argv=None):
         if name != "delete":
             m.add_argument("--updated-at", type=int)
         m.add_argument("--print-ids", action="store_true", help="print the affected ids, one per line")
+        if name == "mutate":
+            m.add_argument("--add-parts", type=int, help="conversations: append N new parts")
     ex = sub.add_parser("exotic")
     ex.add_argument("set", choices=["on", "off", "hostile", "all"])
     ex.add_argument("--print-ids", action="store_true", help="print the exotic ids, one per line")
@@ -166,6 +169,8 @@ def main(argv=None):
             body["count"] = a.count
         if getattr(a, "updated_at", None) is not None:
             body["updated_at"] = a.updated_at
+        if getattr(a, "add_parts", None):
+            body["add_parts"] = a.add_parts
         if a.cmd != "create" and "ids" not in body and "count" not in body:
             die(f"{a.cmd}: give --ids or --count")
         res = call(url, "POST", f"/_fake/{a.cmd}", body)

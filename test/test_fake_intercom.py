@@ -715,6 +715,14 @@ class TestConcurrencyAndCache(FakeCase):
         self.assertEqual(full2["conversation_parts"], full["conversation_parts"])
         self.assertEqual(self.get("/conversations?per_page=5")["conversations"][2]["updated_at"], 1790000009)
         self.assertEqual(self.dump("conversations")[2]["updated_at"], 1790000009)
+        # --add-parts: a reply, appended at the mutation time
+        self.ctl("mutate", "conversations", "--ids", conv["id"], "--updated-at", "1790000010", "--add-parts", "2")
+        full3 = self.get(f"/conversations/{conv['id']}")
+        parts2, parts3 = full2["conversation_parts"], full3["conversation_parts"]
+        self.assertEqual(parts3["total_count"], parts2["total_count"] + 2)
+        self.assertEqual(parts3["conversation_parts"][:-2], parts2["conversation_parts"])
+        self.assertEqual([p["updated_at"] for p in parts3["conversation_parts"][-2:]], [1790000010] * 2)
+        self.assertEqual(len({p["id"] for p in parts3["conversation_parts"]}), parts3["total_count"])
 
         # deleted records disappear although they are cached; reset restores the originals
         self.ctl("delete", "contacts", "--ids", cid)
