@@ -10,6 +10,8 @@ non-zero with a message on stderr on failure.
 Commands:
   reset                                   restore initial data/config, clear faults, log, scrolls
   fault KIND [--path P] [--method M] [--count N] [--after K] [--delay-ms D]
+                                          KIND: 429 500 502_html 503_json 404 drop slow truncated
+                                          empty html_200 bad_json scroll_500 scroll_expire
   faults-clear
   config key=value ...                    rate_limit, latency_ms, timezone, scroll_idle_seconds,
                                           scroll_page_size, api_version_default
