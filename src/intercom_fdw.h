@@ -80,21 +80,74 @@ extern bool ic_table_pushdown(Oid foreigntableid, bool server_default);
 extern UserMapping *ic_find_user_mapping(Oid userid, Oid serverid);
 extern bool ic_parse_api_version(const char *value, int *major, int *minor);
 
+/* ---- in retry.c ---- */
+
+/* What a request reads, for what its failures may do (retry.c). */
+typedef enum IcRequestKind
+{
+	IC_REQ_LIST_CURSOR,			/* GET /contacts?starting_after=... */
+	IC_REQ_SEARCH,				/* POST /contacts/search */
+	IC_REQ_PAGE_NUMBER,			/* GET /companies?page=N */
+	IC_REQ_SCROLL,				/* GET /companies/scroll: advances the scroll */
+	IC_REQ_CHILD_DETAIL,		/* GET /conversations/{id} for conversation_parts */
+	IC_REQ_GET_BY_ID,			/* GET /contacts/{id}, /companies?company_id= */
+	IC_REQ_UNPAGED,				/* GET /tags, /admins, /data_attributes... */
+	IC_REQ_NKINDS
+} IcRequestKind;
+
+typedef enum IcFailureClass
+{
+	IC_FAILURE_NONE,
+	IC_FAILURE_NOT_SENT,		/* could not connect: the server never saw it */
+	IC_FAILURE_LOST,			/* reset, timeout, cut short: may have been served */
+	IC_FAILURE_RATE_LIMITED,	/* 429: refused before being served */
+	IC_FAILURE_SERVER,			/* 408, 5xx (also a gateway's HTML page) */
+	IC_FAILURE_BAD_BODY,		/* a 2xx that is empty or not JSON */
+	IC_FAILURE_CLIENT			/* any other status */
+} IcFailureClass;
+
+typedef enum IcRetryAction
+{
+	IC_ACTION_RETRY,			/* send again after a backoff, up to max_retries */
+	IC_ACTION_WAIT_RATE_LIMIT,	/* wait for the window's reset, send again */
+	IC_ACTION_RETURN,			/* hand the failure to the caller (it restarts) */
+	IC_ACTION_REPORT			/* raise the error */
+} IcRetryAction;
+
+/* A failure handed back to the caller, or an answer it asked for. */
+typedef struct IcFailure
+{
+	IcFailureClass failure;
+	long		status;			/* HTTP status, 0 without a response */
+	int			curl_code;		/* CURLcode */
+	char	   *code;			/* Intercom's error code, or NULL */
+	char	   *message;		/* short summary (curl error, body summary) */
+	char		request_id[96];
+	int			attempts;
+} IcFailure;
+
+extern bool ic_request_replayable(IcRequestKind kind);
+extern const char *ic_request_kind_name(IcRequestKind kind);
+extern IcFailureClass ic_classify_failure(int curl_code, long status, bool bad_body);
+extern IcRetryAction ic_retry_action(IcRequestKind kind, IcFailureClass failure);
+
 /* ---- in http.c ---- */
 typedef struct IcConnection IcConnection;
 
 extern void ic_http_init(void);
 extern IcConnection *ic_connect(const IcOptions *opts);
-extern json_t *ic_request(IcConnection *conn, const char *method,
-						  const char *path, const char *body,
-						  const long *pass_statuses, long *status,
-						  char **error_code, IcStats *stats);
-extern json_t *ic_request_skim(IcConnection *conn, const char *method,
-							   const char *path, const char *body,
-							   const char *list_key, IcStats *stats);
+extern json_t *ic_request(IcConnection *conn, IcRequestKind kind,
+						  const char *method, const char *path,
+						  const char *body, const long *pass_statuses,
+						  long *status, IcFailure *failure, IcStats *stats);
+extern json_t *ic_request_skim(IcConnection *conn, IcRequestKind kind,
+							   const char *method, const char *path,
+							   const char *body, const char *list_key,
+							   IcStats *stats);
 extern void ic_sleep_ms(int64 ms, IcStats *stats);
 typedef struct IcAsyncRequest IcAsyncRequest;
 extern IcAsyncRequest *ic_async_create(IcConnection *conn, MemoryContext cxt,
+									   IcRequestKind kind,
 									   const char *skim_key,
 									   const long *pass_statuses);
 extern void ic_async_start(IcAsyncRequest *req, const char *method,

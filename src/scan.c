@@ -40,11 +40,22 @@
 
 /* advisory lock class of company scrolls: one per workspace at a time */
 #define SCROLL_LOCK_CLASS	0x1C0F
-#define SCROLL_RETRY_MS		2000
+#define SCROLL_RETRY_MS		2000	/* between attempts to open a scroll */
+#define SCROLL_WAIT_MS		65000	/* scroll_exists waited out, per scan */
+#define SCROLL_MAX_RESTARTS 5
+
+/*
+ * From a scroll's first failure, the time it has to be reading again.  A
+ * failed page may leave its scroll open, and an open scroll blocks a new one
+ * until it expires (about a minute idle), so this covers one expiry and the
+ * requests around it; a scroll that cannot recover fails within 2 minutes.
+ */
+#define SCROLL_RECOVERY_MS	90000
 #define IC_WINDOW_MAX		32	/* the concurrency option's maximum */
 
 static const long pass_404[] = {404, 0};
-static const long pass_scroll[] = {400, 404, 500, 0};
+/* a scroll's answers: 400 scroll_exists, 404 expired or nothing to scroll */
+static const long pass_scroll[] = {400, 404, 0};
 
 /* One endpoint walked page by page. */
 typedef struct IcPager
@@ -73,7 +84,10 @@ typedef struct IcPager
 	int			prefetch_next;	/* the handle with the next page, if active */
 	char	   *early_cursor;	/* the page the other handle was started for */
 	const char *skim_key;		/* set: no column is read, count records only */
-	int			scroll_wait_ms;
+	int			scroll_wait_ms;	/* scroll_exists waited out, at most */
+	int64		scroll_waited_ms;
+	TimestampTz scroll_recovery_end;	/* 0, or since a failure: give up then */
+	IcFailure	scroll_failure; /* the last one, in state_cxt */
 	int64		pages;
 	int64		scroll_restarts;
 } IcPager;
@@ -198,7 +212,8 @@ fetch_by_id(IcPager *p)
 			path = psprintf("/companies?company_id=%s", ic_url_escape(id));
 		else
 			path = psprintf("%s%s", p->stream->get_path, ic_url_escape(id));
-		root = ic_request(p->conn, "GET", path, NULL, pass_404, &status, NULL, p->stats);
+		root = ic_request(p->conn, IC_REQ_GET_BY_ID, "GET", path, NULL, pass_404,
+						  &status, NULL, p->stats);
 		if (root == NULL)
 			continue;			/* no such record: no row */
 		p->pages++;
@@ -255,6 +270,19 @@ page_request(IcPager *p, const char **method, char **path, char **body)
 		*path = psprintf("%s?per_page=%d%s%s", p->stream->list_path, p->per_page,
 						 p->cursor ? "&starting_after=" : "",
 						 p->cursor ? ic_url_escape(p->cursor) : "");
+}
+
+/* What a listing or search page request is, for its failures (retry.c). */
+static IcRequestKind
+page_kind(IcPager *p)
+{
+	if (p->mode == IC_MODE_SEARCH)
+		return IC_REQ_SEARCH;
+	if (p->by_page)
+		return IC_REQ_PAGE_NUMBER;
+	if (p->stream->paging == IC_PAGING_NONE)
+		return IC_REQ_UNPAGED;
+	return IC_REQ_LIST_CURSOR;
 }
 
 /* Start downloading the page at cursor on the handle that is not in use. */
@@ -318,9 +346,11 @@ fetch_list_or_search(IcPager *p)
 		root = ic_async_finish(p->prefetch[p->prefetch_next], p->stats,
 							   start_next_early, p);
 	else if (p->skim_key)
-		root = ic_request_skim(p->conn, method, path, body, p->skim_key, p->stats);
+		root = ic_request_skim(p->conn, page_kind(p), method, path, body,
+							   p->skim_key, p->stats);
 	else
-		root = ic_request(p->conn, method, path, body, NULL, &status, NULL, p->stats);
+		root = ic_request(p->conn, page_kind(p), method, path, body, NULL,
+						  &status, NULL, p->stats);
 	p->pages++;
 	p->records = envelope_records(p, root, path);
 	if (p->by_page)
@@ -354,19 +384,123 @@ scroll_lock_key(IcPager *p)
 	return (uint32) hash_bytes((const unsigned char *) "companies/scroll", 16);
 }
 
+/* A failure's facts for errdetail: status, Intercom code, request id. */
+static char *
+failure_detail(const IcFailure *f)
+{
+	if (f->failure == IC_FAILURE_LOST || f->failure == IC_FAILURE_NOT_SENT)
+		return psprintf("No complete HTTP response (libcurl error %d: %s), request id %s",
+						f->curl_code, f->message ? f->message : "?",
+						f->request_id[0] ? f->request_id : "(none)");
+	return psprintf("HTTP status %ld, Intercom error code %s, request id %s",
+					f->status, f->code ? f->code : "(none)",
+					f->request_id[0] ? f->request_id : "(none)");
+}
+
+/* What failed, for errmsg: "HTTP 500: server_error", "a reset connection". */
+static char *
+failure_summary(const IcFailure *f)
+{
+	switch (f->failure)
+	{
+		case IC_FAILURE_LOST:
+		case IC_FAILURE_NOT_SENT:
+			return psprintf("no complete response (%s)", f->message ? f->message : "?");
+		case IC_FAILURE_BAD_BODY:
+			return psprintf("a malformed response: %s", f->message ? f->message : "?");
+		default:
+			return psprintf("HTTP %ld%s%s", f->status, f->code ? ": " : "",
+							f->code ? f->code : "");
+	}
+}
+
+/* The scroll could not recover from its failures: a clean error. */
+static void
+report_scroll_failure(IcPager *p, const IcFailure *f, bool reopening)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_ERROR),
+			 errmsg("Intercom company scroll failed with %s", failure_summary(f)),
+			 reopening
+			 ? errdetail("%s; the scroll that failed did not expire in time to open a new one (restarted %d times, waited %d ms).",
+						 failure_detail(f), (int) p->scroll_restarts, (int) p->scroll_waited_ms)
+			 : errdetail("%s; the scroll was restarted %d times.",
+						 failure_detail(f), (int) p->scroll_restarts),
+			 errhint("Retry the query; Intercom's scroll cannot be resumed after a failure, only restarted.")));
+}
+
+/* Keep a failure past the page context it was made in. */
+static void
+remember_scroll_failure(IcPager *p, const IcFailure *f)
+{
+	p->scroll_failure = *f;
+	p->scroll_failure.code = f->code ? MemoryContextStrdup(p->state_cxt, f->code) : NULL;
+	p->scroll_failure.message = f->message ? MemoryContextStrdup(p->state_cxt, f->message) : NULL;
+}
+
+/*
+ * scroll_restart
+ *		A scroll page failed, or the scroll expired: the next request opens a
+ *		new scroll, whose pages repeat the ids already returned (pager_next
+ *		skips them).  The failed page is never asked for again: the server
+ *		may have moved on, and the same scroll_param would read the next one.
+ *		Restarts are bounded in number and in time.
+ */
+static void
+scroll_restart(IcPager *p, const IcFailure *f)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	remember_scroll_failure(p, f);
+	if (p->scroll_recovery_end == 0)
+		p->scroll_recovery_end = TimestampTzPlusMilliseconds(now, SCROLL_RECOVERY_MS);
+	if (p->scroll_restarts >= SCROLL_MAX_RESTARTS || now >= p->scroll_recovery_end)
+		report_scroll_failure(p, &p->scroll_failure, false);
+	p->scroll_param = NULL;
+	p->scroll_restarts++;
+}
+
+/*
+ * scroll_wait
+ *		Opening a scroll met scroll_exists: another client's scroll, or the
+ *		one a failed page of ours left open, which blocks until it expires.
+ *		Wait for it, within the scan's budget (and, after a failure, the
+ *		recovery time).
+ */
+static void
+scroll_wait(IcPager *p, const IcFailure *f)
+{
+	bool		recovering = p->scroll_recovery_end != 0;
+
+	if (recovering && GetCurrentTimestamp() >= p->scroll_recovery_end)
+		report_scroll_failure(p, &p->scroll_failure, true);
+	if (p->scroll_waited_ms >= p->scroll_wait_ms)
+	{
+		if (recovering)
+			report_scroll_failure(p, &p->scroll_failure, true);
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_UNABLE_TO_CREATE_EXECUTION),
+				 errmsg("another client holds the company scroll of this Intercom workspace"),
+				 errdetail("GET /companies/scroll answered HTTP 400 scroll_exists for %d ms; request id %s.",
+						   (int) p->scroll_waited_ms,
+						   f->request_id[0] ? f->request_id : "(none)"),
+				 errhint("Intercom allows one company scroll per workspace; an abandoned one expires after about a minute. Retry then.")));
+	}
+	ic_sleep_ms(SCROLL_RETRY_MS, p->stats);
+	p->scroll_waited_ms += SCROLL_RETRY_MS;
+}
+
 /*
  * fetch_scroll
  *		The company scroll: one per workspace, so scrolls are serialized
  *		across backends with a transaction-level advisory lock; a
- *		scroll_exists (someone else's scroll) is waited out; a 404 (expired)
- *		or 500 in the middle restarts the scroll, and ids already returned
- *		are skipped.
+ *		scroll_exists is waited out; any failure of a page (http.c returns
+ *		them all: IC_REQ_SCROLL is never resent) or an expiry restarts the
+ *		scroll, and ids already returned are skipped.
  */
 static void
 fetch_scroll(IcPager *p)
 {
-	int64		waited = 0;
-
 	if (!p->started)
 	{
 		LOCKTAG		tag;
@@ -377,12 +511,12 @@ fetch_scroll(IcPager *p)
 	for (;;)
 	{
 		long		status;
-		char	   *code = NULL;
+		IcFailure	f;
 		char	   *path = p->scroll_param
 			? psprintf("%s?scroll_param=%s", p->stream->list_path, ic_url_escape(p->scroll_param))
 			: (char *) p->stream->list_path;
-		json_t	   *root = ic_request(p->conn, "GET", path, NULL, pass_scroll,
-									  &status, &code, p->stats);
+		json_t	   *root = ic_request(p->conn, IC_REQ_SCROLL, "GET", path, NULL,
+									  pass_scroll, &status, &f, p->stats);
 		const char *param;
 
 		if (root)
@@ -395,38 +529,22 @@ fetch_scroll(IcPager *p)
 				p->exhausted = true;
 			return;
 		}
-		if (status == 400 && code && strcmp(code, "scroll_exists") == 0 && p->scroll_param == NULL)
+		if (f.failure == IC_FAILURE_CLIENT && p->scroll_param == NULL)
 		{
-			if (waited >= p->scroll_wait_ms)
-				ereport(ERROR,
-						(errcode(ERRCODE_FDW_UNABLE_TO_CREATE_EXECUTION),
-						 errmsg("another client holds the company scroll of this Intercom workspace"),
-						 errdetail("GET /companies/scroll answered HTTP 400 scroll_exists for %d ms.",
-								   (int) waited),
-						 errhint("Intercom allows one company scroll per workspace; an abandoned one expires after about a minute. Retry then.")));
-			ic_sleep_ms(SCROLL_RETRY_MS, p->stats);
-			waited += SCROLL_RETRY_MS;
-			continue;
+			if (f.status == 400 && f.code && strcmp(f.code, "scroll_exists") == 0)
+			{
+				scroll_wait(p, &f);
+				continue;
+			}
+			if (f.status == 404)
+			{
+				p->exhausted = true;	/* nothing to scroll */
+				return;
+			}
 		}
-		if ((status == 500 || (status == 404 && p->scroll_param != NULL)) &&
-			p->scroll_restarts < 5)
-		{
-			/* expired or broken: start again, skipping what was returned */
-			p->scroll_param = NULL;
-			p->scroll_restarts++;
-			continue;
-		}
-		if (status == 404 && p->scroll_param == NULL)
-		{
-			p->exhausted = true;	/* nothing to scroll */
-			return;
-		}
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("Intercom company scroll failed with HTTP %ld%s%s", status,
-						code ? ": " : "", code ? code : ""),
-				 errdetail("The scroll was restarted %d times.", (int) p->scroll_restarts),
-				 errhint("Retry the query; Intercom's scroll cannot be resumed after a failure.")));
+		if (f.failure == IC_FAILURE_CLIENT && f.status == 400)
+			report_scroll_failure(p, &f, false);	/* not a state to restart from */
+		scroll_restart(p, &f);	/* a failure, or a 404: expired */
 	}
 }
 
@@ -960,7 +1078,10 @@ start_scan(ForeignScanState *node, IcScanState *st)
 	p->started = p->exhausted = false;
 	p->cursor = p->scroll_param = NULL;
 	p->next_id = 0;
-	p->scroll_wait_ms = 65000;
+	p->scroll_wait_ms = SCROLL_WAIT_MS;
+	p->scroll_waited_ms = 0;
+	p->scroll_recovery_end = 0;
+	p->scroll_restarts = 0;
 	st->parts = NULL;
 	st->window_head = st->window_count = st->window_size = 0;
 
@@ -993,15 +1114,18 @@ start_scan(ForeignScanState *node, IcScanState *st)
 		(p->mode == IC_MODE_LIST || p->mode == IC_MODE_SEARCH) &&
 		st->limit == 0 && st->opts.concurrency > 1)
 	{
-		p->prefetch[0] = ic_async_create(p->conn, p->page_owner_cxt, p->skim_key, NULL);
-		p->prefetch[1] = ic_async_create(p->conn, p->page_owner_cxt, p->skim_key, NULL);
+		p->prefetch[0] = ic_async_create(p->conn, p->page_owner_cxt, page_kind(p),
+										 p->skim_key, NULL);
+		p->prefetch[1] = ic_async_create(p->conn, p->page_owner_cxt, page_kind(p),
+										 p->skim_key, NULL);
 	}
 	if (is_parts(st->stream) && p->mode != IC_MODE_IDS)
 	{
 		/* in the prefetch context too: a rescan drops downloads under way */
 		st->window_size = Min(Max(st->opts.concurrency, 1), IC_WINDOW_MAX);
 		for (int i = 0; i < st->window_size; i++)
-			st->window[i] = ic_async_create(p->conn, p->page_owner_cxt, NULL, pass_404);
+			st->window[i] = ic_async_create(p->conn, p->page_owner_cxt,
+											IC_REQ_CHILD_DETAIL, NULL, pass_404);
 	}
 	p->exhausted = st->empty_result;
 	st->started = true;

@@ -1313,7 +1313,7 @@ class State:
             if getattr(a, k) is not None:
                 counts[k] = getattr(a, k)
         self.counts = counts
-        self.config = {"rate_limit": a.rate_limit, "latency_ms": a.latency_ms, "timezone": a.timezone,
+        self.config = {"rate_limit": a.rate_limit, "rate_window_seconds": 10, "latency_ms": a.latency_ms, "timezone": a.timezone,
                        "scroll_idle_seconds": a.scroll_idle_seconds, "scroll_page_size": a.scroll_page_size,
                        "api_version_default": a.api_version_default}
         self.store = Store(a.seed, counts, a.timezone, int(a.render_cache_mb * 1024 * 1024))
@@ -1451,13 +1451,14 @@ class Handler(BaseHTTPRequestHandler):
         with st.lock:
             latency = st.config["latency_ms"]
             now = time.time()
-            win = int(now // 10) * 10
+            span = st.config["rate_window_seconds"]    # Intercom: 10; shorter for quick tests
+            win = int(now // span) * span
             if st.window != win:
                 st.window, st.window_count = win, 0
             st.window_count += 1
             limit = st.config["rate_limit"]
             rl = {"X-RateLimit-Limit": limit, "X-RateLimit-Remaining": max(0, limit - st.window_count),
-                  "X-RateLimit-Reset": win + 10}
+                  "X-RateLimit-Reset": win + span}
             over = st.window_count > limit
             fault = None if over else self.take_fault(method, path)
         hdrs = dict(base, **rl)

@@ -13,8 +13,8 @@ Commands:
                                           KIND: 429 500 502_html 503_json 404 drop slow truncated
                                           empty html_200 bad_json scroll_500 scroll_expire
   faults-clear
-  config key=value ...                    rate_limit, latency_ms, timezone, scroll_idle_seconds,
-                                          scroll_page_size, api_version_default
+  config key=value ...                    rate_limit, rate_window_seconds, latency_ms, timezone,
+                                          scroll_idle_seconds, scroll_page_size, api_version_default
   log [--clear-after]                     METHOD path?sorted_query status [compact-sorted-json-body]
   log-clear
   count [--path P]                        number of logged API requests (path prefix filter)

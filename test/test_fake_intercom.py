@@ -654,6 +654,16 @@ class TestRateLimitAuthFaults(FakeCase):
         self.assertEqual(r.status, 200)
         self.assertEqual(r.headers["x-ratelimit-remaining"], "2")
 
+    def test_short_rate_limit_window(self):
+        """rate_window_seconds shortens the window (and a 429's wait) for quick tests."""
+        self.ctl("config", "rate_window_seconds=2")
+        self.ctl("fault", "429", "--path", "/tags")
+        r = self.req("GET", "/tags")
+        self.assertEqual(r.status, 429)
+        reset = int(r.headers["x-ratelimit-reset"])
+        self.assertEqual(reset % 2, 0)
+        self.assertTrue(0 < reset - time.time() <= 2)
+
     def test_fault_kinds(self):
         simple = {"429": 429, "500": 500, "503_json": 503, "404": 404}
         for kind, st in simple.items():
