@@ -16,10 +16,11 @@
 --
 -- Faults: 429 (waits for the window's reset), 500, 502 with an HTML body,
 -- drop (connection closed, no response), slow (past timeout_ms), truncated
--- body, empty 200, bad_json (a complete 200 that is not JSON).  A scroll
--- page that was served and then lost (drop, slow, truncated, empty,
--- bad_json) has advanced the scroll, as on Intercom: sending it again would
--- read the next page, so the wrapper restarts the scroll instead.
+-- body, empty 200, html_200 (an HTML page with status 200), bad_json (a
+-- complete 200 that is not JSON).  A scroll page that was served and then
+-- lost (drop, slow, truncated, empty, html_200, bad_json) has advanced the
+-- scroll, as on Intercom: sending it again would read the next page, so the
+-- wrapper restarts the scroll instead.
 --
 \i sql/include/setup.sql
 \set VERBOSITY terse
@@ -311,11 +312,21 @@ ALTER SERVER fake OPTIONS (DROP timeout_ms);
 \i sql/include/fault_case.sql
 
 -- A first scroll page that keeps failing after the server opened its
--- scroll: each restart meets that scroll (scroll_exists) until it expires
--- (2 s here), opens a new one, fails again; after 5 restarts, a clean error.
-\set fault bad_json
-\set target scroll_first
-\i sql/include/fault_case.sql
+-- scroll (the bug of issue #14: this looped until statement_timeout): each
+-- restart meets that scroll (400 scroll_exists), waits until it expires (2 s
+-- here), opens a new one, which fails again.  Six such failures: a clean
+-- error after 5 restarts, within the bound on restarts and waits.
+\! python3 test/fakectl.py log-clear
+\! python3 test/fakectl.py fault bad_json --path /companies/scroll
+\! python3 test/fakectl.py fault bad_json --path /companies/scroll --after 1
+\! python3 test/fakectl.py fault bad_json --path /companies/scroll --after 1
+\! python3 test/fakectl.py fault bad_json --path /companies/scroll --after 1
+\! python3 test/fakectl.py fault bad_json --path /companies/scroll --after 1
+\! python3 test/fakectl.py fault bad_json --path /companies/scroll --after 1
+SELECT ic_try($$SELECT pg_temp.same('scroll_first')$$);
+\! python3 test/fakectl.py faults-left
+\! python3 test/fakectl.py log | grep '^GET /companies/scroll' | cut -d' ' -f3 | uniq -c | awk '{print $1 " x " $2}' | paste -sd' '
+SELECT pg_temp.same('scroll_first') AS afterwards;
 
 --
 -- 3. The scroll is never resent: after a middle page is lost, the next

@@ -13,6 +13,7 @@ Commands:
                                           KIND: 429 500 502_html 503_json 404 drop slow truncated
                                           empty html_200 bad_json scroll_500 scroll_expire
   faults-clear
+  faults-left                             injections still pending (the sum of their counts)
   config key=value ...                    rate_limit, rate_window_seconds, latency_ms, timezone,
                                           scroll_idle_seconds, scroll_page_size, api_version_default
   log [--clear-after]                     METHOD path?sorted_query status [compact-sorted-json-body]
@@ -86,6 +87,7 @@ def main(argv=None):
     f.add_argument("--after", type=int, default=0)
     f.add_argument("--delay-ms", type=int, default=5000)
     sub.add_parser("faults-clear")
+    sub.add_parser("faults-left")
     c = sub.add_parser("config")
     c.add_argument("pairs", nargs="+", metavar="key=value")
     lg = sub.add_parser("log")
@@ -128,6 +130,8 @@ def main(argv=None):
         call(url, "POST", "/_fake/faults", body)
     elif a.cmd == "faults-clear":
         call(url, "DELETE", "/_fake/faults")
+    elif a.cmd == "faults-left":
+        print(sum(f["count"] for f in call(url, "GET", "/_fake/faults")))
     elif a.cmd == "config":
         body = {}
         for kv in a.pairs:

@@ -707,7 +707,12 @@ class TestRateLimitAuthFaults(FakeCase):
         f = {"query": {"field": "role", "operator": "=", "value": "user"}}
         self.assertEqual([self.req("POST", "/contacts/search", f).status for _ in range(4)], [200, 500, 500, 200])
         self.ctl("fault", "500", "--count", "5")
+        self.ctl("fault", "drop", "--path", "/tags", "--count", "2")
+        self.assertEqual(self.ctl("faults-left").stdout.strip(), "7")
+        self.assertEqual(self.req("GET", "/admins").status, 500)
+        self.assertEqual(self.ctl("faults-left").stdout.strip(), "6")
         self.ctl("faults-clear")
+        self.assertEqual(self.ctl("faults-left").stdout.strip(), "0")
         self.assertEqual(self.req("GET", "/tags").status, 200)
 
 
