@@ -536,11 +536,12 @@ fetch_scroll(IcPager *p)
 				scroll_wait(p, &f);
 				continue;
 			}
-			if (f.status == 404)
+			if (f.status == 404 && p->scroll_restarts == 0)
 			{
 				p->exhausted = true;	/* nothing to scroll */
 				return;
 			}
+			/* a 404 on reopening, companies returned already: a failure */
 		}
 		if (f.failure == IC_FAILURE_CLIENT && f.status == 400)
 			report_scroll_failure(p, &f, false);	/* not a state to restart from */

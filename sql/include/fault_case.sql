@@ -5,6 +5,6 @@ SELECT pg_temp.where_of(:'target') AS where \gset
 SELECT :'fault' AS fault, :'target' AS target,
        regexp_replace(t, '/conversations/[0-9]+', '/conversations/{id}') AS result
   FROM ic_try(format('SELECT pg_temp.same(%L)', :'target')) t;
-\! echo "faults left: $(python3 test/fakectl.py faults-left)"
+\! test "$(python3 test/fakectl.py faults-left)" -lt "$FM_COUNT" && echo "the fault was hit" || echo "THE FAULT WAS NOT HIT"
 \! python3 test/fakectl.py faults-clear
 SELECT pg_temp.same(:'target') AS afterwards;
