@@ -216,6 +216,23 @@ extern json_t *ic_search_clause(const IcColumn *col, const char *api_field,
 								const char *op, IcFilterValue *value);
 extern json_t *ic_search_query(List *clauses);
 
+/* ---- in scroll.c ---- */
+
+/* How a company scroll has failed and recovered so far, in one scan. */
+typedef struct IcScrollRecovery
+{
+	int64		restarts;
+	int64		waited_ms;		/* scroll_exists waited out */
+	TimestampTz give_up_at;		/* 0, or since the first failure: the deadline */
+	IcFailure	last_failure;	/* its strings in cxt */
+	MemoryContext cxt;			/* lives as long as the scan */
+} IcScrollRecovery;
+
+extern void ic_scroll_recovery_init(IcScrollRecovery *r, MemoryContext cxt);
+extern void ic_scroll_restart(IcScrollRecovery *r, const IcFailure *f);
+extern void ic_scroll_wait(IcScrollRecovery *r, const IcFailure *f, IcStats *stats);
+extern void ic_scroll_fail(IcScrollRecovery *r, const IcFailure *f) pg_attribute_noreturn();
+
 /* ---- in scan.c ---- */
 
 /* How a scan reads its stream (decided at plan time). */

@@ -40,17 +40,6 @@
 
 /* advisory lock class of company scrolls: one per workspace at a time */
 #define SCROLL_LOCK_CLASS	0x1C0F
-#define SCROLL_RETRY_MS		2000	/* between attempts to open a scroll */
-#define SCROLL_WAIT_MS		65000	/* scroll_exists waited out, per scan */
-#define SCROLL_MAX_RESTARTS 5
-
-/*
- * From a scroll's first failure, the time it has to be reading again.  A
- * failed page may leave its scroll open, and an open scroll blocks a new one
- * until it expires (about a minute idle), so this covers one expiry and the
- * requests around it; a scroll that cannot recover fails within 2 minutes.
- */
-#define SCROLL_RECOVERY_MS	90000
 #define IC_WINDOW_MAX		32	/* the concurrency option's maximum */
 
 static const long pass_404[] = {404, 0};
@@ -84,12 +73,8 @@ typedef struct IcPager
 	int			prefetch_next;	/* the handle with the next page, if active */
 	char	   *early_cursor;	/* the page the other handle was started for */
 	const char *skim_key;		/* set: no column is read, count records only */
-	int			scroll_wait_ms;	/* scroll_exists waited out, at most */
-	int64		scroll_waited_ms;
-	TimestampTz scroll_recovery_end;	/* 0, or since a failure: give up then */
-	IcFailure	scroll_failure; /* the last one, in state_cxt */
+	IcScrollRecovery scroll;	/* scroll restarts and waits (scroll.c) */
 	int64		pages;
-	int64		scroll_restarts;
 } IcPager;
 
 typedef struct IcScanState
@@ -384,112 +369,6 @@ scroll_lock_key(IcPager *p)
 	return (uint32) hash_bytes((const unsigned char *) "companies/scroll", 16);
 }
 
-/* A failure's facts for errdetail: status, Intercom code, request id. */
-static char *
-failure_detail(const IcFailure *f)
-{
-	if (f->failure == IC_FAILURE_LOST || f->failure == IC_FAILURE_NOT_SENT)
-		return psprintf("No complete HTTP response (libcurl error %d: %s), request id %s",
-						f->curl_code, f->message ? f->message : "?",
-						f->request_id[0] ? f->request_id : "(none)");
-	return psprintf("HTTP status %ld, Intercom error code %s, request id %s",
-					f->status, f->code ? f->code : "(none)",
-					f->request_id[0] ? f->request_id : "(none)");
-}
-
-/* What failed, for errmsg: "HTTP 500: server_error", "a reset connection". */
-static char *
-failure_summary(const IcFailure *f)
-{
-	switch (f->failure)
-	{
-		case IC_FAILURE_LOST:
-		case IC_FAILURE_NOT_SENT:
-			return psprintf("no complete response (%s)", f->message ? f->message : "?");
-		case IC_FAILURE_BAD_BODY:
-			return psprintf("a malformed response: %s", f->message ? f->message : "?");
-		default:
-			return psprintf("HTTP %ld%s%s", f->status, f->code ? ": " : "",
-							f->code ? f->code : "");
-	}
-}
-
-/* The scroll could not recover from its failures: a clean error. */
-static void
-report_scroll_failure(IcPager *p, const IcFailure *f, bool reopening)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_FDW_ERROR),
-			 errmsg("Intercom company scroll failed with %s", failure_summary(f)),
-			 reopening
-			 ? errdetail("%s; the scroll that failed did not expire in time to open a new one (restarted %d times, waited %d ms).",
-						 failure_detail(f), (int) p->scroll_restarts, (int) p->scroll_waited_ms)
-			 : errdetail("%s; the scroll was restarted %d times.",
-						 failure_detail(f), (int) p->scroll_restarts),
-			 errhint("Retry the query; Intercom's scroll cannot be resumed after a failure, only restarted.")));
-}
-
-/* Keep a failure past the page context it was made in. */
-static void
-remember_scroll_failure(IcPager *p, const IcFailure *f)
-{
-	p->scroll_failure = *f;
-	p->scroll_failure.code = f->code ? MemoryContextStrdup(p->state_cxt, f->code) : NULL;
-	p->scroll_failure.message = f->message ? MemoryContextStrdup(p->state_cxt, f->message) : NULL;
-}
-
-/*
- * scroll_restart
- *		A scroll page failed, or the scroll expired: the next request opens a
- *		new scroll, whose pages repeat the ids already returned (pager_next
- *		skips them).  The failed page is never asked for again: the server
- *		may have moved on, and the same scroll_param would read the next one.
- *		Restarts are bounded in number and in time.
- */
-static void
-scroll_restart(IcPager *p, const IcFailure *f)
-{
-	TimestampTz now = GetCurrentTimestamp();
-
-	remember_scroll_failure(p, f);
-	if (p->scroll_recovery_end == 0)
-		p->scroll_recovery_end = TimestampTzPlusMilliseconds(now, SCROLL_RECOVERY_MS);
-	if (p->scroll_restarts >= SCROLL_MAX_RESTARTS || now >= p->scroll_recovery_end)
-		report_scroll_failure(p, &p->scroll_failure, false);
-	p->scroll_param = NULL;
-	p->scroll_restarts++;
-}
-
-/*
- * scroll_wait
- *		Opening a scroll met scroll_exists: another client's scroll, or the
- *		one a failed page of ours left open, which blocks until it expires.
- *		Wait for it, within the scan's budget (and, after a failure, the
- *		recovery time).
- */
-static void
-scroll_wait(IcPager *p, const IcFailure *f)
-{
-	bool		recovering = p->scroll_recovery_end != 0;
-
-	if (recovering && GetCurrentTimestamp() >= p->scroll_recovery_end)
-		report_scroll_failure(p, &p->scroll_failure, true);
-	if (p->scroll_waited_ms >= p->scroll_wait_ms)
-	{
-		if (recovering)
-			report_scroll_failure(p, &p->scroll_failure, true);
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_UNABLE_TO_CREATE_EXECUTION),
-				 errmsg("another client holds the company scroll of this Intercom workspace"),
-				 errdetail("GET /companies/scroll answered HTTP 400 scroll_exists for %d ms; request id %s.",
-						   (int) p->scroll_waited_ms,
-						   f->request_id[0] ? f->request_id : "(none)"),
-				 errhint("Intercom allows one company scroll per workspace; an abandoned one expires after about a minute. Retry then.")));
-	}
-	ic_sleep_ms(SCROLL_RETRY_MS, p->stats);
-	p->scroll_waited_ms += SCROLL_RETRY_MS;
-}
-
 /*
  * fetch_scroll
  *		The company scroll: one per workspace, so scrolls are serialized
@@ -533,10 +412,10 @@ fetch_scroll(IcPager *p)
 		{
 			if (f.status == 400 && f.code && strcmp(f.code, "scroll_exists") == 0)
 			{
-				scroll_wait(p, &f);
+				ic_scroll_wait(&p->scroll, &f, p->stats);
 				continue;
 			}
-			if (f.status == 404 && p->scroll_restarts == 0)
+			if (f.status == 404 && p->scroll.restarts == 0)
 			{
 				p->exhausted = true;	/* nothing to scroll */
 				return;
@@ -544,8 +423,9 @@ fetch_scroll(IcPager *p)
 			/* a 404 on reopening, companies returned already: a failure */
 		}
 		if (f.failure == IC_FAILURE_CLIENT && f.status == 400)
-			report_scroll_failure(p, &f, false);	/* not a state to restart from */
-		scroll_restart(p, &f);	/* a failure, or a 404: expired */
+			ic_scroll_fail(&p->scroll, &f); /* not a state to restart from */
+		ic_scroll_restart(&p->scroll, &f);	/* a failure, or a 404: expired */
+		p->scroll_param = NULL;
 	}
 }
 
@@ -1079,10 +959,7 @@ start_scan(ForeignScanState *node, IcScanState *st)
 	p->started = p->exhausted = false;
 	p->cursor = p->scroll_param = NULL;
 	p->next_id = 0;
-	p->scroll_wait_ms = SCROLL_WAIT_MS;
-	p->scroll_waited_ms = 0;
-	p->scroll_recovery_end = 0;
-	p->scroll_restarts = 0;
+	ic_scroll_recovery_init(&p->scroll, st->scan_cxt);
 	st->parts = NULL;
 	st->window_head = st->window_count = st->window_size = 0;
 
