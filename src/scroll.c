@@ -78,8 +78,9 @@ report(IcScrollRecovery *r, const IcFailure *f, bool reopening)
 			(errcode(ERRCODE_FDW_ERROR),
 			 errmsg("Intercom company scroll failed with %s", failure_summary(f)),
 			 reopening
-			 ? errdetail("%s; the scroll that failed did not expire in time to open a new one (restarted %d times, waited %d ms).",
-						 failure_detail(f), (int) r->restarts, (int) r->waited_ms)
+			 ? errdetail("%s; the scroll that failed did not expire in time to open a new one (%d restart%s, waited %d ms).",
+						 failure_detail(f), (int) r->restarts, r->restarts == 1 ? "" : "s",
+						 (int) r->waited_ms)
 			 : errdetail("%s; the scroll was restarted %d times.",
 						 failure_detail(f), (int) r->restarts),
 			 errhint("Retry the query; Intercom's scroll cannot be resumed after a failure, only restarted.")));
