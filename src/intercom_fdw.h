@@ -127,7 +127,6 @@ typedef struct IcFailure
 } IcFailure;
 
 extern bool ic_request_replayable(IcRequestKind kind);
-extern const char *ic_request_kind_name(IcRequestKind kind);
 extern IcFailureClass ic_classify_failure(int curl_code, long status, bool bad_body);
 extern IcRetryAction ic_retry_action(IcRequestKind kind, IcFailureClass failure);
 

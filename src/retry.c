@@ -36,24 +36,23 @@
 static const struct
 {
 	IcRequestKind kind;
-	const char *name;
 	bool		replayable;
 }			request_kinds[] =
 {
 	/* GET /contacts?starting_after=: the cursor in the URL is the position */
-	{IC_REQ_LIST_CURSOR, "cursor listing", true},
+	{IC_REQ_LIST_CURSOR, true},
 	/* POST /contacts/search: a read; the cursor is in the body we resend */
-	{IC_REQ_SEARCH, "search", true},
+	{IC_REQ_SEARCH, true},
 	/* GET /companies?page=N: stateless, page N is page N */
-	{IC_REQ_PAGE_NUMBER, "page-numbered listing", true},
+	{IC_REQ_PAGE_NUMBER, true},
 	/* GET /companies/scroll: every page served advances the scroll */
-	{IC_REQ_SCROLL, "company scroll", false},
+	{IC_REQ_SCROLL, false},
 	/* GET /conversations/{id} of conversation_parts: a plain read */
-	{IC_REQ_CHILD_DETAIL, "conversation detail", true},
+	{IC_REQ_CHILD_DETAIL, true},
 	/* GET /contacts/{id}, /companies?company_id=: a plain read */
-	{IC_REQ_GET_BY_ID, "get by id", true},
+	{IC_REQ_GET_BY_ID, true},
 	/* GET /tags, /admins, /data_attributes...: one read, no paging */
-	{IC_REQ_UNPAGED, "unpaged listing", true},
+	{IC_REQ_UNPAGED, true},
 };
 
 StaticAssertDecl(lengthof(request_kinds) == IC_REQ_NKINDS,
@@ -70,12 +69,6 @@ ic_request_replayable(IcRequestKind kind)
 {
 	Assert(kind >= 0 && kind < IC_REQ_NKINDS && request_kinds[kind].kind == kind);
 	return request_kinds[kind].replayable;
-}
-
-const char *
-ic_request_kind_name(IcRequestKind kind)
-{
-	return request_kinds[kind].name;
 }
 
 /*
