@@ -8,6 +8,13 @@ envelopes, list keys, the five paging styles, the search query language
 semantics, rate limiting per 10-second window, version differences
 (2.16 vs <= 2.15) and error bodies.
 
+Faults (/_fake/faults, fakectl fault KIND) come in two sorts.  Those in
+front of the API (429, 500, 502_html, 503_json, 404, scroll_500) answer
+instead of the route.  Those that lose or damage a response on the way
+(drop, slow, truncated, empty, html_200, bad_json) let the route produce
+it first, as a real server would have: a company scroll page they hit has
+advanced the scroll, so resending its scroll_param reads the next page.
+
 Data is generated lazily and deterministically: record i of a stream is a
 pure function of (seed, stream, i), so a million contacts cost nothing at
 start-up.  Mutations made through the control API (/_fake/...) live in an
