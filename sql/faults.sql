@@ -282,18 +282,20 @@ SELECT ic_try($$SELECT pg_temp.same('ic.conversation_parts')$$);
 
 --
 -- 7. The company scroll: a 500 or an expiry mid-scroll restarts it and the
--- companies already returned are not returned twice.
+-- companies already returned are not returned twice.  An abandoned scroll
+-- expires after 2 s here (Intercom: about a minute).
 --
-\! python3 test/fakectl.py config scroll_page_size=10
+\! python3 test/fakectl.py config scroll_page_size=10 scroll_idle_seconds=2
 SELECT ic_try($$SELECT pg_temp.same('ic.companies')$$);
 \! python3 test/fakectl.py fault scroll_500 --after 2
 SELECT ic_try($$SELECT pg_temp.same('ic.companies')$$);
 \! python3 test/fakectl.py fault scroll_expire --after 2
 SELECT ic_try($$SELECT pg_temp.same('ic.companies')$$);
--- gateway failures are retried like on any endpoint
+-- a gateway failure is not resent (the page may have been served): the
+-- scroll restarts, once the one left open has expired
 \! python3 test/fakectl.py fault 502_html --path /companies/scroll --after 1 --count 2
 SELECT ic_try($$SELECT pg_temp.same('ic.companies')$$);
--- a 500 before any scroll exists: nothing to restart, a plain retry
+-- a 500 before any scroll exists: a new one opens at once
 \! python3 test/fakectl.py fault 500 --path /companies/scroll --count 1
 SELECT ic_try($$SELECT pg_temp.same('ic.companies')$$);
 \! python3 test/fakectl.py faults-clear
@@ -306,7 +308,7 @@ SELECT ic_try($$SELECT pg_temp.same('ic.companies')$$);
 \! python3 test/fakectl.py fault scroll_500 --after 1
 SELECT ic_try($$SELECT pg_temp.same('ic.companies')$$);
 \! python3 test/fakectl.py faults-clear
-\! python3 test/fakectl.py config scroll_page_size=100
+\! python3 test/fakectl.py config scroll_page_size=100 scroll_idle_seconds=60
 
 --
 -- 8. A 429 storm: five in a row, more than max_retries allows for other

@@ -331,8 +331,8 @@ ic_connect(const IcOptions *opts)
 /* ---------- one exchange ---------- */
 
 static void
-setup_easy(IcConnection *conn, CURL *easy, IcHttpResult *res, const char *method,
-		   const char *url, const char *body)
+setup_easy(IcConnection *conn, CURL *easy, IcHttpResult *res, IcRequestKind kind,
+		   const char *method, const char *url, const char *body)
 {
 
 	curl_easy_reset(easy);
@@ -359,6 +359,15 @@ setup_easy(IcConnection *conn, CURL *easy, IcHttpResult *res, const char *method
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, res);
 	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, header_callback);
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, res);
+
+	/*
+	 * libcurl sends a request again by itself when a reused connection dies
+	 * before any byte of the answer (taking it for a server that closed an
+	 * idle connection).  The server may have served it all the same: a
+	 * request that must not be resent gets a connection of its own.
+	 */
+	if (!ic_request_replayable(kind))
+		curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
 	if (strcmp(method, "POST") == 0)
 	{
 		curl_easy_setopt(easy, CURLOPT_POST, 1L);
@@ -381,15 +390,15 @@ init_result(IcHttpResult *res)
  *		abandoned and CHECK_FOR_INTERRUPTS raises the proper error.
  */
 static void
-perform_exchange(IcConnection *conn, IcHttpResult *res, const char *method,
-				 const char *url, const char *body)
+perform_exchange(IcConnection *conn, IcHttpResult *res, IcRequestKind kind,
+				 const char *method, const char *url, const char *body)
 {
 	int			running = 1;
 	CURLMsg    *msg;
 	int			left;
 
 	init_result(res);
-	setup_easy(conn, conn->easy, res, method, url, body);
+	setup_easy(conn, conn->easy, res, kind, method, url, body);
 
 	conn->in_transfer = true;
 	curl_multi_add_handle(conn->multi, conn->easy);
@@ -592,6 +601,35 @@ report_malformed(IcHttpResult *res, const char *method, const char *path,
 			 errhint("This is usually a transient failure of Intercom or a proxy; retry later.")));
 }
 
+/* The error of a failed exchange, whatever failed. */
+static void
+report_failure(IcHttpResult *res, const char *method, const char *path,
+			   int attempts)
+{
+	if (res->curl_code != CURLE_OK)
+		report_transport_error(res, method, path, attempts);
+	if (res->status >= 200 && res->status < 300)
+		report_malformed(res, method, path, attempts);
+	report_http_error(res, method, path, attempts);
+}
+
+/* What the caller gets back of a failure (or an answer it asked for). */
+static void
+fill_failure(IcFailure *f, IcHttpResult *res, IcFailureClass failure, int attempts)
+{
+	memset(f, 0, sizeof(*f));
+	f->failure = failure;
+	f->status = res->status;
+	f->curl_code = (int) res->curl_code;
+	f->attempts = attempts;
+	if (res->curl_code != CURLE_OK)
+		f->message = pstrdup(res->curl_error[0] ? res->curl_error
+							 : curl_easy_strerror(res->curl_code));
+	else
+		summarize_body(res, &f->code, &f->message);
+	strlcpy(f->request_id, res->request_id, sizeof(f->request_id));
+}
+
 /* ---------- rate limits ---------- */
 
 static void
@@ -644,12 +682,6 @@ pace(IcConnection *conn, IcStats *stats)
 
 /* ---------- the request loop ---------- */
 
-static bool
-transient_status(long status)
-{
-	return status == 408 || status >= 500;
-}
-
 static void
 count_request(IcStats *stats, IcHttpResult *res)
 {
@@ -680,24 +712,27 @@ backoff_ms(IcConnection *conn, int attempt)
  *		Send one request and return its parsed JSON body, owned by the
  *		current memory context (freed when it is reset or deleted).
  *
- * Transient failures (connection errors, timeouts, 408, 5xx, a 200 that is
- * empty or not JSON) are retried with exponential backoff and jitter, up to
- * max_retries.  429s wait for the window's reset and are bounded apart.
- * Statuses listed in pass_statuses (e.g. a scroll's 404 or 500, a child's
- * 404) are returned to the caller as NULL with *status set.
+ * What a failure does depends on the request's kind (retry.c): transient
+ * failures (connection errors, timeouts, 408, 5xx, a 200 that is empty or
+ * not JSON) of a request that may be resent are retried with exponential
+ * backoff and jitter, up to max_retries; those of a scroll page are
+ * returned to the caller as NULL with *failure filled, for it to restart.
+ * 429s wait for the window's reset and are bounded apart.  Statuses listed
+ * in pass_statuses (e.g. a scroll's 400 or 404, a child's 404) are answers:
+ * returned as NULL with *status (and *failure, if given) set.
  */
-static void *request_loop(IcConnection *conn, const char *method, const char *path,
-						  const char *body, const long *pass_statuses, long *status,
-						  char **error_code, IcStats *stats, IcHttpResult *prior,
-						  bool page, const char *count_key);
+static void *request_loop(IcConnection *conn, IcRequestKind kind, const char *method,
+						  const char *path, const char *body, const long *pass_statuses,
+						  long *status, IcFailure *failure, IcStats *stats,
+						  IcHttpResult *prior, bool page, const char *count_key);
 
 json_t *
-ic_request(IcConnection *conn, const char *method, const char *path,
-		   const char *body, const long *pass_statuses, long *status,
-		   char **error_code, IcStats *stats)
+ic_request(IcConnection *conn, IcRequestKind kind, const char *method,
+		   const char *path, const char *body, const long *pass_statuses,
+		   long *status, IcFailure *failure, IcStats *stats)
 {
-	return request_loop(conn, method, path, body, pass_statuses, status,
-						error_code, stats, NULL, false, NULL);
+	return request_loop(conn, kind, method, path, body, pass_statuses, status,
+						failure, stats, NULL, false, NULL);
 }
 
 /*
@@ -708,19 +743,20 @@ ic_request(IcConnection *conn, const char *method, const char *path,
  *		count_key, the records under that key are counted, not built.
  */
 IcJson *
-ic_request_page(IcConnection *conn, const char *method, const char *path,
-				const char *body, const long *pass_statuses, long *status,
-				char **error_code, const char *count_key, IcStats *stats)
+ic_request_page(IcConnection *conn, IcRequestKind kind, const char *method,
+				const char *path, const char *body, const long *pass_statuses,
+				long *status, IcFailure *failure, const char *count_key,
+				IcStats *stats)
 {
-	return request_loop(conn, method, path, body, pass_statuses, status,
-						error_code, stats, NULL, true, count_key);
+	return request_loop(conn, kind, method, path, body, pass_statuses, status,
+						failure, stats, NULL, true, count_key);
 }
 
 /*
  * parse_body
  *		A 2xx body as a page (IcJson, pointing into the body, which must then
- *		live as long as the tree) or as a small jansson document; NULL when
- *		it is not JSON.
+ *		live as long as the tree) or as a small jansson document owned by the
+ *		current memory context; NULL when it is not JSON.
  */
 static void *
 parse_body(IcHttpResult *res, bool page, const char *count_key, IcStats *stats)
@@ -748,29 +784,38 @@ parse_body(IcHttpResult *res, bool page, const char *count_key, IcStats *stats)
 	}
 }
 
+/* Is status one of the caller's answers (a 0-terminated list)? */
+static bool
+passed_status(const long *pass_statuses, long status)
+{
+	for (const long *s = pass_statuses; s && *s; s++)
+		if (*s == status)
+			return true;
+	return false;
+}
+
 /*
  * request_loop
  *		ic_request's retry loop.  With prior, the first attempt is a result
  *		already received (a prefetch or a window member), so a background
- *		request uses the same attempt budget as a plain one.
+ *		request uses the same attempt budget, and the same policy, as a plain
+ *		one.
  */
 static void *
-request_loop(IcConnection *conn, const char *method, const char *path,
-			 const char *body, const long *pass_statuses, long *status,
-			 char **error_code, IcStats *stats, IcHttpResult *prior,
-			 bool page, const char *count_key)
+request_loop(IcConnection *conn, IcRequestKind kind, const char *method,
+			 const char *path, const char *body, const long *pass_statuses,
+			 long *status, IcFailure *failure, IcStats *stats,
+			 IcHttpResult *prior, bool page, const char *count_key)
 {
 	char	   *url = psprintf("%s%s", conn->opts.api_url, path);
 	int			attempt = 0;
 	int			rate_waits = 0;
 	IcHttpResult res;
 
-	if (error_code)
-		*error_code = NULL;
 	for (;;)
 	{
 		void	   *root = NULL;
-		bool		retry = false;
+		IcFailureClass what;
 
 		if (prior)
 		{
@@ -780,39 +825,19 @@ request_loop(IcConnection *conn, const char *method, const char *path,
 		else
 		{
 			pace(conn, stats);
-			perform_exchange(conn, &res, method, url, body);
+			perform_exchange(conn, &res, kind, method, url, body);
 			count_request(stats, &res);
 			remember_rate_limit(conn, &res);
 		}
 		*status = res.status;
 
-		if (res.curl_code != CURLE_OK)
-			retry = true;
-		else if (res.status == 429)
+		if (res.curl_code == CURLE_OK && passed_status(pass_statuses, res.status))
 		{
-			if (++rate_waits > MAX_RATE_LIMIT_WAITS)
-				report_http_error(&res, method, path, attempt + rate_waits);
-			stats->rate_limit_waits++;
-			ic_backend_stats.rate_limit_waits++;
-			ic_sleep_ms(res.rl_reset > 0 ? ms_until_reset(res.rl_reset)
-						: backoff_ms(conn, rate_waits), stats);
-			conn->rl_limit = 0;
-			continue;
+			if (failure)
+				fill_failure(failure, &res, IC_FAILURE_CLIENT, attempt + 1);
+			return NULL;
 		}
-		else if (pass_statuses)
-		{
-			for (const long *s = pass_statuses; *s; s++)
-				if (*s == res.status)
-				{
-					char	   *message;
-
-					if (error_code)
-						summarize_body(&res, error_code, &message);
-					return NULL;
-				}
-		}
-
-		if (!retry && res.status >= 200 && res.status < 300)
+		if (res.curl_code == CURLE_OK && res.status >= 200 && res.status < 300)
 		{
 			root = parse_body(&res, page, count_key, stats);
 			if (root)
@@ -822,21 +847,44 @@ request_loop(IcConnection *conn, const char *method, const char *path,
 				pfree(url);
 				return root;
 			}
-			retry = true;		/* empty or garbled 200: a proxy hiccup */
 		}
-		else if (!retry && transient_status(res.status))
-			retry = true;
-		else if (!retry)
-			report_http_error(&res, method, path, attempt + 1);
+
+		/* it failed: retry.c decides, by the request's kind */
+		what = ic_classify_failure(res.curl_code, res.status, true);
+		switch (ic_retry_action(kind, what))
+		{
+			case IC_ACTION_WAIT_RATE_LIMIT:
+				if (++rate_waits > MAX_RATE_LIMIT_WAITS)
+					report_http_error(&res, method, path, attempt + rate_waits);
+				stats->rate_limit_waits++;
+				ic_backend_stats.rate_limit_waits++;
+				ic_sleep_ms(res.rl_reset > 0 ? ms_until_reset(res.rl_reset)
+							: backoff_ms(conn, rate_waits), stats);
+				conn->rl_limit = 0;
+				if (res.body)
+					pfree(res.body);
+				continue;
+			case IC_ACTION_RETURN:
+				if (failure)
+				{
+					fill_failure(failure, &res, what, attempt + 1);
+					if (res.body)
+						pfree(res.body);
+					pfree(url);
+					return NULL;
+				}
+				/* a caller that cannot restart gets the error */
+				report_failure(&res, method, path, attempt + 1);
+				break;
+			case IC_ACTION_REPORT:
+				report_failure(&res, method, path, attempt + 1);
+				break;
+			case IC_ACTION_RETRY:
+				break;
+		}
 
 		if (attempt >= conn->opts.max_retries)
-		{
-			if (res.curl_code != CURLE_OK)
-				report_transport_error(&res, method, path, attempt + 1);
-			if (res.status >= 200 && res.status < 300)
-				report_malformed(&res, method, path, attempt + 1);
-			report_http_error(&res, method, path, attempt + 1);
-		}
+			report_failure(&res, method, path, attempt + 1);
 		if (res.body)
 			pfree(res.body);
 		count_retry(stats);
@@ -907,6 +955,7 @@ struct IcAsyncRequest
 	char	   *body;
 	bool		active;			/* a transfer is under way or finished */
 	bool		done;
+	IcRequestKind kind;			/* what its failures may do (retry.c) */
 	const char *count_key;		/* set: count the records (static string) */
 	MemoryContext body_cxt;		/* the response body: handed to the page */
 	const long *pass_statuses;	/* returned as NULL, e.g. a child's 404 */
@@ -936,12 +985,13 @@ async_cleanup(void *arg)
  *		A background request slot living as long as cxt.
  */
 IcAsyncRequest *
-ic_async_create(IcConnection *conn, MemoryContext cxt, const char *count_key,
-				const long *pass_statuses)
+ic_async_create(IcConnection *conn, MemoryContext cxt, IcRequestKind kind,
+				const char *count_key, const long *pass_statuses)
 {
 	IcAsyncRequest *req = MemoryContextAllocZero(cxt, sizeof(IcAsyncRequest));
 
 	req->conn = conn;
+	req->kind = kind;
 	req->count_key = count_key;
 	req->pass_statuses = pass_statuses;
 	req->cxt = cxt;
@@ -1017,7 +1067,7 @@ ic_async_start(IcAsyncRequest *req, const char *method, const char *path,
 	req->res.cxt = req->body_cxt;
 	/* the scan's own copy of the headers outlives a connection rebuild */
 	req->conn->headers = req->headers;
-	setup_easy(req->conn, req->easy, &req->res, method, req->url, req->body);
+	setup_easy(req->conn, req->easy, &req->res, req->kind, method, req->url, req->body);
 	req->conn->headers = conn_headers;
 	MemoryContextSwitchTo(old);
 	curl_multi_add_handle(req->multi, req->easy);
@@ -1070,8 +1120,9 @@ ic_async_cancel(IcAsyncRequest *req)
  * ic_async_finish
  *		Wait for the background request (interruptibly) and return its page,
  *		owned by the current memory context (the body's context moves there,
- *		since the page points into it).  Anything but a clean 200 is done
- *		again by the request loop, which has the retry and error logic.
+ *		since the page points into it).  Anything but a clean 200 goes to
+ *		request_loop as its first attempt, so that the request's kind decides
+ *		what happens, as for a plain request.
  */
 IcJson *
 ic_async_finish(IcAsyncRequest *req, IcStats *stats)
@@ -1089,10 +1140,18 @@ ic_async_finish(IcAsyncRequest *req, IcStats *stats)
 			curl_multi_remove_handle(req->multi, req->easy);
 			req->active = false;
 			CHECK_FOR_INTERRUPTS();
-			/* did not raise: fall back to a plain request */
-			return request_loop(req->conn, req->method, req->path, req->body,
-								req->pass_statuses, &status, NULL, stats, NULL,
-								true, req->count_key);
+			/* did not raise: an abandoned attempt, for the policy to judge */
+			req->res.curl_code = CURLE_ABORTED_BY_CALLBACK;
+			snprintf(req->res.curl_error, sizeof(req->res.curl_error), "transfer interrupted");
+			count_request(stats, &req->res);
+			{
+				IcHttpResult prior = req->res;
+
+				req->res.body = NULL;
+				return request_loop(req->conn, req->kind, req->method, req->path,
+									req->body, req->pass_statuses, &status, NULL,
+									stats, &prior, true, req->count_key);
+			}
 		}
 		curl_multi_poll(req->multi, NULL, 0, POLL_INTERVAL_MS, NULL);
 	}
@@ -1114,8 +1173,8 @@ ic_async_finish(IcAsyncRequest *req, IcStats *stats)
 		IcHttpResult prior = req->res;
 
 		req->res.body = NULL;
-		return request_loop(req->conn, req->method, req->path, req->body,
-							req->pass_statuses, &status, NULL, stats, &prior,
-							true, req->count_key);
+		return request_loop(req->conn, req->kind, req->method, req->path,
+							req->body, req->pass_statuses, &status, NULL,
+							stats, &prior, true, req->count_key);
 	}
 }

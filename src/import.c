@@ -112,7 +112,7 @@ append_custom_columns(StringInfo sql, List **used, IcConnection *conn,
 					  const char *model, IcStats *stats)
 {
 	long		status;
-	json_t	   *root = ic_request(conn, "GET",
+	json_t	   *root = ic_request(conn, IC_REQ_UNPAGED, "GET",
 								  psprintf("/data_attributes?model=%s", model),
 								  NULL, NULL, &status, NULL, stats);
 	json_t	   *attrs = json_object_get(root, "data");

@@ -82,23 +82,75 @@ extern bool ic_table_pushdown(Oid foreigntableid, bool server_default);
 extern UserMapping *ic_find_user_mapping(Oid userid, Oid serverid);
 extern bool ic_parse_api_version(const char *value, int *major, int *minor);
 
+/* ---- in retry.c ---- */
+
+/* What a request reads, for what its failures may do (retry.c). */
+typedef enum IcRequestKind
+{
+	IC_REQ_LIST_CURSOR,			/* GET /contacts?starting_after=... */
+	IC_REQ_SEARCH,				/* POST /contacts/search */
+	IC_REQ_PAGE_NUMBER,			/* GET /companies?page=N */
+	IC_REQ_SCROLL,				/* GET /companies/scroll: advances the scroll */
+	IC_REQ_CHILD_DETAIL,		/* GET /conversations/{id} for conversation_parts */
+	IC_REQ_GET_BY_ID,			/* GET /contacts/{id}, /companies?company_id= */
+	IC_REQ_UNPAGED,				/* GET /tags, /admins, /data_attributes... */
+	IC_REQ_NKINDS
+} IcRequestKind;
+
+typedef enum IcFailureClass
+{
+	IC_FAILURE_NONE,
+	IC_FAILURE_NOT_SENT,		/* could not connect: the server never saw it */
+	IC_FAILURE_LOST,			/* reset, timeout, cut short: may have been served */
+	IC_FAILURE_RATE_LIMITED,	/* 429: refused before being served */
+	IC_FAILURE_SERVER,			/* 408, 5xx (also a gateway's HTML page) */
+	IC_FAILURE_BAD_BODY,		/* a 2xx that is empty or not JSON */
+	IC_FAILURE_CLIENT			/* any other status */
+} IcFailureClass;
+
+typedef enum IcRetryAction
+{
+	IC_ACTION_RETRY,			/* send again after a backoff, up to max_retries */
+	IC_ACTION_WAIT_RATE_LIMIT,	/* wait for the window's reset, send again */
+	IC_ACTION_RETURN,			/* hand the failure to the caller (it restarts) */
+	IC_ACTION_REPORT			/* raise the error */
+} IcRetryAction;
+
+/* A failure handed back to the caller, or an answer it asked for. */
+typedef struct IcFailure
+{
+	IcFailureClass failure;
+	long		status;			/* HTTP status, 0 without a response */
+	int			curl_code;		/* CURLcode */
+	char	   *code;			/* Intercom's error code, or NULL */
+	char	   *message;		/* short summary (curl error, body summary) */
+	char		request_id[96];
+	int			attempts;
+} IcFailure;
+
+extern bool ic_request_replayable(IcRequestKind kind);
+extern IcFailureClass ic_classify_failure(int curl_code, long status, bool bad_body);
+extern IcRetryAction ic_retry_action(IcRequestKind kind, IcFailureClass failure);
+
 /* ---- in http.c ---- */
 typedef struct IcConnection IcConnection;
 
 extern void ic_http_init(void);
 extern IcConnection *ic_connect(const IcOptions *opts);
-extern json_t *ic_request(IcConnection *conn, const char *method,
-						  const char *path, const char *body,
-						  const long *pass_statuses, long *status,
-						  char **error_code, IcStats *stats);
-extern IcJson *ic_request_page(IcConnection *conn, const char *method,
-							   const char *path, const char *body,
-							   const long *pass_statuses, long *status,
-							   char **error_code, const char *count_key,
+extern json_t *ic_request(IcConnection *conn, IcRequestKind kind,
+						  const char *method, const char *path,
+						  const char *body, const long *pass_statuses,
+						  long *status, IcFailure *failure, IcStats *stats);
+extern IcJson *ic_request_page(IcConnection *conn, IcRequestKind kind,
+							   const char *method, const char *path,
+							   const char *body, const long *pass_statuses,
+							   long *status, IcFailure *failure,
+							   const char *count_key,
 							   IcStats *stats);
 extern void ic_sleep_ms(int64 ms, IcStats *stats);
 typedef struct IcAsyncRequest IcAsyncRequest;
 extern IcAsyncRequest *ic_async_create(IcConnection *conn, MemoryContext cxt,
+									   IcRequestKind kind,
 									   const char *count_key,
 									   const long *pass_statuses);
 extern void ic_async_start(IcAsyncRequest *req, const char *method,
@@ -158,6 +210,23 @@ extern void ic_classify_quals(PlannerInfo *root, RelOptInfo *baserel,
 extern json_t *ic_search_clause(const IcColumn *col, const char *api_field,
 								const char *op, IcFilterValue *value);
 extern json_t *ic_search_query(List *clauses);
+
+/* ---- in scroll.c ---- */
+
+/* How a company scroll has failed and recovered so far, in one scan. */
+typedef struct IcScrollRecovery
+{
+	int64		restarts;
+	int64		waited_ms;		/* scroll_exists waited out */
+	TimestampTz give_up_at;		/* 0, or since the first failure: the deadline */
+	IcFailure	last_failure;	/* its strings in cxt */
+	MemoryContext cxt;			/* lives as long as the scan */
+} IcScrollRecovery;
+
+extern void ic_scroll_recovery_init(IcScrollRecovery *r, MemoryContext cxt);
+extern void ic_scroll_restart(IcScrollRecovery *r, const IcFailure *f);
+extern void ic_scroll_wait(IcScrollRecovery *r, const IcFailure *f, IcStats *stats);
+extern void ic_scroll_fail(IcScrollRecovery *r, const IcFailure *f) pg_attribute_noreturn();
 
 /* ---- in scan.c ---- */
 

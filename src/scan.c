@@ -40,11 +40,11 @@
 
 /* advisory lock class of company scrolls: one per workspace at a time */
 #define SCROLL_LOCK_CLASS	0x1C0F
-#define SCROLL_RETRY_MS		2000
 #define IC_WINDOW_MAX		32	/* the concurrency option's maximum */
 
 static const long pass_404[] = {404, 0};
-static const long pass_scroll[] = {400, 404, 500, 0};
+/* a scroll's answers: 400 scroll_exists, 404 expired or nothing to scroll */
+static const long pass_scroll[] = {400, 404, 0};
 
 /* One endpoint walked page by page. */
 typedef struct IcPager
@@ -72,9 +72,8 @@ typedef struct IcPager
 	IcAsyncRequest *prefetch[2];	/* prefetching: two handles, in turn */
 	int			prefetch_next;	/* the handle with the next page, if active */
 	const char *count_key;		/* set: no column is read, count records only */
-	int			scroll_wait_ms;
+	IcScrollRecovery scroll;	/* scroll restarts and waits (scroll.c) */
 	int64		pages;
-	int64		scroll_restarts;
 } IcPager;
 
 typedef struct IcScanState
@@ -194,8 +193,8 @@ fetch_by_id(IcPager *p)
 			path = psprintf("/companies?company_id=%s", ic_url_escape(id));
 		else
 			path = psprintf("%s%s", p->stream->get_path, ic_url_escape(id));
-		root = ic_request_page(p->conn, "GET", path, NULL, pass_404, &status, NULL,
-							   NULL, p->stats);
+		root = ic_request_page(p->conn, IC_REQ_GET_BY_ID, "GET", path, NULL, pass_404,
+							   &status, NULL, NULL, p->stats);
 		if (root == NULL)
 			continue;			/* no such record: no row */
 		p->pages++;
@@ -256,6 +255,19 @@ page_request(IcPager *p, const char **method, char **path, char **body)
 						 p->cursor ? ic_url_escape(p->cursor) : "");
 }
 
+/* What a listing or search page request is, for its failures (retry.c). */
+static IcRequestKind
+page_kind(IcPager *p)
+{
+	if (p->mode == IC_MODE_SEARCH)
+		return IC_REQ_SEARCH;
+	if (p->by_page)
+		return IC_REQ_PAGE_NUMBER;
+	if (p->stream->paging == IC_PAGING_NONE)
+		return IC_REQ_UNPAGED;
+	return IC_REQ_LIST_CURSOR;
+}
+
 /* Start downloading the page at cursor on the handle that is not in use. */
 static void
 start_prefetch(IcPager *p, const char *cursor)
@@ -293,8 +305,8 @@ fetch_list_or_search(IcPager *p)
 	if (p->prefetch[0] && ic_async_active(p->prefetch[p->prefetch_next]))
 		root = ic_async_finish(p->prefetch[p->prefetch_next], p->stats);
 	else
-		root = ic_request_page(p->conn, method, path, body, NULL, &status, NULL,
-							   p->count_key, p->stats);
+		root = ic_request_page(p->conn, page_kind(p), method, path, body, NULL,
+							   &status, NULL, p->count_key, p->stats);
 	p->pages++;
 	p->records = envelope_records(p, root, path);
 	if (p->by_page)
@@ -328,15 +340,13 @@ scroll_lock_key(IcPager *p)
  * fetch_scroll
  *		The company scroll: one per workspace, so scrolls are serialized
  *		across backends with a transaction-level advisory lock; a
- *		scroll_exists (someone else's scroll) is waited out; a 404 (expired)
- *		or 500 in the middle restarts the scroll, and ids already returned
- *		are skipped.
+ *		scroll_exists is waited out; any failure of a page (http.c returns
+ *		them all: IC_REQ_SCROLL is never resent) or an expiry restarts the
+ *		scroll, and ids already returned are skipped.
  */
 static void
 fetch_scroll(IcPager *p)
 {
-	int64		waited = 0;
-
 	if (!p->started)
 	{
 		LOCKTAG		tag;
@@ -347,12 +357,12 @@ fetch_scroll(IcPager *p)
 	for (;;)
 	{
 		long		status;
-		char	   *code = NULL;
+		IcFailure	f;
 		char	   *path = p->scroll_param
 			? psprintf("%s?scroll_param=%s", p->stream->list_path, ic_url_escape(p->scroll_param))
 			: (char *) p->stream->list_path;
-		IcJson	   *root = ic_request_page(p->conn, "GET", path, NULL, pass_scroll,
-											   &status, &code, NULL, p->stats);
+		IcJson	   *root = ic_request_page(p->conn, IC_REQ_SCROLL, "GET", path, NULL,
+										   pass_scroll, &status, &f, NULL, p->stats);
 		IcJson	   *param;
 
 		if (root)
@@ -367,38 +377,24 @@ fetch_scroll(IcPager *p)
 				p->exhausted = true;
 			return;
 		}
-		if (status == 400 && code && strcmp(code, "scroll_exists") == 0 && p->scroll_param == NULL)
+		if (f.failure == IC_FAILURE_CLIENT && p->scroll_param == NULL)
 		{
-			if (waited >= p->scroll_wait_ms)
-				ereport(ERROR,
-						(errcode(ERRCODE_FDW_UNABLE_TO_CREATE_EXECUTION),
-						 errmsg("another client holds the company scroll of this Intercom workspace"),
-						 errdetail("GET /companies/scroll answered HTTP 400 scroll_exists for %d ms.",
-								   (int) waited),
-						 errhint("Intercom allows one company scroll per workspace; an abandoned one expires after about a minute. Retry then.")));
-			ic_sleep_ms(SCROLL_RETRY_MS, p->stats);
-			waited += SCROLL_RETRY_MS;
-			continue;
+			if (f.status == 400 && f.code && strcmp(f.code, "scroll_exists") == 0)
+			{
+				ic_scroll_wait(&p->scroll, &f, p->stats);
+				continue;
+			}
+			if (f.status == 404 && p->scroll.restarts == 0)
+			{
+				p->exhausted = true;	/* nothing to scroll */
+				return;
+			}
+			/* a 404 on reopening, companies returned already: a failure */
 		}
-		if ((status == 500 || (status == 404 && p->scroll_param != NULL)) &&
-			p->scroll_restarts < 5)
-		{
-			/* expired or broken: start again, skipping what was returned */
-			p->scroll_param = NULL;
-			p->scroll_restarts++;
-			continue;
-		}
-		if (status == 404 && p->scroll_param == NULL)
-		{
-			p->exhausted = true;	/* nothing to scroll */
-			return;
-		}
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("Intercom company scroll failed with HTTP %ld%s%s", status,
-						code ? ": " : "", code ? code : ""),
-				 errdetail("The scroll was restarted %d times.", (int) p->scroll_restarts),
-				 errhint("Retry the query; Intercom's scroll cannot be resumed after a failure.")));
+		if (f.failure == IC_FAILURE_CLIENT && f.status == 400)
+			ic_scroll_fail(&p->scroll, &f); /* not a state to restart from */
+		ic_scroll_restart(&p->scroll, &f);	/* a failure, or a 404: expired */
+		p->scroll_param = NULL;
 	}
 }
 
@@ -957,7 +953,7 @@ start_scan(ForeignScanState *node, IcScanState *st)
 	p->started = p->exhausted = false;
 	p->cursor = p->scroll_param = NULL;
 	p->next_id = 0;
-	p->scroll_wait_ms = 65000;
+	ic_scroll_recovery_init(&p->scroll, st->scan_cxt);
 	st->parts = NULL;
 	st->window_head = st->window_count = st->window_size = 0;
 
@@ -990,15 +986,18 @@ start_scan(ForeignScanState *node, IcScanState *st)
 		(p->mode == IC_MODE_LIST || p->mode == IC_MODE_SEARCH) &&
 		st->limit == 0 && st->opts.concurrency > 1)
 	{
-		p->prefetch[0] = ic_async_create(p->conn, p->page_owner_cxt, p->count_key, NULL);
-		p->prefetch[1] = ic_async_create(p->conn, p->page_owner_cxt, p->count_key, NULL);
+		p->prefetch[0] = ic_async_create(p->conn, p->page_owner_cxt, page_kind(p),
+										 p->count_key, NULL);
+		p->prefetch[1] = ic_async_create(p->conn, p->page_owner_cxt, page_kind(p),
+										 p->count_key, NULL);
 	}
 	if (is_parts(st->stream) && p->mode != IC_MODE_IDS)
 	{
 		/* in the prefetch context too: a rescan drops downloads under way */
 		st->window_size = Min(Max(st->opts.concurrency, 1), IC_WINDOW_MAX);
 		for (int i = 0; i < st->window_size; i++)
-			st->window[i] = ic_async_create(p->conn, p->page_owner_cxt, NULL, pass_404);
+			st->window[i] = ic_async_create(p->conn, p->page_owner_cxt,
+											IC_REQ_CHILD_DETAIL, NULL, pass_404);
 	}
 	p->exhausted = st->empty_result;
 	st->started = true;

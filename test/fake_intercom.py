@@ -8,6 +8,13 @@ envelopes, list keys, the five paging styles, the search query language
 semantics, rate limiting per 10-second window, version differences
 (2.16 vs <= 2.15) and error bodies.
 
+Faults (/_fake/faults, fakectl fault KIND) come in two sorts.  Those in
+front of the API (429, 500, 502_html, 503_json, 404, scroll_500) answer
+instead of the route.  Those that lose or damage a response on the way
+(drop, slow, truncated, empty, html_200, bad_json) let the route produce
+it first, as a real server would have: a company scroll page they hit has
+advanced the scroll, so resending its scroll_param reads the next page.
+
 Data is generated lazily and deterministically: record i of a stream is a
 pure function of (seed, stream, i), so a million contacts cost nothing at
 start-up.  Mutations made through the control API (/_fake/...) live in an
@@ -920,6 +927,12 @@ KINDS_OF = {"contacts": ("contacts",), "companies": ("companies",),
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
+# Faults that damage or lose a response the server has produced: the route
+# runs first, so a scroll page they hit has advanced the scroll (as on a real
+# server, where the page was served and got lost on the way).
+LOST_RESPONSE_FAULTS = {"drop", "slow", "empty", "html_200", "truncated", "bad_json"}
+
+
 def _make_dumps():
     """json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode(),
     reusing one C encoder instead of building one per call (json.dumps does
@@ -1557,7 +1570,7 @@ class State:
             if getattr(a, k) is not None:
                 counts[k] = getattr(a, k)
         self.counts = counts
-        self.config = {"rate_limit": a.rate_limit, "latency_ms": a.latency_ms, "timezone": a.timezone,
+        self.config = {"rate_limit": a.rate_limit, "rate_window_seconds": 10, "latency_ms": a.latency_ms, "timezone": a.timezone,
                        "scroll_idle_seconds": a.scroll_idle_seconds, "scroll_page_size": a.scroll_page_size,
                        "api_version_default": a.api_version_default}
         self.store = Store(a.seed, counts, a.timezone, int(a.render_cache_mb * 1024 * 1024))
@@ -1697,13 +1710,14 @@ class Handler(BaseHTTPRequestHandler):
         with st.lock:
             latency = st.config["latency_ms"]
             now = time.time()
-            win = int(now // 10) * 10
+            span = st.config["rate_window_seconds"]    # Intercom: 10; shorter for quick tests
+            win = int(now // span) * span
             if st.window != win:
                 st.window, st.window_count = win, 0
             st.window_count += 1
             limit = st.config["rate_limit"]
             rl = {"X-RateLimit-Limit": limit, "X-RateLimit-Remaining": max(0, limit - st.window_count),
-                  "X-RateLimit-Reset": win + 10}
+                  "X-RateLimit-Reset": win + span}
             over = st.window_count > limit
             fault = None if over else self.take_fault(method, path)
         hdrs = dict(base, **rl)
@@ -1728,15 +1742,6 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(503, self.err_body(rid, "service_unavailable", "Service Unavailable"), hdrs)
             if kind == "404":
                 return self.send(404, self.err_body(rid, "not_found", "Resource Not Found"), hdrs)
-            if kind == "drop":
-                self.close_connection = True
-                try:
-                    self.connection.shutdown(2)
-                except OSError:
-                    pass
-                return
-            if kind == "slow":
-                time.sleep(fault.get("delay_ms", 5000) / 1000.0)
             if kind == "scroll_500":
                 with st.lock:
                     st.scroll = None          # a 500 mid-scroll kills the scroll
@@ -1746,13 +1751,10 @@ class Handler(BaseHTTPRequestHandler):
                 with st.lock:
                     if st.scroll:
                         st.scroll["last"] = -1e12    # idle for ever -> expired
-            if kind == "html_200":
-                return self.send(200, "<!DOCTYPE html><html><body><h1>Maintenance</h1></body></html>", hdrs,
-                                 ctype="text/html; charset=utf-8")
-            if kind == "empty":
-                return self.send(200, b"", hdrs)
-            if kind == "truncated":
-                post = "truncated"
+            if kind in LOST_RESPONSE_FAULTS:
+                # the server produces the response (a scroll page advances the
+                # scroll), then it is lost or damaged on the way
+                post = kind
         ver = self.headers.get("Intercom-Version") or st.config["api_version_default"]
         try:
             if ver not in KNOWN_VERSIONS:
@@ -1767,12 +1769,36 @@ class Handler(BaseHTTPRequestHandler):
             out = encode_json(out)        # renders RecRefs: outside the lock, inside the 500 net
         except ApiError as e:
             hdrs.update(e.headers)
-            return self.send(e.status, self.err_body(rid, e.code, e.message), hdrs)
+            if post in ("truncated", None):
+                return self.send(e.status, self.err_body(rid, e.code, e.message), hdrs)
+            status, out, gz_key = e.status, self.err_body(rid, e.code, e.message), None
         except Exception as e:            # a bug in the fake: make it loud but well-formed
             import traceback
             traceback.print_exc()
             return self.send(500, self.err_body(rid, "server_error", f"fake server bug: {e}"), hdrs)
+        if post is not None and post != "truncated":
+            return self.send_lost(post, fault, status, out, hdrs)
         return self.send(status, out, hdrs, truncate=(post == "truncated"), gz_key=gz_key)
+
+    def send_lost(self, kind, fault, status, out, hdrs):
+        """A response the server produced, lost or damaged on the way."""
+        if kind == "drop":
+            self.close_connection = True
+            try:
+                self.connection.shutdown(2)
+            except OSError:
+                pass
+            return None
+        if kind == "slow":
+            time.sleep(fault.get("delay_ms", 5000) / 1000.0)
+            return self.send(status, out, hdrs)
+        if kind == "html_200":
+            return self.send(200, "<!DOCTYPE html><html><body><h1>Maintenance</h1></body></html>", hdrs,
+                             ctype="text/html; charset=utf-8")
+        if kind == "bad_json":
+            # syntactically invalid, but complete (not a truncation)
+            return self.send(200, '{"type":"list","data":[}', hdrs)
+        return self.send(200, b"", hdrs)    # empty
 
     def take_fault(self, method, path):
         """First queued fault matching path prefix/method; 'after' lets that
@@ -2204,7 +2230,7 @@ class Handler(BaseHTTPRequestHandler):
                 return 200, dict(st.config)
             if path == "/_fake/faults" and method == "POST":
                 kinds = {"429", "500", "502_html", "503_json", "drop", "slow", "truncated", "empty",
-                         "html_200", "scroll_500", "scroll_expire", "404"}
+                         "html_200", "bad_json", "scroll_500", "scroll_expire", "404"}
                 kind = str(body["kind"])
                 if kind not in kinds:
                     raise ValueError(f"unknown fault kind {kind}")

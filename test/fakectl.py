@@ -10,9 +10,12 @@ non-zero with a message on stderr on failure.
 Commands:
   reset                                   restore initial data/config, clear faults, log, scrolls
   fault KIND [--path P] [--method M] [--count N] [--after K] [--delay-ms D]
+                                          KIND: 429 500 502_html 503_json 404 drop slow truncated
+                                          empty html_200 bad_json scroll_500 scroll_expire
   faults-clear
-  config key=value ...                    rate_limit, latency_ms, timezone, scroll_idle_seconds,
-                                          scroll_page_size, api_version_default
+  faults-left                             injections still pending (the sum of their counts)
+  config key=value ...                    rate_limit, rate_window_seconds, latency_ms, timezone,
+                                          scroll_idle_seconds, scroll_page_size, api_version_default
   log [--clear-after]                     METHOD path?sorted_query status [compact-sorted-json-body]
   log-clear
   count [--path P]                        number of logged API requests (path prefix filter)
@@ -91,6 +94,7 @@ def main(argv=None):
     f.add_argument("--after", type=int, default=0)
     f.add_argument("--delay-ms", type=int, default=5000)
     sub.add_parser("faults-clear")
+    sub.add_parser("faults-left")
     c = sub.add_parser("config")
     c.add_argument("pairs", nargs="+", metavar="key=value")
     lg = sub.add_parser("log")
@@ -138,6 +142,8 @@ def main(argv=None):
         call(url, "POST", "/_fake/faults", body)
     elif a.cmd == "faults-clear":
         call(url, "DELETE", "/_fake/faults")
+    elif a.cmd == "faults-left":
+        print(sum(f["count"] for f in call(url, "GET", "/_fake/faults")))
     elif a.cmd == "config":
         body = {}
         for kv in a.pairs:

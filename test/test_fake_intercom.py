@@ -367,6 +367,65 @@ class TestScroll(FakeCase):
         time.sleep(1.1)
         self.get("/companies/scroll")
 
+    def _scroll_ids(self, param):
+        """The rest of a scroll from param on: the ids it still returns."""
+        seen = []
+        while True:
+            d = self.get(f"/companies/scroll?scroll_param={param}")
+            if not d["data"]:
+                return seen
+            seen += [c["id"] for c in d["data"]]
+
+    def test_lost_pages_advance_the_scroll(self):
+        """A page the server produced and lost on the way (dropped, damaged,
+        empty, HTML, bad JSON, too slow) has advanced the scroll, as on
+        Intercom: going on with the same param skips it."""
+        self.ctl("config", "scroll_page_size=10")
+        every = [c["id"] for c in self.dump("companies")]
+        for kind in ("drop", "empty", "html_200", "bad_json", "truncated", "slow"):
+            with self.subTest(kind=kind):
+                self.ctl("reset")
+                self.ctl("config", "scroll_page_size=10")
+                d = self.get("/companies/scroll")
+                param, first = d["scroll_param"], [c["id"] for c in d["data"]]
+                self.ctl("fault", kind, "--path", "/companies/scroll", "--delay-ms", "200")
+                try:
+                    r = self.req("GET", f"/companies/scroll?scroll_param={param}")
+                    if kind == "slow":
+                        self.assertEqual(r.status, 200)
+                    else:
+                        with self.assertRaises(ValueError):
+                            r.json
+                except (http.client.HTTPException, ConnectionError, socket.timeout):
+                    self.assertEqual(kind, "drop")
+                # page 2 was served: the scroll goes on with page 3
+                self.assertEqual(first + self._scroll_ids(param), every[:10] + every[20:])
+
+    def test_gateway_faults_do_not_advance_the_scroll(self):
+        """A 502/503/429/500 from in front of the scroll never reached it."""
+        self.ctl("config", "scroll_page_size=10")
+        every = [c["id"] for c in self.dump("companies")]
+        for kind in ("502_html", "503_json", "429", "500"):
+            with self.subTest(kind=kind):
+                self.ctl("reset")
+                self.ctl("config", "scroll_page_size=10")
+                d = self.get("/companies/scroll")
+                param = d["scroll_param"]
+                self.ctl("fault", kind, "--path", "/companies/scroll")
+                self.assertNotEqual(self.req("GET", f"/companies/scroll?scroll_param={param}").status, 200)
+                self.assertEqual([c["id"] for c in d["data"]] + self._scroll_ids(param), every)
+
+    def test_lost_first_page_leaves_its_scroll_open(self):
+        """A first page lost on the way opened a scroll: a new one meets
+        scroll_exists until it expires."""
+        self.ctl("config", "scroll_idle_seconds=0.5")
+        self.ctl("fault", "drop", "--path", "/companies/scroll")
+        with self.assertRaises((http.client.HTTPException, ConnectionError, socket.timeout)):
+            self.req("GET", "/companies/scroll")
+        self.assertError(self.req("GET", "/companies/scroll"), 400, "scroll_exists")
+        time.sleep(0.7)
+        self.get("/companies/scroll")
+
 
 def local_day_bounds(t, tz):
     d = datetime.fromtimestamp(t, tz).date()
@@ -595,6 +654,16 @@ class TestRateLimitAuthFaults(FakeCase):
         self.assertEqual(r.status, 200)
         self.assertEqual(r.headers["x-ratelimit-remaining"], "2")
 
+    def test_short_rate_limit_window(self):
+        """rate_window_seconds shortens the window (and a 429's wait) for quick tests."""
+        self.ctl("config", "rate_window_seconds=2")
+        self.ctl("fault", "429", "--path", "/tags")
+        r = self.req("GET", "/tags")
+        self.assertEqual(r.status, 429)
+        reset = int(r.headers["x-ratelimit-reset"])
+        self.assertEqual(reset % 2, 0)
+        self.assertTrue(0 < reset - time.time() <= 2)
+
     def test_fault_kinds(self):
         simple = {"429": 429, "500": 500, "503_json": 503, "404": 404}
         for kind, st in simple.items():
@@ -626,6 +695,11 @@ class TestRateLimitAuthFaults(FakeCase):
         t0 = time.time()
         self.assertEqual(self.req("GET", "/admins").status, 200)
         self.assertGreaterEqual(time.time() - t0, 0.3)
+        self.ctl("fault", "bad_json")
+        r = self.req("GET", "/admins")
+        self.assertEqual((r.status, r.raw), (200, b'{"type":"list","data":[}'))
+        with self.assertRaises(ValueError):
+            json.loads(r.raw)
 
     def test_fault_matching(self):
         self.ctl("fault", "500", "--path", "/contacts", "--method", "POST", "--count", "2", "--after", "1")
@@ -633,7 +707,12 @@ class TestRateLimitAuthFaults(FakeCase):
         f = {"query": {"field": "role", "operator": "=", "value": "user"}}
         self.assertEqual([self.req("POST", "/contacts/search", f).status for _ in range(4)], [200, 500, 500, 200])
         self.ctl("fault", "500", "--count", "5")
+        self.ctl("fault", "drop", "--path", "/tags", "--count", "2")
+        self.assertEqual(self.ctl("faults-left").stdout.strip(), "7")
+        self.assertEqual(self.req("GET", "/admins").status, 500)
+        self.assertEqual(self.ctl("faults-left").stdout.strip(), "6")
         self.ctl("faults-clear")
+        self.assertEqual(self.ctl("faults-left").stdout.strip(), "0")
         self.assertEqual(self.req("GET", "/tags").status, 200)
 
 
