@@ -80,16 +80,17 @@ choose_mode(const IcStream *stream, List *filters)
 {
 	ListCell   *lc;
 	bool		searchable = false;
-	const char *id_column = stream->paging == IC_PAGING_PER_PARENT ? "conversation_id" : "id";
+	const char *id_column = ic_stream_key_column(stream);
+	const char *lookup = stream->lookup_column;
 
 	foreach(lc, filters)
 		if (stream->get_path && filter_is(lfirst(lc), id_column, "="))
 			return IC_MODE_IDS;
 	foreach(lc, filters)
-		if (strcmp(stream->name, "companies") == 0 && filter_is(lfirst(lc), "company_id", "="))
+		if (lookup && filter_is(lfirst(lc), lookup, "="))
 			return IC_MODE_LOOKUP;
 	foreach(lc, filters)
-		if (!filter_is(lfirst(lc), "id", NULL) && !filter_is(lfirst(lc), "company_id", NULL))
+		if (!filter_is(lfirst(lc), "id", NULL) && !(lookup && filter_is(lfirst(lc), lookup, NULL)))
 			searchable = true;
 	return (stream->search_path && searchable) ? IC_MODE_SEARCH : IC_MODE_LIST;
 }
@@ -209,7 +210,7 @@ static void
 add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 						IcPlanInfo *info)
 {
-	const char *id_column = info->stream->paging == IC_PAGING_PER_PARENT ? "conversation_id" : "id";
+	const char *id_column = ic_stream_key_column(info->stream);
 	AttrNumber	attnum = get_attnum(foreigntableid, id_column);
 	Var		   *id;
 	List	   *clauses;
@@ -393,14 +394,17 @@ intercom_fdw_streams(PG_FUNCTION_ARGS)
 	for (int i = 0; i < ic_nstreams; i++)
 	{
 		const IcStream *s = &ic_streams[i];
+		const IcStream *parent = ic_stream_parent(s);
 		Datum		values[4];
 		bool		nulls[4] = {false};
 
 		values[0] = CStringGetTextDatum(s->name);
 		values[1] = CStringGetTextDatum(s->primary_key);
 		values[2] = BoolGetDatum(s->incremental);
-		values[3] = CStringGetTextDatum(psprintf("GET %s%s", s->list_path,
-												 s->paging == IC_PAGING_PER_PARENT ? " then GET /conversations/{id} each" : ""));
+		values[3] = CStringGetTextDatum(parent
+										? psprintf("GET %s then GET %s{id} each", s->list_path,
+												   parent->get_path)
+										: psprintf("GET %s", s->list_path));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -32,7 +32,7 @@ SELECT 'only imported', * FROM (
   SELECT * FROM ic_columns
   EXCEPT SELECT table_name, column_name, type_name::regtype::text, position FROM doc_columns) i
 ORDER BY 1, 2, 5;
--- column options: only conversation_parts.assigned_to reads another path
+-- column options: only conversation_parts.assigned_to(_type) read another path
 SELECT c.relname, a.attname, a.attfdwoptions
 FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
 WHERE c.relnamespace = 'ic'::regnamespace AND a.attfdwoptions IS NOT NULL ORDER BY 1, 2;

@@ -167,7 +167,7 @@ classify_in(ScalarArrayOpExpr *saop, RelOptInfo *baserel, const IcStream *stream
 		return false;
 	col = var_column((Var *) left, baserel, stream, relid);
 	if (col == NULL || col->search != IC_SEARCH_EQUAL ||
-		(strcmp(col->name, "id") != 0 && strcmp(col->name, "conversation_id") != 0))
+		(strcmp(col->name, "id") != 0 && strcmp(col->name, ic_stream_key_column(stream)) != 0))
 		return false;
 	add_filter(filters, exprs, col, "in", (Expr *) right);
 	return true;

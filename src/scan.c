@@ -191,7 +191,7 @@ fetch_by_id(IcPager *p)
 		long		status;
 
 		if (p->mode == IC_MODE_LOOKUP)
-			path = psprintf("/companies?company_id=%s", ic_url_escape(id));
+			path = psprintf("%s%s", p->stream->lookup_path, ic_url_escape(id));
 		else
 			path = psprintf("%s%s", p->stream->get_path, ic_url_escape(id));
 		root = ic_request_page(p->conn, "GET", path, NULL, pass_404, &status, NULL,
@@ -502,8 +502,8 @@ absent_as_null(const IcJson *value)
 static bool
 stamp_parts(IcScanState *st, IcJson *detail)
 {
-	IcJson	   *list = ic_json_get(detail, "conversation_parts");
-	IcJson	   *parts = ic_json_get(list, "conversation_parts");
+	IcJson	   *list = ic_json_get(detail, st->stream->child_list);
+	IcJson	   *parts = ic_json_get(list, st->stream->child_list);
 	IcJson	   *total = ic_json_get(list, "total_count");
 	char	   *cid = ic_json_record_id(detail);
 	IcJson		stamps[4];
@@ -523,8 +523,7 @@ stamp_parts(IcScanState *st, IcJson *detail)
 		IcJson	   *part = &parts->u.items[i];
 		uint32		n = part->type == IC_JSON_OBJECT ? part->len : 0;
 		IcJsonMember *members = palloc((n + 4) * sizeof(IcJsonMember));
-		static const char *const names[4] = {"conversation_id", "conversation_created_at",
-		"conversation_updated_at", "conversation_total_parts"};
+		const char *const *names = st->stream->stamps;
 
 		if (n)
 			memcpy(members, part->u.members, n * sizeof(IcJsonMember));
@@ -563,7 +562,7 @@ fill_window(IcScanState *st)
 		if (id == NULL)
 			continue;
 		req = st->window[(st->window_head + st->window_count) % st->window_size];
-		ic_async_start(req, "GET", psprintf("/conversations/%s", ic_url_escape(id)),
+		ic_async_start(req, "GET", psprintf("%s%s", st->pager.stream->get_path, ic_url_escape(id)),
 					   NULL, &st->stats);
 		st->window_count++;
 		st->conversations_opened++;
@@ -698,9 +697,9 @@ evaluate_filter(ExprState *state, ExprContext *econtext, Oid type,
 static const char *
 api_field(const IcScanState *st, const char *column)
 {
-	if (is_parts(st->stream) && strcmp(column, "conversation_updated_at") == 0)
-		return "updated_at";
-	return column;
+	const char *parent_field = ic_stream_parent_field(st->stream, column);
+
+	return parent_field ? parent_field : column;
 }
 
 /*
@@ -713,7 +712,9 @@ static void
 build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 			  bool symbolic, List *dpcontext)
 {
-	const IcStream *target = is_parts(st->stream) ? ic_stream_lookup("conversations") : st->stream;
+	const IcStream *target = is_parts(st->stream) ? ic_stream_parent(st->stream) : st->stream;
+	const char *key_column = ic_stream_key_column(st->stream);
+	const char *lookup_column = st->stream->lookup_column;
 	List	   *clauses = NIL;
 	ListCell   *lf;
 	ListCell   *le;
@@ -739,6 +740,7 @@ build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 		const IcColumn *col = ic_stream_column(st->stream, column);
 		Expr	   *plain = lfirst(lp);
 		IcFilterValue value = {0};
+		bool		is_lookup = lookup_column && strcmp(column, lookup_column) == 0;
 
 		if (symbolic && !IsA(plain, Const))
 		{
@@ -748,10 +750,10 @@ build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 		else
 			evaluate_filter(lfirst(le), econtext, exprType((Node *) plain), &value);
 
-		if (strcmp(op, "in") == 0 || ((strcmp(column, "id") == 0 || strcmp(column, "conversation_id") == 0 ||
-									   strcmp(column, "company_id") == 0) && strcmp(op, "=") == 0))
+		if (strcmp(op, "in") == 0 || ((strcmp(column, "id") == 0 || strcmp(column, key_column) == 0 ||
+									   is_lookup) && strcmp(op, "=") == 0))
 		{
-			if (p->mode != (strcmp(column, "company_id") == 0 ? IC_MODE_LOOKUP : IC_MODE_IDS))
+			if (p->mode != (is_lookup ? IC_MODE_LOOKUP : IC_MODE_IDS))
 				continue;
 			if (value.symbolic)
 				p->ids = lappend(p->ids, makeString(psprintf("{%s}", value.text)));
@@ -835,7 +837,7 @@ describe_request(IcScanState *st)
 				if (buf.len > 0)
 					appendStringInfoString(&buf, ", ");
 				if (p->mode == IC_MODE_LOOKUP)
-					appendStringInfo(&buf, "GET /companies?company_id=%s", escape_unless_symbolic(strVal(lfirst(lc))));
+					appendStringInfo(&buf, "GET %s%s", p->stream->lookup_path, escape_unless_symbolic(strVal(lfirst(lc))));
 				else
 					appendStringInfo(&buf, "GET %s%s", p->stream->get_path, escape_unless_symbolic(strVal(lfirst(lc))));
 			}
@@ -859,7 +861,7 @@ describe_request(IcScanState *st)
 			break;
 	}
 	if (is_parts(st->stream) && p->mode != IC_MODE_IDS)
-		appendStringInfoString(&buf, ", then GET /conversations/{id} for each");
+		appendStringInfo(&buf, ", then GET %s{id} for each", p->stream->get_path);
 	return buf.data;
 }
 

@@ -24,6 +24,8 @@
  *	  the references call some of them arrays (both become jsonb);
  *	- conversation_parts.assigned_to reads assigned_to.id: the API sends a
  *	  {"type","id"} reference, and the brief joins it to admins.id;
+ *	  assigned_to_type reads its type (admin or team), which says whether
+ *	  the id joins admins or teams;
  *	- Singer's own bookkeeping (_sdc_record_hash) is not a column.
  *
  * No PostgreSQL headers here, so the table can be compiled into tests and
@@ -41,6 +43,9 @@
 
 /* PostgreSQL's lengthof lives in c.h, which this file must not include. */
 #define IC_LENGTHOF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* the parent's field behind each stamp (IC_STAMP_TOTAL has none) */
+static const char *const IC_STAMP_FIELDS[IC_NSTAMPS - 1] = {"id", "created_at", "updated_at"};
 
 static const IcColumn admins_columns[] = {
 	{"id", IC_STRING, NULL, IC_SEARCH_NONE},
@@ -197,6 +202,7 @@ static const IcColumn contacts_columns[] = {
 static const IcColumn conversation_parts_columns[] = {
 	{"id", IC_STRING, NULL, IC_SEARCH_NONE},
 	{"assigned_to", IC_STRING, "assigned_to.id", IC_SEARCH_NONE},	/* the API sends {"type","id"} */
+	{"assigned_to_type", IC_STRING, "assigned_to.type", IC_SEARCH_NONE},	/* admin or team */
 	{"attachments", IC_ARRAY, NULL, IC_SEARCH_NONE},
 	{"author", IC_OBJECT, NULL, IC_SEARCH_NONE},
 	{"body", IC_STRING, NULL, IC_SEARCH_NONE},
@@ -269,15 +275,19 @@ static const IcColumn teams_columns[] = {
 	{"type", IC_STRING, NULL, IC_SEARCH_NONE},
 };
 
-/* A stream row; the column count comes from the array so they cannot drift. */
+/*
+ * A stream row; the column count comes from the array so they cannot drift.
+ * Trailing arguments are designated initializers of the optional members
+ * (.custom_model = "contact", .parent = "conversations", ...), or NULL.
+ */
 #define IC_STREAM(name, list_path, list_key, paging, search_path, get_path, \
-				  pk, incremental, rows, columns) \
+				  pk, incremental, rows, columns, ...) \
 	{name, list_path, list_key, paging, search_path, get_path, pk, \
-	 incremental, rows, columns, (int) IC_LENGTHOF(columns), NULL}
+	 incremental, rows, columns, (int) IC_LENGTHOF(columns), __VA_ARGS__}
 #define IC_STREAM_WITH_LIMIT_PATH(name, list_path, list_key, paging, search_path, \
-								  get_path, pk, incremental, rows, columns, limit_path) \
+								  get_path, pk, incremental, rows, columns, limit_path, ...) \
 	{name, list_path, list_key, paging, search_path, get_path, pk, \
-	 incremental, rows, columns, (int) IC_LENGTHOF(columns), limit_path}
+	 incremental, rows, columns, (int) IC_LENGTHOF(columns), limit_path, __VA_ARGS__}
 
 /*
  * All eleven streams, sorted by name: ic_stream_names() and error hints list
@@ -286,15 +296,18 @@ static const IcColumn teams_columns[] = {
  * nothing better is known.
  */
 const IcStream ic_streams[] = {
-	IC_STREAM("admins", "/admins", "admins", IC_PAGING_NONE,
-			  NULL, NULL, "id", false, 50, admins_columns),
+	/* avatars come only when asked for (intercom-api.md 3.1) */
+	IC_STREAM("admins", "/admins?display_avatar=true", "admins", IC_PAGING_NONE,
+			  NULL, NULL, "id", false, 50, admins_columns, NULL),
 	/*
 	 * Scroll is the only listing that reaches every company (no 10k cap);
 	 * LIMIT queries page GET /companies instead and leave no scroll open.
 	 */
 	IC_STREAM_WITH_LIMIT_PATH("companies", "/companies/scroll", "data", IC_PAGING_SCROLL,
 							  NULL, "/companies/", "id", true, 10000, companies_columns,
-							  "/companies"),
+							  "/companies", .custom_model = "company",
+							  .lookup_column = "company_id",
+							  .lookup_path = "/companies?company_id="),
 	/*
 	 * Standard attributes have no id, and name is not unique: a nested
 	 * attribute shares it ("location.city" and "custom_attributes.city" are
@@ -302,29 +315,37 @@ const IcStream ic_streams[] = {
 	 */
 	IC_STREAM("company_attributes", "/data_attributes?model=company", "data",
 			  IC_PAGING_NONE, NULL, NULL, "full_name", false, 50,
-			  company_attributes_columns),
+			  company_attributes_columns, NULL),
 	IC_STREAM("company_segments", "/segments?type=company&include_count=true",
 			  "segments", IC_PAGING_NONE, NULL, NULL, "id", true, 20,
-			  company_segments_columns),
+			  company_segments_columns, NULL),
 	IC_STREAM("contact_attributes", "/data_attributes?model=contact", "data",
 			  IC_PAGING_NONE, NULL, NULL, "full_name", false, 100,
-			  contact_attributes_columns),
+			  contact_attributes_columns, NULL),
 	IC_STREAM("contacts", "/contacts", "data", IC_PAGING_CURSOR,
 			  "/contacts/search", "/contacts/", "id", true, 100000,
-			  contacts_columns),
-	/* list_path/list_key describe the parent listing that yields the ids. */
+			  contacts_columns, .custom_model = "contact"),
+	/*
+	 * list_path/list_key describe the parent listing that yields the ids;
+	 * the scan reads the parent's own row for its endpoints.
+	 */
 	IC_STREAM("conversation_parts", "/conversations", "conversations",
 			  IC_PAGING_PER_PARENT, "/conversations/search", "/conversations/",
-			  "id", true, 500000, conversation_parts_columns),
+			  "id", true, 500000, conversation_parts_columns,
+			  .parent = "conversations", .child_list = "conversation_parts",
+			  .stamps = {"conversation_id", "conversation_created_at",
+						 "conversation_updated_at", "conversation_total_parts"}),
+	/* 2.16 and later answer 422 for model=conversation */
 	IC_STREAM("conversations", "/conversations", "conversations",
 			  IC_PAGING_CURSOR, "/conversations/search", "/conversations/",
-			  "id", true, 50000, conversations_columns),
+			  "id", true, 50000, conversations_columns,
+			  .custom_model = "conversation", .custom_model_until = "2.16"),
 	IC_STREAM("segments", "/segments?include_count=true", "segments",
-			  IC_PAGING_NONE, NULL, NULL, "id", true, 50, segments_columns),
+			  IC_PAGING_NONE, NULL, NULL, "id", true, 50, segments_columns, NULL),
 	IC_STREAM("tags", "/tags", "data", IC_PAGING_NONE,
-			  NULL, NULL, "id", false, 100, tags_columns),
+			  NULL, NULL, "id", false, 100, tags_columns, NULL),
 	IC_STREAM("teams", "/teams", "teams", IC_PAGING_NONE,
-			  NULL, NULL, "id", false, 20, teams_columns),
+			  NULL, NULL, "id", false, 20, teams_columns, NULL),
 };
 
 const int	ic_nstreams = (int) IC_LENGTHOF(ic_streams);
@@ -415,4 +436,43 @@ ic_column_type_sql(IcColumnType type)
 	}
 	/* Unreachable with a valid enum; text is the type that accepts anything. */
 	return "text";
+}
+
+/*
+ * ic_stream_parent
+ *		The stream a per-parent stream is read through, or NULL.
+ */
+const IcStream *
+ic_stream_parent(const IcStream *stream)
+{
+	return stream->parent ? ic_stream_lookup(stream->parent) : NULL;
+}
+
+/*
+ * ic_stream_key_column
+ *		The column whose `= X` is one GET (get_path + X): the record's id,
+ *		or for a per-parent stream its parent's id (conversation_id), since
+ *		one GET of the parent returns all its children.
+ */
+const char *
+ic_stream_key_column(const IcStream *stream)
+{
+	return stream->parent ? stream->stamps[IC_STAMP_ID] : "id";
+}
+
+/*
+ * ic_stream_parent_field
+ *		The parent's field a child's column was stamped from
+ *		(conversation_updated_at -> updated_at), or NULL when the column is
+ *		not such a stamp.
+ */
+const char *
+ic_stream_parent_field(const IcStream *stream, const char *column)
+{
+	if (stream->parent == NULL || column == NULL)
+		return NULL;
+	for (int i = 0; i < IC_NSTAMPS - 1; i++)
+		if (stream->stamps[i] && strcmp(column, stream->stamps[i]) == 0)
+			return IC_STAMP_FIELDS[i];
+	return NULL;
 }

@@ -74,7 +74,37 @@ typedef struct IcStream
 	 * which a scan stopped early would leave blocking the next for a minute.
 	 */
 	const char *limit_path;
+
+	/*
+	 * What else differs between streams, so that code reads the row instead
+	 * of testing the stream's name.  NULL (or 0) where it does not apply.
+	 */
+	const char *custom_model;	/* data attribute model of its custom columns */
+	const char *custom_model_until;	/* first API version without that model */
+	const char *lookup_column;	/* a column with its own one-GET lookup... */
+	const char *lookup_path;	/* ...this path, the value appended */
+	/*
+	 * A stream read through a parent (IC_PAGING_PER_PARENT): each parent
+	 * record (parent's get_path + id) holds {"<child_list>": {"<child_list>":
+	 * [...], "total_count": n}}; each child is stamped with the parent's id,
+	 * created_at, updated_at and that count, under the names in stamps[]
+	 * (IC_STAMP_ID ...).  stamps[IC_STAMP_ID] is the key linking a child to
+	 * its parent: its `= X` is one GET of the parent.
+	 */
+	const char *parent;			/* parent stream's name */
+	const char *child_list;		/* key of the children in the parent record */
+	const char *stamps[4];		/* "conversation_id", ..._created_at, ... */
 } IcStream;
+
+/* The parent's fields a child is stamped with, in stamps[] order. */
+enum IcStamp
+{
+	IC_STAMP_ID,
+	IC_STAMP_CREATED_AT,
+	IC_STAMP_UPDATED_AT,
+	IC_STAMP_TOTAL				/* the children's total_count */
+};
+#define IC_NSTAMPS 4
 
 /* GET /companies reaches only the first 10,000 records (intercom-api.md 3.3) */
 #define IC_LIMIT_PATH_MAX_ROWS	10000
@@ -87,5 +117,8 @@ extern const IcStream *ic_stream_lookup(const char *name);
 extern const IcColumn *ic_stream_column(const IcStream *stream, const char *name);
 extern const char *ic_stream_names(void);	/* "admins, companies, ..." */
 extern const char *ic_column_type_sql(IcColumnType type);
+extern const IcStream *ic_stream_parent(const IcStream *stream);
+extern const char *ic_stream_key_column(const IcStream *stream);
+extern const char *ic_stream_parent_field(const IcStream *stream, const char *column);
 
 #endif							/* INTERCOM_STREAMS_H */

@@ -553,7 +553,7 @@ class Generator:
         return {
             "type": "conversation_part", "id": str(700000000 + ci * 1000 + j), "part_type": pt,
             "body": body, "created_at": pc, "updated_at": pu, "notified_at": pu,
-            "assigned_to": ({"type": "admin", "id": self.admin_id(r.randrange(na))} if pt == "assignment" and na else None),
+            "assigned_to": self.part_assignee(r, ci, j, pt),
             "author": author, "attachments": [] if j % 9 else [
                 {"type": "upload", "name": "screen shot.png", "url": "https://example.com/a.png",
                  "content_type": "image/png", "filesize": 1024, "width": 10, "height": 10}],
@@ -561,6 +561,18 @@ class Generator:
             "email_message_metadata": None, "state": "open",
             "tags": [], "event_details": None, "app_package_code": None,
         }
+
+    def part_assignee(self, r, ci, j, pt):
+        """An assignment part's {"type","id"}: an admin, or every third one a
+        team (the API's assigned_to names either).  Takes the same one draw
+        from r either way, so no other value of the part moves."""
+        na, nt = self.counts["admins"], self.counts["teams"]
+        if pt != "assignment" or not na:
+            return None
+        k = r.randrange(na)
+        if (ci + j) % 3 == 0 and nt:
+            return {"type": "team", "id": str(self.team_id(k % nt))}
+        return {"type": "admin", "id": self.admin_id(k)}
 
     def conversation(self, i):
         """Canonical conversation (with '_parts' and version-neutral fields).
@@ -1567,7 +1579,10 @@ class Handler(BaseHTTPRequestHandler):
                          "avatar": {"type": "avatar", "image_url": None}, "has_inbox_seat": True}
         if parts == ["admins"]:
             need("GET")
-            return 200, {"type": "admin.list", "admins": [render("admins", r, ver) for r in s.records("admins")]}
+            # the avatar is sent only when asked for (display_avatar=true)
+            avatar = q.get("display_avatar", "false").lower() == "true"
+            return 200, {"type": "admin.list", "admins": [
+                r if avatar else {k: v for k, v in r.items() if k != "avatar"} for r in s.records("admins")]}
         if n == 2 and parts[0] == "admins":
             need("GET")
             i = s.index_of("admins", parts[1])

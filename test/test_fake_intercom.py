@@ -148,6 +148,11 @@ class TestEnvelopes(FakeCase):
         self.assertTrue(all(isinstance(t, int) for x in d["admins"] for t in x["team_ids"]))
         self.assertEqual(self.get(f"/admins/{a['id']}")["id"], a["id"])
         self.assertError(self.req("GET", "/admins/1"), 404, "admin_not_found")
+        # avatars only with display_avatar=true
+        self.assertFalse(any("avatar" in x for x in d["admins"]))
+        d = self.get("/admins?display_avatar=true")
+        self.assertTrue(all(x["avatar"]["type"] == "avatar" for x in d["admins"]))
+        self.assertFalse(any("avatar" in x for x in self.get("/admins?display_avatar=false")["admins"]))
         d = self.get("/tags")
         self.assertEqual((d["type"], len(d["data"])), ("list", 12))
         d = self.get("/teams")
@@ -492,6 +497,10 @@ class TestPartsAndVersions(FakeCase):
             self.assertLessEqual(r["updated_at"], c["updated_at"])
         big = [r for r in rows if r["conversation_total_parts"] == 500]
         self.assertEqual(len(big), 500)
+        # assignments name an admin or a team; other parts no one
+        kinds = {(r["assigned_to"] or {}).get("type") for r in rows}
+        self.assertEqual(kinds, {None, "admin", "team"})
+        self.assertTrue(all(r["assigned_to"] is None for r in rows if r["part_type"] != "assignment"))
 
     def test_version_216(self):
         old = self.get("/conversations?per_page=150")["conversations"]
