@@ -28,10 +28,12 @@ RETURNS record
 AS 'MODULE_PATHNAME', 'intercom_fdw_request_stats'
 LANGUAGE C STRICT VOLATILE;
 
--- The stream catalogue: the eleven tables, their primary keys, replication.
+-- The stream catalogue: the tables, their primary keys, replication (and the
+-- column incremental reads are bounded on: updated_at, or created_at for the
+-- activity log).
 CREATE FUNCTION streams(
     OUT stream text, OUT primary_key text, OUT incremental boolean,
-    OUT request text)
+    OUT request text, OUT replication_key text)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'intercom_fdw_streams'
 LANGUAGE C STRICT IMMUTABLE;
@@ -137,7 +139,8 @@ $$;
 -- The foreign table's stream, primary key and replication method.
 CREATE FUNCTION _source_info(source regclass,
     OUT stream text, OUT primary_key text, OUT incremental boolean,
-    OUT start_date timestamptz, OUT columns text[], OUT has_updated_at boolean)
+    OUT start_date timestamptz, OUT columns text[], OUT has_updated_at boolean,
+    OUT replication_key text)
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
@@ -156,7 +159,8 @@ BEGIN
     END IF;
     SELECT substr(o, 8) INTO stream FROM unnest(opts) o WHERE o LIKE 'stream=%';
     SELECT substr(o, 12)::timestamptz INTO start_date FROM unnest(sopts) o WHERE o LIKE 'start\_date=%';
-    SELECT s.primary_key, s.incremental INTO primary_key, incremental
+    SELECT s.primary_key, s.incremental, coalesce(s.replication_key, 'updated_at')
+      INTO primary_key, incremental, replication_key
       FROM @extschema@.streams() s WHERE s.stream = _source_info.stream;
     IF primary_key IS NULL THEN
         RAISE EXCEPTION 'foreign table "%" has no valid "stream" option', source
@@ -171,8 +175,9 @@ BEGIN
             USING ERRCODE = 'undefined_column',
                   HINT = 'materialize keys the copy on the stream''s primary key; add the column.';
     END IF;
+    -- has_updated_at: the replication key column (updated_at, or created_at)
     has_updated_at := EXISTS (SELECT FROM pg_catalog.pg_attribute a
-                               WHERE a.attrelid = source AND a.attname = 'updated_at'
+                               WHERE a.attrelid = source AND a.attname = replication_key
                                  AND a.atttypid = 'timestamptz'::regtype AND NOT a.attisdropped);
 END
 $$;
@@ -396,7 +401,7 @@ BEGIN
         EXECUTE pg_catalog.format('CREATE TEMP TABLE intercom_fdw_read (LIKE %s) ON COMMIT DROP', source);
         sel := pg_catalog.format('INSERT INTO pg_temp.intercom_fdw_read SELECT * FROM %s', source);
         IF bound IS NOT NULL THEN
-            sel := sel || ' WHERE updated_at >= $1';
+            sel := sel || pg_catalog.format(' WHERE %I >= $1', src.replication_key);
         END IF;
         phase_t := clock_timestamp();
         phase_r := (@extschema@.request_stats()).requests;
@@ -413,7 +418,8 @@ BEGIN
             'CREATE TEMP TABLE intercom_fdw_stage ON COMMIT DROP AS '
             'SELECT DISTINCT ON (%1$s) * FROM pg_temp.intercom_fdw_read WHERE %1$s IS NOT NULL '
             'ORDER BY %1$s%2$s', pk,
-            CASE WHEN src.has_updated_at THEN ', updated_at DESC NULLS LAST' ELSE '' END);
+            CASE WHEN src.has_updated_at
+                 THEN pg_catalog.format(', %I DESC NULLS LAST', src.replication_key) ELSE '' END);
         GET DIAGNOSTICS n_keys = ROW_COUNT;
         IF n_keys < n_read THEN
             EXECUTE pg_catalog.format(

@@ -89,6 +89,7 @@ pushable(const IcColumn *col, Oid vartype, Oid valtype, const char *op)
 	{
 		case IC_SEARCH_DATE_BY_DAY:
 		case IC_SEARCH_DATE_SECOND:
+		case IC_SEARCH_RANGE_PARAM:
 			return vartype == TIMESTAMPTZOID && valtype == TIMESTAMPTZOID &&
 				(comparison || strcmp(op, "=") == 0);
 		case IC_SEARCH_EQUAL:

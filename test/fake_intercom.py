@@ -48,6 +48,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fake_more  # noqa: E402  (the streams beyond the first eleven)
+
 # ---------------------------------------------------------------------------
 # Constants
 # ---------------------------------------------------------------------------
@@ -74,7 +77,7 @@ PARTS_CAP = 500
 
 STREAMS = ["admins", "companies", "company_attributes", "company_segments",
            "contact_attributes", "contacts", "conversation_parts",
-           "conversations", "segments", "tags", "teams"]
+           "conversations", "segments", "tags", "teams"] + list(fake_more.STREAMS)
 
 # Nasty strings: unicode (emoji, CJK, combining marks, RTL), quotes,
 # backslashes, newlines, tabs, leading/trailing spaces, SQL-ish words.
@@ -234,6 +237,7 @@ class Generator:
         self.seed = seed
         self.counts = counts
         self.tz = tzname   # tz at generation time: used to place records near local midnight
+        self.long_lists = {}   # contact index -> (tags, companies) when one has more than 10 (fake_more)
 
     # --- small streams ----------------------------------------------------
     def admin_id(self, i):
@@ -461,6 +465,9 @@ class Generator:
                 comp_refs.append({"type": "company", "id": comp_id, "url": f"/companies/{comp_id}"})
         notes = [{"type": "note", "id": str(5000 + i * 10 + k), "url": f"/notes/{5000 + i * 10 + k}"}
                  for k in range(r.randint(0, 2))]
+
+        if len(tag_refs) > 10 or len(comp_refs) > 10:
+            self.long_lists[i] = (tag_refs, comp_refs)   # GET /contacts/{id}/tags|companies serve them
 
         def alist(items, url):
             return {"type": "list", "data": items[:10], "url": url,
@@ -1577,6 +1584,9 @@ class Handler(BaseHTTPRequestHandler):
                                  "created_at": T_2019, "secure": False, "identity_verification": False,
                                  "timezone": self.cfg["timezone"], "region": "US"},
                          "avatar": {"type": "avatar", "image_url": None}, "has_inbox_seat": True}
+        more = fake_more.route(self, sys.modules[__name__], s.gen, method, parts, q, ver, need, body)
+        if more is not None:
+            return more
         if parts == ["admins"]:
             need("GET")
             # the avatar is sent only when asked for (display_avatar=true)
@@ -1993,6 +2003,9 @@ class Handler(BaseHTTPRequestHandler):
             raise ValueError(f"unknown version {ver}")
         if stream in ("contact_attributes", "company_attributes"):
             return s.attributes(stream.split("_")[0])
+        more = fake_more.dump(self, sys.modules[__name__], s, stream, ver)
+        if more is not None:
+            return more
         if stream == "conversation_parts":
             out = []
             for c in s.records("conversations"):
