@@ -74,6 +74,27 @@ SELECT c.id, jsonb_array_length(c.companies->'data') AS inlined, (c.companies->>
        (SELECT count(*) FROM got_contact_companies l WHERE l.contact_id = c.id) AS linked
 FROM ic.contacts c WHERE (c.companies->>'has_more')::boolean;
 
+-- a contact given every tag (12): it inlines 10 and says has_more; the table
+-- has all 12, from GET /contacts/{id}/tags, in a full scan and by id
+\! python3 test/fakectl.py tag-all ba82e4f4b425700000000000
+SELECT jsonb_array_length(tags->'data') AS inlined, (tags->>'has_more')::boolean AS has_more,
+       (tags->>'total_count')::int AS total_count
+FROM ic.contacts WHERE id = 'ba82e4f4b425700000000000';
+\! python3 test/fakectl.py log-clear
+SELECT count(*) AS tags_of_contact FROM ic.contact_tags WHERE contact_id = 'ba82e4f4b425700000000000';
+\! python3 test/fakectl.py log | cut -d' ' -f1,2,3
+CREATE TEMP TABLE raw_contact_tags_all(r jsonb);
+\copy raw_contact_tags_all FROM PROGRAM 'python3 test/fakectl.py dump contact_tags' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02')
+\! python3 test/fakectl.py log-clear
+WITH s AS MATERIALIZED (SELECT id, tag_id, contact_id FROM ic.contact_tags)
+SELECT (SELECT count(*) FROM s) AS fdw_rows, (SELECT count(*) FROM raw_contact_tags_all) AS fake_rows,
+  (SELECT count(*) FROM (SELECT * FROM s
+                         EXCEPT ALL SELECT r->>'id', r->>'tag_id', r->>'contact_id' FROM raw_contact_tags_all) x) AS fdw_not_in_fake,
+  (SELECT count(*) FROM (SELECT r->>'id', r->>'tag_id', r->>'contact_id' FROM raw_contact_tags_all
+                         EXCEPT ALL SELECT * FROM s) x) AS fake_not_in_fdw;
+\! python3 test/fakectl.py log | cut -d' ' -f1,2,3 | sed 's/starting_after=[^& ]*/starting_after=.../'
+\! python3 test/fakectl.py reset
+
 -- a company whose tag list names tag 110 twice: one link
 SELECT c.id, (SELECT count(*) FROM jsonb_array_elements(c.tags->'tags') e WHERE e->>'id' = '110') AS in_json,
        (SELECT count(*) FROM got_company_tags ct WHERE ct.company_id = c.id AND ct.tag_id = '110') AS links

@@ -1949,6 +1949,8 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_fake/reset" and method == "POST":
                 st.reset()
                 return 200, {"ok": True}
+            if path == "/_fake/tag_all" and method == "POST":
+                return 200, fake_more.tag_all(st.store, body["contact_id"])
             if path == "/_fake/log" and method == "GET":
                 return 200, [dict(e) for e in st.log]
             if path == "/_fake/log/clear" and method == "POST":

@@ -405,6 +405,26 @@ def contact_list(handler, fi, cid, kind, q, ver):
     return {"type": "list", "data": env["data"], "pages": env["pages"], "total_count": env["total_count"]}
 
 
+def tag_all(store, contact_id):
+    """Control: give a contact every tag of the workspace, so that its
+    inlined list (10) says has_more and GET /contacts/{id}/tags has the rest.
+    An overlay record, like /_fake/mutate; reset discards it.  Caller holds
+    the state lock."""
+    i = store.index_of("contacts", contact_id)
+    if i is None:
+        raise KeyError(f"no contacts record {contact_id}")
+    store.generation += 1
+    store.cow("contacts")
+    rec = dict(store.get("contacts", i))
+    refs = [{"type": "tag", "id": str(100 + t), "url": f"/tags/{100 + t}"} for t in range(store.gen.counts["tags"])]
+    rec["tags"] = dict(rec["tags"], data=refs[:10], total_count=len(refs), has_more=len(refs) > 10)
+    full = store.gen.long_lists.get(i)
+    store.gen.long_lists[i] = (refs, full[1] if full else rec["companies"]["data"])
+    store.overrides["contacts"][i] = rec
+    store.rcache.forget("contacts", i)
+    return {"ids": [contact_id]}
+
+
 def route(handler, fi, gen, method, parts, q, ver, need, body=None):
     """(status, body) for the new endpoints, or None for another route."""
     g = MoreGen(fi, gen, COUNTS[handler.state.args.dataset])

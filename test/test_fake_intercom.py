@@ -926,6 +926,13 @@ class TestMoreStreams(FakeCase):
         d = self.get(f"/contacts/{short['id']}/tags")
         self.assertEqual([x["id"] for x in d["data"]], [x["id"] for x in short["tags"]["data"]])
         self.assertEqual(self.req("GET", "/contacts/nope/tags").status, 404)
+        self.ctl("tag-all", short["id"])
+        c0 = [c for c in self.dump("contacts") if c["id"] == short["id"]][0]
+        self.assertEqual((len(c0["tags"]["data"]), c0["tags"]["has_more"], c0["tags"]["total_count"]), (10, True, 12))
+        self.assertEqual(len(self.get(f"/contacts/{short['id']}/tags")["data"]), 12)
+        self.assertEqual(sum(1 for x in self.dump("contact_tags") if x["contact_id"] == short["id"]), 12)
+        self.ctl("reset")
+        self.assertFalse(self.dump("contacts")[0]["tags"]["has_more"])
         links = self.dump("contact_companies")
         self.assertEqual(sum(1 for x in links if x["contact_id"] == c["id"]), 12)
         self.assertEqual(len({x["id"] for x in self.dump("company_tags")}), len(self.dump("company_tags")))
