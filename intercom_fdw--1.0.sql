@@ -28,10 +28,12 @@ RETURNS record
 AS 'MODULE_PATHNAME', 'intercom_fdw_request_stats'
 LANGUAGE C STRICT VOLATILE;
 
--- The stream catalogue: the eleven tables, their primary keys, replication.
+-- The stream catalogue: the tables, their primary keys, replication (and the
+-- column incremental reads are bounded on: updated_at, or created_at for the
+-- activity log).
 CREATE FUNCTION streams(
     OUT stream text, OUT primary_key text, OUT incremental boolean,
-    OUT request text)
+    OUT request text, OUT replication_key text)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'intercom_fdw_streams'
 LANGUAGE C STRICT IMMUTABLE;
@@ -112,7 +114,8 @@ CREATE TABLE stream_parent (
     parent_key        text NOT NULL,      -- column naming the parent record
     parent_updated_at text NOT NULL       -- column with the parent's updated_at: the bookmark column
 );
-INSERT INTO stream_parent VALUES ('conversation_parts', 'conversation_id', 'conversation_updated_at');
+INSERT INTO stream_parent VALUES ('conversation_parts', 'conversation_id', 'conversation_updated_at'),
+                                  ('ticket_parts', 'ticket_id', 'ticket_updated_at');
 COMMENT ON TABLE stream_parent IS
     'intercom_fdw.materialize: streams whose rows carry their parent''s fields; a changed parent''s rows are all rewritten';
 GRANT SELECT ON stream_parent TO PUBLIC;
@@ -184,7 +187,10 @@ BEGIN
     END IF;
     SELECT substr(o, 8) INTO stream FROM unnest(opts) o WHERE o LIKE 'stream=%';
     SELECT substr(o, 12)::timestamptz INTO start_date FROM unnest(sopts) o WHERE o LIKE 'start\_date=%';
-    SELECT s.primary_key, s.incremental INTO primary_key, incremental
+    -- the bookmark: the stream's replication key (updated_at, or created_at
+    -- for the activity log) ...
+    SELECT s.primary_key, s.incremental, coalesce(s.replication_key, 'updated_at')
+      INTO primary_key, incremental, bookmark_column
       FROM @extschema@.streams() s WHERE s.stream = _source_info.stream;
     IF primary_key IS NULL THEN
         RAISE EXCEPTION 'foreign table "%" has no valid "stream" option', source
@@ -199,12 +205,15 @@ BEGIN
             USING ERRCODE = 'undefined_column',
                   HINT = 'materialize keys the copy on the stream''s primary key; add the column.';
     END IF;
-    SELECT p.parent_key, p.parent_updated_at INTO parent_key, bookmark_column
-      FROM @extschema@.stream_parent p WHERE p.stream = _source_info.stream;
+    -- ... or, for rows that carry their parent's fields, the parent's
+    -- updated_at (stream_parent), so that a changed parent's rows are all read
+    IF EXISTS (SELECT FROM @extschema@.stream_parent p WHERE p.stream = _source_info.stream) THEN
+        SELECT p.parent_key, p.parent_updated_at INTO parent_key, bookmark_column
+          FROM @extschema@.stream_parent p WHERE p.stream = _source_info.stream;
+    END IF;
     IF NOT parent_key = ANY (columns) THEN
         parent_key := NULL;
     END IF;
-    bookmark_column := coalesce(bookmark_column, 'updated_at');
     has_updated_at := EXISTS (SELECT FROM pg_catalog.pg_attribute a
                                WHERE a.attrelid = source AND a.attname = 'updated_at'
                                  AND a.atttypid = 'timestamptz'::regtype AND NOT a.attisdropped);

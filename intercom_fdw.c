@@ -60,6 +60,7 @@ void
 _PG_init(void)
 {
 	ic_http_init();
+	ic_comment_install();
 }
 
 static bool
@@ -80,18 +81,26 @@ choose_mode(const IcStream *stream, List *filters)
 {
 	ListCell   *lc;
 	bool		searchable = false;
-	const char *id_column = stream->paging == IC_PAGING_PER_PARENT ? "conversation_id" : "id";
+	const char *id_column = ic_stream_key_column(stream);
+	const char *lookup = stream->lookup_column;
 
 	foreach(lc, filters)
 		if (stream->get_path && filter_is(lfirst(lc), id_column, "="))
 			return IC_MODE_IDS;
 	foreach(lc, filters)
-		if (strcmp(stream->name, "companies") == 0 && filter_is(lfirst(lc), "company_id", "="))
+		if (lookup && filter_is(lfirst(lc), lookup, "="))
 			return IC_MODE_LOOKUP;
 	foreach(lc, filters)
-		if (!filter_is(lfirst(lc), "id", NULL) && !filter_is(lfirst(lc), "company_id", NULL))
+		if (!filter_is(lfirst(lc), "id", NULL) && !(lookup && filter_is(lfirst(lc), lookup, NULL)))
 			searchable = true;
 	return (stream->search_path && searchable) ? IC_MODE_SEARCH : IC_MODE_LIST;
+}
+
+/* The table's rows: ANALYZE's count (pg_class.reltuples), else the guess. */
+static double
+stream_rows(const IcStream *stream, RelOptInfo *baserel)
+{
+	return baserel->tuples >= 0 ? baserel->tuples : stream->default_rows;
 }
 
 /*
@@ -130,7 +139,7 @@ intercomGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntab
 	if (info->mode == IC_MODE_IDS || info->mode == IC_MODE_LOOKUP)
 		baserel->rows = 1;
 	else
-		baserel->rows = clamp_row_est(info->stream->default_rows *
+		baserel->rows = clamp_row_est(stream_rows(info->stream, baserel) *
 									  clauselist_selectivity(root, baserel->baserestrictinfo,
 															 0, JOIN_INNER, NULL));
 }
@@ -163,6 +172,7 @@ sort_pushable(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, IcPlan
 	ListCell   *lc;
 
 	if (info->mode != IC_MODE_SEARCH || info->stream->paging == IC_PAGING_PER_PARENT ||
+		info->stream->search_unsorted ||
 		list_length(root->query_pathkeys) != 1)
 		return 0;
 	pk = linitial(root->query_pathkeys);
@@ -209,7 +219,7 @@ static void
 add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 						IcPlanInfo *info)
 {
-	const char *id_column = info->stream->paging == IC_PAGING_PER_PARENT ? "conversation_id" : "id";
+	const char *id_column = ic_stream_key_column(info->stream);
 	AttrNumber	attnum = get_attnum(foreigntableid, id_column);
 	Var		   *id;
 	List	   *clauses;
@@ -361,7 +371,9 @@ intercom_fdw_handler(PG_FUNCTION_ARGS)
 	/* IMPORT FOREIGN SCHEMA */
 	routine->ImportForeignSchema = intercomImportForeignSchema;
 
-	/* no ANALYZE: it would spend API quota on a full walk */
+	/* ANALYZE: Intercom's total_count and a small sample, not a full walk */
+	routine->AnalyzeForeignTable = intercomAnalyzeForeignTable;
+
 	PG_RETURN_POINTER(routine);
 }
 
@@ -383,6 +395,32 @@ intercom_fdw_request_stats(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
+/* How a full scan lists a stream: its listing, or its search (tickets). */
+static char *
+stream_listing(const IcStream *s)
+{
+	if (s->list_path == NULL)
+		return psprintf("POST %s", s->search_path);
+	return psprintf("GET %s", s->list_path);
+}
+
+/* What a full scan of a stream requests, for intercom_fdw.streams(). */
+static char *
+stream_request(const IcStream *s)
+{
+	const IcStream *parent = ic_stream_parent(s);
+
+	if (parent && s->paging == IC_PAGING_LINK)
+		return psprintf("%s%s%s", stream_listing(parent), s->link_expand ? ", GET " : "",
+						s->link_expand ? psprintf(s->link_expand, "{id}") : "");
+	if (parent)
+		return psprintf("%s then GET %s{id} each", stream_listing(parent), parent->get_path);
+	if (s->list_path_new)
+		return psprintf("GET %s (GET %s from %s)", s->list_path, s->list_path_new,
+						s->list_path_since);
+	return stream_listing(s);
+}
+
 /* intercom_fdw.streams(): the stream catalogue. */
 Datum
 intercom_fdw_streams(PG_FUNCTION_ARGS)
@@ -393,14 +431,15 @@ intercom_fdw_streams(PG_FUNCTION_ARGS)
 	for (int i = 0; i < ic_nstreams; i++)
 	{
 		const IcStream *s = &ic_streams[i];
-		Datum		values[4];
-		bool		nulls[4] = {false};
+		Datum		values[5];
+		bool		nulls[5] = {false};
 
 		values[0] = CStringGetTextDatum(s->name);
 		values[1] = CStringGetTextDatum(s->primary_key);
 		values[2] = BoolGetDatum(s->incremental);
-		values[3] = CStringGetTextDatum(psprintf("GET %s%s", s->list_path,
-												 s->paging == IC_PAGING_PER_PARENT ? " then GET /conversations/{id} each" : ""));
+		values[3] = CStringGetTextDatum(stream_request(s));
+		values[4] = CStringGetTextDatum(s->replication_key ? s->replication_key : "updated_at");
+		nulls[4] = !s->incremental;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -32,7 +32,7 @@ SELECT 'only imported', * FROM (
   SELECT * FROM ic_columns
   EXCEPT SELECT table_name, column_name, type_name::regtype::text, position FROM doc_columns) i
 ORDER BY 1, 2, 5;
--- column options: only conversation_parts.assigned_to reads another path
+-- column options: only conversation_parts.assigned_to(_type) read another path
 SELECT c.relname, a.attname, a.attfdwoptions
 FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
 WHERE c.relnamespace = 'ic'::regnamespace AND a.attfdwoptions IS NOT NULL ORDER BY 1, 2;
@@ -196,6 +196,28 @@ IMPORT FOREIGN SCHEMA intercom LIMIT TO (contacts)
 \! python3 test/fakectl.py log-clear
 IMPORT FOREIGN SCHEMA intercom LIMIT TO (admins) FROM SERVER fake216 INTO imp_err;
 \! python3 test/fakectl.py count
+
+-- COMMENT ON every imported table and column: what it is, its key, its cost
+SELECT c.relname, obj_description(c.oid, 'pg_class') AS comment
+FROM pg_class c WHERE c.relnamespace = 'ic'::regnamespace ORDER BY 1;
+SELECT count(*) AS columns, count(col_description(a.attrelid, a.attnum)) AS commented
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+WHERE c.relnamespace IN ('ic'::regnamespace, 'imp_custom'::regnamespace) AND a.attnum > 0 AND NOT a.attisdropped;
+SELECT c.relname, a.attname, col_description(a.attrelid, a.attnum) AS comment
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+WHERE c.relnamespace = 'ic'::regnamespace AND (c.relname, a.attname) IN (
+  ('contacts', 'id'), ('contacts', 'updated_at'), ('contacts', 'email'), ('conversations', 'created_at'),
+  ('conversation_parts', 'assigned_to'), ('conversation_parts', 'conversation_id'),
+  ('conversation_parts', 'conversation_updated_at'), ('conversation_parts', 'conversation_total_parts'),
+  ('contact_tags', 'id'), ('contact_tags', 'tag_id'), ('contact_tags', 'contact_updated_at'),
+  ('activity_logs', 'created_at'), ('companies', 'company_id'), ('tags', 'name'))
+ORDER BY 1, 2;
+-- a custom attribute column says where it reads
+SELECT a.attname, col_description(a.attrelid, a.attnum) AS comment
+FROM pg_attribute a WHERE a.attrelid = 'imp_custom.conversations'::regclass AND a.attname = 'Ticket Ref';
+-- a table written by hand gets only the comments its author writes
+CREATE FOREIGN TABLE imp_err.my_tags (id text, name text) SERVER fake OPTIONS (stream 'tags');
+SELECT obj_description('imp_err.my_tags'::regclass, 'pg_class') IS NULL AS no_comment;
 
 SET client_min_messages = warning;
 DROP SCHEMA imp_limit, imp_except, imp_full, imp_custom, imp_custom16, imp_err CASCADE;

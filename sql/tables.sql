@@ -285,6 +285,7 @@ CREATE TEMP TABLE raw_conversation_parts(r jsonb);
 CREATE TEMP VIEW exp_conversation_parts AS SELECT
     r->>'id' AS id,
     r->'assigned_to'->>'id' AS assigned_to,
+    r->'assigned_to'->>'type' AS assigned_to_type,
     nullif(r->'attachments', 'null') AS attachments,
     nullif(r->'author', 'null') AS author,
     r->>'body' AS body,
@@ -300,7 +301,7 @@ CREATE TEMP VIEW exp_conversation_parts AS SELECT
     r->>'type' AS "type",
     to_timestamp((r->>'updated_at')::bigint) AS updated_at
   FROM raw_conversation_parts;
-CREATE TEMP TABLE got_conversation_parts AS SELECT id, assigned_to, attachments, author, body, conversation_created_at, conversation_id, conversation_total_parts, conversation_updated_at, created_at, external_id, notified_at, part_type, redacted, "type", updated_at FROM ic.conversation_parts;
+CREATE TEMP TABLE got_conversation_parts AS SELECT id, assigned_to, assigned_to_type, attachments, author, body, conversation_created_at, conversation_id, conversation_total_parts, conversation_updated_at, created_at, external_id, notified_at, part_type, redacted, "type", updated_at FROM ic.conversation_parts;
 SELECT 'conversation_parts' AS stream,
   (SELECT count(*) FROM got_conversation_parts) AS fdw_rows,
   (SELECT count(*) FROM raw_conversation_parts) AS fake_rows,
@@ -313,6 +314,20 @@ SELECT 'conversation_parts' AS stream,
 SELECT id, name, "type" FROM got_tags ORDER BY id::int;
 SELECT id, name, admin_ids FROM got_teams ORDER BY id;
 SELECT id, name, job_title, team_ids FROM got_admins ORDER BY id;
+-- avatars are asked for (display_avatar=true), so none is missing
+SELECT count(*) AS admins, count(avatar) AS with_avatar,
+       count(*) FILTER (WHERE avatar->>'image_url' IS NOT NULL) AS with_image
+FROM got_admins;
+\! python3 test/fakectl.py log-clear
+SELECT count(*) FROM ic.admins WHERE avatar IS NOT NULL;
+\! python3 test/fakectl.py log
+-- an assignment names an admin or a team: the type says which table the id joins
+SELECT p.assigned_to_type, count(*) AS parts,
+       count(a.id) AS joins_admins, count(t.id) AS joins_teams
+FROM got_conversation_parts p
+LEFT JOIN got_admins a ON p.assigned_to_type = 'admin' AND a.id = p.assigned_to
+LEFT JOIN got_teams t ON p.assigned_to_type = 'team' AND t.id = p.assigned_to
+GROUP BY 1 ORDER BY 1;
 SELECT id, name, "count", person_type, created_at FROM got_segments ORDER BY name;
 SELECT id, name, trim_scale(monthly_spend) AS monthly_spend, "size", remote_created_at, website
 FROM got_companies ORDER BY id LIMIT 12;

@@ -72,16 +72,18 @@ attribute_model(const IcStream *stream, const IcOptions *opts)
 {
 	int			major;
 	int			minor;
+	int			until_major;
+	int			until_minor;
 
-	if (strcmp(stream->name, "contacts") == 0)
-		return "contact";
-	if (strcmp(stream->name, "companies") == 0)
-		return "company";
-	/* 2.16 and later answer 422 for model=conversation */
-	if (strcmp(stream->name, "conversations") == 0 &&
-		ic_parse_api_version(opts->api_version, &major, &minor) &&
-		(major < 2 || (major == 2 && minor < 16)))
-		return "conversation";
+	if (stream->custom_model == NULL)
+		return NULL;
+	if (stream->custom_model_until == NULL)
+		return stream->custom_model;
+	/* a model the API dropped (conversation in 2.16) answers 422 */
+	if (ic_parse_api_version(opts->api_version, &major, &minor) &&
+		ic_parse_api_version(stream->custom_model_until, &until_major, &until_minor) &&
+		(major < until_major || (major == until_major && minor < until_minor)))
+		return stream->custom_model;
 	return NULL;
 }
 

@@ -57,6 +57,7 @@ typedef struct IcOptions
 	int			concurrency;	/* parallel child requests */
 	bool		pushdown;		/* translate quals into API filters */
 	char	   *token;			/* from the user mapping only; never logged */
+	char	   *start_date;		/* server option: how far back reads go, or NULL */
 	Oid			umid;			/* user mapping OID, the connection cache key */
 } IcOptions;
 
@@ -254,6 +255,35 @@ extern TupleTableSlot *intercomIterateForeignScan(ForeignScanState *node);
 extern void intercomReScanForeignScan(ForeignScanState *node);
 extern void intercomEndForeignScan(ForeignScanState *node);
 extern void intercomExplainForeignScan(ForeignScanState *node, ExplainState *es);
+
+/* ---- in range.c ---- */
+
+/* The bounds a range-parameter listing is asked for (activity logs). */
+typedef struct IcRange
+{
+	bool		has_after;
+	bool		has_before;
+	double		after;			/* epoch seconds, exclusive */
+	double		before;
+	char	   *after_text;		/* EXPLAIN of a generic plan: the expression */
+	char	   *before_text;
+} IcRange;
+
+extern void ic_range_add(IcRange *range, const char *op, const IcFilterValue *value);
+extern char *ic_range_query(const IcStream *stream, const IcRange *range,
+							const char *start_date);
+
+/* ---- in link.c ---- */
+extern IcJson *ic_link_rows(const IcStream *stream, IcJson *parent,
+							IcConnection *conn, IcStats *stats);
+
+/* ---- in analyze.c ---- */
+#include "foreign/fdwapi.h"
+extern bool intercomAnalyzeForeignTable(Relation relation, AcquireSampleRowsFunc *func,
+										BlockNumber *totalpages);
+
+/* ---- in comment.c ---- */
+extern void ic_comment_install(void);
 
 /* ---- in import.c ---- */
 extern List *intercomImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);

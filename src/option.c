@@ -34,7 +34,7 @@ typedef enum IcOptionKind
 	OPT_BOOL,
 	OPT_URL,					/* http(s) URL, superuser only */
 	OPT_REGION,					/* us, eu, au */
-	OPT_STREAM,					/* one of the eleven streams */
+	OPT_STREAM,					/* one of the streams */
 	OPT_SECRET,					/* the token */
 	OPT_VERSION					/* an Intercom API version: 2.14, Preview */
 } IcOptionKind;
@@ -417,6 +417,8 @@ ic_get_server_options(ForeignServer *server, UserMapping *um, IcOptions *opts)
 			opts->concurrency = int_option(def);
 		else if (strcmp(def->defname, "pushdown") == 0)
 			opts->pushdown = defGetBoolean(def);
+		else if (strcmp(def->defname, "start_date") == 0)
+			opts->start_date = pstrdup(defGetString(def));
 	}
 	if (opts->api_url == NULL)
 		opts->api_url = pstrdup(region_url(region));

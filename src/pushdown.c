@@ -89,6 +89,7 @@ pushable(const IcColumn *col, Oid vartype, Oid valtype, const char *op)
 	{
 		case IC_SEARCH_DATE_BY_DAY:
 		case IC_SEARCH_DATE_SECOND:
+		case IC_SEARCH_RANGE_PARAM:
 			return vartype == TIMESTAMPTZOID && valtype == TIMESTAMPTZOID &&
 				(comparison || strcmp(op, "=") == 0);
 		case IC_SEARCH_EQUAL:
@@ -167,7 +168,7 @@ classify_in(ScalarArrayOpExpr *saop, RelOptInfo *baserel, const IcStream *stream
 		return false;
 	col = var_column((Var *) left, baserel, stream, relid);
 	if (col == NULL || col->search != IC_SEARCH_EQUAL ||
-		(strcmp(col->name, "id") != 0 && strcmp(col->name, "conversation_id") != 0))
+		(strcmp(col->name, "id") != 0 && strcmp(col->name, ic_stream_key_column(stream)) != 0))
 		return false;
 	add_filter(filters, exprs, col, "in", (Expr *) right);
 	return true;

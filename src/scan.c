@@ -54,6 +54,8 @@ typedef struct IcPager
 	IcConnection *conn;
 	IcStats    *stats;
 	int			per_page;
+	const char *list_path;		/* the listing under this API version */
+	char	   *range_query;	/* "&created_at_after=..." of a range listing */
 	char	   *query_json;		/* search: the "query" object as text */
 	int			sort_dir;
 	List	   *ids;			/* ids and lookup: values to GET */
@@ -112,6 +114,7 @@ typedef struct IcScanState
 } IcScanState;
 
 static bool is_parts(const IcStream *stream);
+static bool is_link(const IcStream *stream);
 
 /* ---------- errcontext: which stream, column, record, value ---------- */
 
@@ -173,10 +176,17 @@ static char *
 next_page_number(IcJson *root, IcJson *records, const char *current)
 {
 	IcJson	   *next = ic_json_get(ic_json_get(root, "pages"), "next");
+	IcJson	   *total = ic_json_get(ic_json_get(root, "pages"), "total_pages");
+	int			page = current ? atoi(current) : 1;
 
-	if (next == NULL || next->type == IC_JSON_NULL || records->len == 0)
+	if (records->len == 0)
 		return NULL;
-	return psprintf("%d", (current ? atoi(current) : 1) + 1);
+	/* total_pages when sent (articles may omit next), else next */
+	if (ic_json_is(total, IC_JSON_NUMBER))
+		return page < atoi(pnstrdup(total->u.text, total->len)) ? psprintf("%d", page + 1) : NULL;
+	if (next == NULL || next->type == IC_JSON_NULL)
+		return NULL;
+	return psprintf("%d", page + 1);
 }
 
 static void
@@ -190,7 +200,7 @@ fetch_by_id(IcPager *p)
 		long		status;
 
 		if (p->mode == IC_MODE_LOOKUP)
-			path = psprintf("/companies?company_id=%s", ic_url_escape(id));
+			path = psprintf("%s%s", p->stream->lookup_path, ic_url_escape(id));
 		else
 			path = psprintf("%s%s", p->stream->get_path, ic_url_escape(id));
 		root = ic_request_page(p->conn, IC_REQ_GET_BY_ID, "GET", path, NULL, pass_404,
@@ -211,6 +221,16 @@ fetch_by_id(IcPager *p)
 		return;
 	}
 	p->exhausted = true;
+}
+
+/*
+ * The page-numbered listing: a stream's LIMIT listing (companies), or the
+ * listing itself when that is how the stream pages (articles).
+ */
+static const char *
+page_numbered_path(IcPager *p)
+{
+	return p->stream->limit_path ? p->stream->limit_path : p->list_path;
 }
 
 /* The request for the page at p->cursor (NULL: the first page). */
@@ -245,12 +265,12 @@ page_request(IcPager *p, const char **method, char **path, char **body)
 	*method = "GET";
 	*body = NULL;
 	if (p->by_page)
-		*path = psprintf("%s?per_page=%d&page=%s", p->stream->limit_path, p->per_page,
-						 p->cursor ? p->cursor : "1");
+		*path = psprintf("%s?per_page=%d&page=%s%s", page_numbered_path(p), p->per_page,
+						 p->cursor ? p->cursor : "1", p->range_query ? p->range_query : "");
 	else if (p->stream->paging == IC_PAGING_NONE)
-		*path = pstrdup(p->stream->list_path);
+		*path = pstrdup(p->list_path);
 	else
-		*path = psprintf("%s?per_page=%d%s%s", p->stream->list_path, p->per_page,
+		*path = psprintf("%s?per_page=%d%s%s", p->list_path, p->per_page,
 						 p->cursor ? "&starting_after=" : "",
 						 p->cursor ? ic_url_escape(p->cursor) : "");
 }
@@ -468,6 +488,42 @@ is_parts(const IcStream *stream)
 	return stream->paging == IC_PAGING_PER_PARENT;
 }
 
+/* ---------- link tables (rows built in link.c) ---------- */
+
+static bool
+is_link(const IcStream *stream)
+{
+	return stream->paging == IC_PAGING_LINK;
+}
+
+/*
+ * next_link
+ *		The next link row: the rows of the parent record at hand, then the
+ *		next parent's.  A parent's rows live in detail_cxt until the next
+ *		parent is read.
+ */
+static IcJson *
+next_link(IcScanState *st)
+{
+	for (;;)
+	{
+		IcJson	   *parent;
+		MemoryContext old;
+
+		if (st->parts && st->part_index < st->parts->len)
+			return ic_json_item(st->parts, st->part_index++);
+		st->parts = NULL;
+		parent = pager_next(&st->pager);
+		if (parent == NULL)
+			return NULL;
+		MemoryContextReset(st->detail_cxt);
+		old = MemoryContextSwitchTo(st->detail_cxt);
+		st->parts = ic_link_rows(st->stream, parent, st->pager.conn, &st->stats);
+		st->part_index = 0;
+		MemoryContextSwitchTo(old);
+	}
+}
+
 /* A string node for text that outlives the node (stamped parts). */
 static IcJson
 string_node(const char *text)
@@ -498,8 +554,8 @@ absent_as_null(const IcJson *value)
 static bool
 stamp_parts(IcScanState *st, IcJson *detail)
 {
-	IcJson	   *list = ic_json_get(detail, "conversation_parts");
-	IcJson	   *parts = ic_json_get(list, "conversation_parts");
+	IcJson	   *list = ic_json_get(detail, st->stream->child_list);
+	IcJson	   *parts = ic_json_get(list, st->stream->child_list);
 	IcJson	   *total = ic_json_get(list, "total_count");
 	char	   *cid = ic_json_record_id(detail);
 	IcJson		stamps[4];
@@ -519,8 +575,7 @@ stamp_parts(IcScanState *st, IcJson *detail)
 		IcJson	   *part = &parts->u.items[i];
 		uint32		n = part->type == IC_JSON_OBJECT ? part->len : 0;
 		IcJsonMember *members = palloc((n + 4) * sizeof(IcJsonMember));
-		static const char *const names[4] = {"conversation_id", "conversation_created_at",
-		"conversation_updated_at", "conversation_total_parts"};
+		const char *const *names = st->stream->stamps;
 
 		if (n)
 			memcpy(members, part->u.members, n * sizeof(IcJsonMember));
@@ -559,7 +614,7 @@ fill_window(IcScanState *st)
 		if (id == NULL)
 			continue;
 		req = st->window[(st->window_head + st->window_count) % st->window_size];
-		ic_async_start(req, "GET", psprintf("/conversations/%s", ic_url_escape(id)),
+		ic_async_start(req, "GET", psprintf("%s%s", st->pager.stream->get_path, ic_url_escape(id)),
 					   NULL, &st->stats);
 		st->window_count++;
 		st->conversations_opened++;
@@ -694,9 +749,20 @@ evaluate_filter(ExprState *state, ExprContext *econtext, Oid type,
 static const char *
 api_field(const IcScanState *st, const char *column)
 {
-	if (is_parts(st->stream) && strcmp(column, "conversation_updated_at") == 0)
-		return "updated_at";
-	return column;
+	const char *parent_field = ic_stream_parent_field(st->stream, column);
+
+	return parent_field ? parent_field : column;
+}
+
+/* The stream's listing under the server's API version. */
+static const char *
+scan_list_path(IcScanState *st, const IcStream *stream)
+{
+	int			major = 0;
+	int			minor = 0;
+
+	(void) ic_parse_api_version(st->opts.api_version, &major, &minor);
+	return ic_stream_list_path(stream, major, minor);
 }
 
 /*
@@ -709,7 +775,10 @@ static void
 build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 			  bool symbolic, List *dpcontext)
 {
-	const IcStream *target = is_parts(st->stream) ? ic_stream_lookup("conversations") : st->stream;
+	const IcStream *target = st->stream->parent ? ic_stream_parent(st->stream) : st->stream;
+	const char *key_column = ic_stream_key_column(st->stream);
+	const char *lookup_column = st->stream->lookup_column;
+	IcRange		range = {0};
 	List	   *clauses = NIL;
 	ListCell   *lf;
 	ListCell   *le;
@@ -720,11 +789,14 @@ build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 	p->mode = st->mode;
 	p->sort_dir = st->sort_dir;
 	p->per_page = st->limit > 0 ? Min(st->opts.per_page, Max(st->limit, 1)) : st->opts.per_page;
+	p->list_path = scan_list_path(st, target);
 	p->by_page = (st->mode == IC_MODE_LIST && target->limit_path != NULL &&
-				  st->limit > 0 && st->limit <= IC_LIMIT_PATH_MAX_ROWS);
+				  st->limit > 0 && st->limit <= IC_LIMIT_PATH_MAX_ROWS) ||
+		(st->mode == IC_MODE_LIST && target->paging == IC_PAGING_PAGE_NUMBER);
 	if (p->by_page)
 		p->per_page = Min(p->per_page, IC_LIMIT_PATH_MAX_PER_PAGE);
 	p->ids = NIL;
+	p->range_query = NULL;
 	st->empty_result = false;
 
 	forthree(lf, st->filters, le, st->filter_exprs, lp, exprs_plain)
@@ -735,6 +807,7 @@ build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 		const IcColumn *col = ic_stream_column(st->stream, column);
 		Expr	   *plain = lfirst(lp);
 		IcFilterValue value = {0};
+		bool		is_lookup = lookup_column && strcmp(column, lookup_column) == 0;
 
 		if (symbolic && !IsA(plain, Const))
 		{
@@ -744,10 +817,10 @@ build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 		else
 			evaluate_filter(lfirst(le), econtext, exprType((Node *) plain), &value);
 
-		if (strcmp(op, "in") == 0 || ((strcmp(column, "id") == 0 || strcmp(column, "conversation_id") == 0 ||
-									   strcmp(column, "company_id") == 0) && strcmp(op, "=") == 0))
+		if (strcmp(op, "in") == 0 || ((strcmp(column, "id") == 0 || strcmp(column, key_column) == 0 ||
+									   is_lookup) && strcmp(op, "=") == 0))
 		{
-			if (p->mode != (strcmp(column, "company_id") == 0 ? IC_MODE_LOOKUP : IC_MODE_IDS))
+			if (p->mode != (is_lookup ? IC_MODE_LOOKUP : IC_MODE_IDS))
 				continue;
 			if (value.symbolic)
 				p->ids = lappend(p->ids, makeString(psprintf("{%s}", value.text)));
@@ -757,6 +830,15 @@ build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 				p->ids = list_concat(p->ids, value.texts);
 			else
 				p->ids = lappend(p->ids, makeString(value.text));
+			continue;
+		}
+		if (col->search == IC_SEARCH_RANGE_PARAM)
+		{
+			/* a bound of the listing itself, in whatever mode */
+			if (value.isnull)
+				st->empty_result = true;
+			else if (!value.infinite)
+				ic_range_add(&range, op, &value);
 			continue;
 		}
 		if (p->mode != IC_MODE_SEARCH)
@@ -775,6 +857,8 @@ build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 				clauses = lappend(clauses, clause);
 		}
 	}
+	if (target->range_after)
+		p->range_query = ic_range_query(target, &range, st->opts.start_date);
 	if (p->mode == IC_MODE_IDS || p->mode == IC_MODE_LOOKUP)
 	{
 		/* a duplicate id would return its row twice */
@@ -785,6 +869,14 @@ build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 			if (!list_member(unique, lfirst(lc)))
 				unique = lappend(unique, lfirst(lc));
 		p->ids = unique;
+	}
+	if (p->mode == IC_MODE_SEARCH && clauses == NIL && target->list_query)
+		clauses = lappend(clauses, json_loads(target->list_query, 0, NULL));
+	if (p->mode == IC_MODE_LIST && target->list_query)
+	{
+		/* no listing: search for everything (tickets) */
+		p->mode = IC_MODE_SEARCH;
+		clauses = lappend(clauses, json_loads(target->list_query, 0, NULL));
 	}
 	if (p->mode == IC_MODE_SEARCH)
 	{
@@ -831,7 +923,7 @@ describe_request(IcScanState *st)
 				if (buf.len > 0)
 					appendStringInfoString(&buf, ", ");
 				if (p->mode == IC_MODE_LOOKUP)
-					appendStringInfo(&buf, "GET /companies?company_id=%s", escape_unless_symbolic(strVal(lfirst(lc))));
+					appendStringInfo(&buf, "GET %s%s", p->stream->lookup_path, escape_unless_symbolic(strVal(lfirst(lc))));
 				else
 					appendStringInfo(&buf, "GET %s%s", p->stream->get_path, escape_unless_symbolic(strVal(lfirst(lc))));
 			}
@@ -847,15 +939,19 @@ describe_request(IcScanState *st)
 			break;
 		case IC_MODE_LIST:
 			if (p->by_page)
-				appendStringInfo(&buf, "GET %s?per_page=%d&page=1", p->stream->limit_path, p->per_page);
+				appendStringInfo(&buf, "GET %s?per_page=%d&page=1%s", page_numbered_path(p), p->per_page,
+								 p->range_query ? p->range_query : "");
 			else if (p->stream->paging == IC_PAGING_CURSOR)
-				appendStringInfo(&buf, "GET %s?per_page=%d", p->stream->list_path, p->per_page);
+				appendStringInfo(&buf, "GET %s?per_page=%d", p->list_path, p->per_page);
 			else
-				appendStringInfo(&buf, "GET %s", p->stream->list_path);
+				appendStringInfo(&buf, "GET %s", p->list_path);
 			break;
 	}
 	if (is_parts(st->stream) && p->mode != IC_MODE_IDS)
-		appendStringInfoString(&buf, ", then GET /conversations/{id} for each");
+		appendStringInfo(&buf, ", then GET %s{id} for each", p->stream->get_path);
+	if (is_link(st->stream) && st->stream->link_expand)
+		appendStringInfo(&buf, ", and GET %s where a list has more",
+						 psprintf(st->stream->link_expand, "{id}"));
 	return buf.data;
 }
 
@@ -932,7 +1028,7 @@ intercomBeginForeignScan(ForeignScanState *node, int eflags)
 static bool
 counts_records(const IcScanState *st)
 {
-	return st->nreaders == 0 && !is_parts(st->stream) &&
+	return st->nreaders == 0 && !is_parts(st->stream) && !is_link(st->stream) &&
 		st->stream->paging != IC_PAGING_SCROLL &&
 		(st->mode == IC_MODE_LIST || st->mode == IC_MODE_SEARCH);
 }
@@ -962,7 +1058,7 @@ start_scan(ForeignScanState *node, IcScanState *st)
 	build_request(st, node->ss.ps.ps_ExprContext, plain_filter_exprs(fsplan), false, NIL);
 	if (st->request_text == NULL)
 		st->request_text = describe_request(st);
-	if (st->stream->paging == IC_PAGING_SCROLL && p->mode == IC_MODE_LIST)
+	if (p->stream->paging == IC_PAGING_SCROLL && p->mode == IC_MODE_LIST)
 	{
 		/* ids returned: a scroll restart or a shifting page repeats rows */
 		HASHCTL		ctl;
@@ -1018,7 +1114,8 @@ intercomIterateForeignScan(ForeignScanState *node)
 
 	ExecClearTuple(slot);
 	MemoryContextReset(st->row_cxt);
-	record = is_parts(st->stream) ? next_part(st) : pager_next(&st->pager);
+	record = is_parts(st->stream) ? next_part(st)
+		: is_link(st->stream) ? next_link(st) : pager_next(&st->pager);
 	if (record == NULL)
 		return slot;
 	st->rows_fetched++;
@@ -1104,7 +1201,14 @@ intercomExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("Intercom Retries", NULL, st->stats.retries, es);
 		ExplainPropertyInteger("Intercom Rate Limit Waits", NULL, st->stats.rate_limit_waits, es);
 		if (is_parts(st->stream))
-			ExplainPropertyInteger("Intercom Conversations Missing", NULL, st->conversations_missing, es);
+		{
+			/* parents gone since listed: "Intercom Conversations Missing" */
+			const char *parent = st->stream->parent;
+
+			ExplainPropertyInteger(psprintf("Intercom %c%s Missing", pg_toupper((unsigned char) parent[0]),
+											parent + 1),
+								   NULL, st->conversations_missing, es);
+		}
 		/* like "Rows Removed by Filter": shown when there are some */
 		if (st->stats.replaced_chars > 0 || es->format != EXPLAIN_FORMAT_TEXT)
 			ExplainPropertyInteger("Intercom Replaced Characters", NULL, st->stats.replaced_chars, es);

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * streams.h
- *		The static description of Intercom's eleven streams.
+ *		The static description of Intercom's streams.
  *
  * This header has no PostgreSQL or libcurl dependencies: it is plain data.
  * One table (ic_streams[] in streams.c) drives the validator, the scan
@@ -35,7 +35,8 @@ typedef enum IcPaging
 	IC_PAGING_CURSOR,			/* pages.next.starting_after; query string or body */
 	IC_PAGING_PAGE_NUMBER,		/* ?page=N, pages.next is a URL or null */
 	IC_PAGING_SCROLL,			/* scroll_param, end is an empty page */
-	IC_PAGING_PER_PARENT		/* conversation_parts: one GET per conversation */
+	IC_PAGING_PER_PARENT,		/* conversation_parts: one GET per conversation */
+	IC_PAGING_LINK				/* link tables: the parent's inlined lists (link.c) */
 } IcPaging;
 
 /* Which search operators a column supports, for pushdown. */
@@ -44,7 +45,8 @@ typedef enum IcSearchKind
 	IC_SEARCH_NONE = 0,
 	IC_SEARCH_EQUAL,			/* exact equality on a string/boolean field */
 	IC_SEARCH_DATE_BY_DAY,		/* contacts dates: compared by day in workspace tz */
-	IC_SEARCH_DATE_SECOND		/* conversations dates: compared to the second */
+	IC_SEARCH_DATE_SECOND,		/* conversations dates: compared to the second */
+	IC_SEARCH_RANGE_PARAM		/* a date bounded by the listing's range parameters */
 } IcSearchKind;
 
 typedef struct IcColumn
@@ -64,7 +66,7 @@ typedef struct IcStream
 	const char *search_path;	/* POST search endpoint, or NULL */
 	const char *get_path;		/* GET one record by id ("/contacts/"), or NULL */
 	const char *primary_key;	/* column name */
-	bool		incremental;	/* key-based replication on updated_at */
+	bool		incremental;	/* key-based replication on replication_key */
 	int			default_rows;	/* planner's row estimate when nothing is known */
 	const IcColumn *columns;
 	int			ncolumns;
@@ -74,7 +76,66 @@ typedef struct IcStream
 	 * which a scan stopped early would leave blocking the next for a minute.
 	 */
 	const char *limit_path;
+
+	/*
+	 * What else differs between streams, so that code reads the row instead
+	 * of testing the stream's name.  NULL (or 0) where it does not apply.
+	 */
+	const char *custom_model;	/* data attribute model of its custom columns */
+	const char *custom_model_until;	/* first API version without that model */
+	const char *lookup_column;	/* a column with its own one-GET lookup... */
+	const char *lookup_path;	/* ...this path, the value appended */
+	/*
+	 * A stream read through a parent (IC_PAGING_PER_PARENT): each parent
+	 * record (parent's get_path + id) holds {"<child_list>": {"<child_list>":
+	 * [...], "total_count": n}}; each child is stamped with the parent's id,
+	 * created_at, updated_at and that count, under the names in stamps[]
+	 * (IC_STAMP_ID ...).  stamps[IC_STAMP_ID] is the key linking a child to
+	 * its parent: its `= X` is one GET of the parent.
+	 */
+	const char *parent;			/* parent stream's name */
+	const char *child_list;		/* key of the children in the parent record */
+	const char *stamps[4];		/* "conversation_id", ..._created_at, ... */
+	const char *list_path_since;	/* API version that moved the listing... */
+	const char *list_path_new;	/* ...to this path */
+	/*
+	 * A stream listed only through its search (tickets): a full scan sends
+	 * this query, which matches every record.
+	 */
+	const char *list_query;
+	bool		search_unsorted;	/* the search takes no "sort" */
+	/*
+	 * A listing bounded by query parameters on one date column (activity
+	 * logs: created_at_after, required, and created_at_before); the column
+	 * is IC_SEARCH_RANGE_PARAM.  Without a lower bound a scan starts at the
+	 * server's start_date, else at range_default_after (epoch seconds).
+	 */
+	const char *range_after;
+	const char *range_before;
+	long		range_default_after;
+	const char *replication_key;	/* incremental on this, not updated_at */
+	/*
+	 * A link table (IC_PAGING_LINK, link.c): rows from the list at link_path
+	 * of each parent record, the child's id at link_child of each element
+	 * (NULL: the element itself) under link_column; where link_more is true
+	 * the whole list comes from link_expand (printf with the parent's id).
+	 */
+	const char *link_path;
+	const char *link_child;
+	const char *link_column;
+	const char *link_more;
+	const char *link_expand;
 } IcStream;
+
+/* The parent's fields a child is stamped with, in stamps[] order. */
+enum IcStamp
+{
+	IC_STAMP_ID,
+	IC_STAMP_CREATED_AT,
+	IC_STAMP_UPDATED_AT,
+	IC_STAMP_TOTAL				/* the children's total_count */
+};
+#define IC_NSTAMPS 4
 
 /* GET /companies reaches only the first 10,000 records (intercom-api.md 3.3) */
 #define IC_LIMIT_PATH_MAX_ROWS	10000
@@ -87,5 +148,9 @@ extern const IcStream *ic_stream_lookup(const char *name);
 extern const IcColumn *ic_stream_column(const IcStream *stream, const char *name);
 extern const char *ic_stream_names(void);	/* "admins, companies, ..." */
 extern const char *ic_column_type_sql(IcColumnType type);
+extern const IcStream *ic_stream_parent(const IcStream *stream);
+extern const char *ic_stream_key_column(const IcStream *stream);
+extern const char *ic_stream_parent_field(const IcStream *stream, const char *column);
+extern const char *ic_stream_list_path(const IcStream *stream, int major, int minor);
 
 #endif							/* INTERCOM_STREAMS_H */

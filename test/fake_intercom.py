@@ -62,6 +62,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fake_more  # noqa: E402  (the streams beyond the first eleven)
+
 # ---------------------------------------------------------------------------
 # Constants
 # ---------------------------------------------------------------------------
@@ -88,7 +91,7 @@ PARTS_CAP = 500
 
 STREAMS = ["admins", "companies", "company_attributes", "company_segments",
            "contact_attributes", "contacts", "conversation_parts",
-           "conversations", "segments", "tags", "teams"]
+           "conversations", "segments", "tags", "teams"] + list(fake_more.STREAMS)
 
 # Nasty strings: unicode (emoji, CJK, combining marks, RTL), quotes,
 # backslashes, newlines, tabs, leading/trailing spaces, SQL-ish words.
@@ -248,6 +251,7 @@ class Generator:
         self.seed = seed
         self.counts = counts
         self.tz = tzname   # tz at generation time: used to place records near local midnight
+        self.long_lists = {}   # contact index -> (tags, companies) when one has more than 10 (fake_more)
 
     # --- small streams ----------------------------------------------------
     def admin_id(self, i):
@@ -476,6 +480,9 @@ class Generator:
         notes = [{"type": "note", "id": str(5000 + i * 10 + k), "url": f"/notes/{5000 + i * 10 + k}"}
                  for k in range(r.randint(0, 2))]
 
+        if len(tag_refs) > 10 or len(comp_refs) > 10:
+            self.long_lists[i] = (tag_refs, comp_refs)   # GET /contacts/{id}/tags|companies serve them
+
         def alist(items, url):
             return {"type": "list", "data": items[:10], "url": url,
                     "total_count": len(items), "has_more": len(items) > 10}
@@ -567,7 +574,7 @@ class Generator:
         return {
             "type": "conversation_part", "id": str(700000000 + ci * 1000 + j), "part_type": pt,
             "body": body, "created_at": pc, "updated_at": pu, "notified_at": pu,
-            "assigned_to": ({"type": "admin", "id": self.admin_id(r.randrange(na))} if pt == "assignment" and na else None),
+            "assigned_to": self.part_assignee(r, ci, j, pt),
             "author": author, "attachments": [] if j % 9 else [
                 {"type": "upload", "name": "screen shot.png", "url": "https://example.com/a.png",
                  "content_type": "image/png", "filesize": 1024, "width": 10, "height": 10}],
@@ -575,6 +582,18 @@ class Generator:
             "email_message_metadata": None, "state": "open",
             "tags": [], "event_details": None, "app_package_code": None,
         }
+
+    def part_assignee(self, r, ci, j, pt):
+        """An assignment part's {"type","id"}: an admin, or every third one a
+        team (the API's assigned_to names either).  Takes the same one draw
+        from r either way, so no other value of the part moves."""
+        na, nt = self.counts["admins"], self.counts["teams"]
+        if pt != "assignment" or not na:
+            return None
+        k = r.randrange(na)
+        if (ci + j) % 3 == 0 and nt:
+            return {"type": "team", "id": str(self.team_id(k % nt))}
+        return {"type": "admin", "id": self.admin_id(k)}
 
     def conversation(self, i):
         """Canonical conversation (with '_parts' and version-neutral fields).
@@ -1843,9 +1862,15 @@ class Handler(BaseHTTPRequestHandler):
                                  "created_at": T_2019, "secure": False, "identity_verification": False,
                                  "timezone": self.cfg["timezone"], "region": "US"},
                          "avatar": {"type": "avatar", "image_url": None}, "has_inbox_seat": True}
+        more = fake_more.route(self, sys.modules[__name__], s.gen, method, parts, q, ver, need, body)
+        if more is not None:
+            return more
         if parts == ["admins"]:
             need("GET")
-            return 200, {"type": "admin.list", "admins": [render("admins", r, ver) for r in s.records("admins")]}
+            # the avatar is sent only when asked for (display_avatar=true)
+            avatar = q.get("display_avatar", "false").lower() == "true"
+            return 200, {"type": "admin.list", "admins": [
+                r if avatar else {k: v for k, v in r.items() if k != "avatar"} for r in s.records("admins")]}
         if n == 2 and parts[0] == "admins":
             need("GET")
             i = s.index_of("admins", parts[1])
@@ -2207,6 +2232,8 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_fake/reset" and method == "POST":
                 st.reset()
                 return 200, {"ok": True}
+            if path == "/_fake/tag_all" and method == "POST":
+                return 200, fake_more.tag_all(st.store, body["contact_id"])
             if path == "/_fake/log" and method == "GET":
                 return 200, [dict(e) for e in st.log]
             if path == "/_fake/log/clear" and method == "POST":
@@ -2268,6 +2295,9 @@ class Handler(BaseHTTPRequestHandler):
             raise ValueError(f"unknown version {ver}")
         if stream in ("contact_attributes", "company_attributes"):
             return s.attributes(stream.split("_")[0])
+        more = fake_more.dump(self, sys.modules[__name__], s, stream, ver)
+        if more is not None:
+            return more
         if stream == "conversation_parts":
             out = []
             for c in s.records("conversations", exotic=False):

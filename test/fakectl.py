@@ -31,6 +31,7 @@ Commands:
                                           duplicate keys; "hostile": deep nesting, a 10 MiB
                                           string, 1000 keys) in contacts and companies; see
                                           EXOTIC_* in fake_intercom.py.  reset turns them off.
+  tag-all CONTACT_ID                      give a contact every tag (more than the 10 it inlines)
   prewarm [STREAM...] [--version V] [--per-page N]
                                           render contacts/conversations (default) into the
                                           fake's cache before a benchmark; --per-page also
@@ -119,6 +120,8 @@ def main(argv=None):
     ex = sub.add_parser("exotic")
     ex.add_argument("set", choices=["on", "off", "hostile", "all"])
     ex.add_argument("--print-ids", action="store_true", help="print the exotic ids, one per line")
+    ta = sub.add_parser("tag-all")
+    ta.add_argument("contact_id")
     sh = sub.add_parser("scroll-hold")
     sh.add_argument("seconds", type=float)
     pw = sub.add_parser("prewarm")
@@ -162,6 +165,8 @@ def main(argv=None):
     elif a.cmd == "count":
         entries = call(url, "GET", "/_fake/log")
         print(sum(1 for e in entries if not a.path or e["path"].startswith(a.path)))
+    elif a.cmd == "tag-all":
+        call(url, "POST", "/_fake/tag_all", {"contact_id": a.contact_id})
     elif a.cmd == "dump":
         path = f"/_fake/data/{quote(a.stream)}" + (f"?version={quote(a.version)}" if a.version else "")
         out = sys.stdout

@@ -148,6 +148,11 @@ class TestEnvelopes(FakeCase):
         self.assertTrue(all(isinstance(t, int) for x in d["admins"] for t in x["team_ids"]))
         self.assertEqual(self.get(f"/admins/{a['id']}")["id"], a["id"])
         self.assertError(self.req("GET", "/admins/1"), 404, "admin_not_found")
+        # avatars only with display_avatar=true
+        self.assertFalse(any("avatar" in x for x in d["admins"]))
+        d = self.get("/admins?display_avatar=true")
+        self.assertTrue(all(x["avatar"]["type"] == "avatar" for x in d["admins"]))
+        self.assertFalse(any("avatar" in x for x in self.get("/admins?display_avatar=false")["admins"]))
         d = self.get("/tags")
         self.assertEqual((d["type"], len(d["data"])), ("list", 12))
         d = self.get("/teams")
@@ -551,6 +556,10 @@ class TestPartsAndVersions(FakeCase):
             self.assertLessEqual(r["updated_at"], c["updated_at"])
         big = [r for r in rows if r["conversation_total_parts"] == 500]
         self.assertEqual(len(big), 500)
+        # assignments name an admin or a team; other parts no one
+        kinds = {(r["assigned_to"] or {}).get("type") for r in rows}
+        self.assertEqual(kinds, {None, "admin", "team"})
+        self.assertTrue(all(r["assigned_to"] is None for r in rows if r["part_type"] != "assignment"))
 
     def test_version_216(self):
         old = self.get("/conversations?per_page=150")["conversations"]
@@ -927,7 +936,9 @@ class TestControl(FakeCase):
         self.assertIn("🚀", out)                                   # ensure_ascii=False
         self.assertFalse(any(ch in out for ch in "\x01\x02"))       # safe for COPY csv trick
         for s in ("admins", "companies", "company_attributes", "company_segments", "contact_attributes",
-                  "conversation_parts", "conversations", "segments", "tags", "teams"):
+                  "conversation_parts", "conversations", "segments", "tags", "teams",
+                  "articles", "conversation_attributes", "help_center_collections", "subscription_types",
+                  "ticket_parts", "ticket_types", "tickets"):
             self.assertTrue(self.dump(s), s)
         self.assertIn("count", self.dump("segments")[0])
         st = json.loads(self.ctl("stats").stdout)
@@ -1091,6 +1102,116 @@ class TestExotic(FakeCase):
         self.assertEqual(self.req("GET", "/contacts/exotic-c-n01").status, 404)   # only the hostile set
         self.ctl("exotic", "all")
         self.assertEqual(self.get("/contacts?per_page=1")["total_count"], 123 + 31 + 3)
+
+
+class TestMoreStreams(FakeCase):
+    """fake_more.py: help center, ticket and subscription types, conversation
+    attributes, tickets."""
+
+    def test_page_numbered_lists(self):
+        for path, n in (("/articles", 23), ("/help_center/collections", 7)):
+            seen, page = [], 1
+            while True:
+                d = self.get(f"{path}?per_page=5&page={page}")
+                self.assertEqual((d["type"], d["total_count"], d["pages"]["total_pages"]), ("list", n, -(-n // 5)))
+                seen += [x["id"] for x in d["data"]]
+                if page == d["pages"]["total_pages"]:
+                    self.assertNotIn("next", d["pages"])
+                    break
+                self.assertIn("next", d["pages"])
+                page += 1
+            self.assertEqual(sorted(seen), sorted(x["id"] for x in self.dump(path.strip("/").replace("/", "_"))))
+            ups = [x["updated_at"] for x in self.get(f"{path}?per_page=150")["data"]]
+            self.assertEqual(ups, sorted(ups, reverse=True))             # newest first
+            one = self.get(f"{path}/{seen[0]}")
+            self.assertEqual(one["id"], seen[0])
+            self.assertEqual(self.req("GET", f"{path}/1").status, 404)
+        self.assertError(self.req("GET", "/articles?per_page=151"), 400, "parameter_invalid")
+
+    def test_small_lists(self):
+        d = self.get("/ticket_types")
+        self.assertEqual((d["type"], len(d["data"])), ("list", 3))
+        self.assertEqual(self.get("/ticket_types/61")["name"], d["data"][1]["name"])
+        d = self.get("/subscription_types")
+        self.assertEqual((d["type"], len(d["data"])), ("list", 2))
+        self.assertError(self.req("GET", "/conversations/attributes", version="2.15"), 400, "intercom_version_invalid")
+        d = self.get("/conversations/attributes", version="2.16")
+        self.assertFalse(any(a["archived"] for a in d["data"]))
+        self.assertTrue(any(a["archived"] for a in self.get("/conversations/attributes?include_archived=true",
+                                                           version="2.16")["data"]))
+        self.assertEqual(len(self.dump("conversation_attributes", "2.16")), len(d["data"]))
+        self.assertEqual({a["name"] for a in self.dump("conversation_attributes", "2.15")},
+                         {a["name"] for a in self.get("/data_attributes?model=conversation", version="2.15")["data"]})
+
+    def test_activity_logs(self):
+        self.assertError(self.req("GET", "/admins/activity_logs"), 400, "parameter_not_found")
+        self.assertError(self.req("GET", "/admins/activity_logs?created_at_after=x"), 400, "parameter_invalid")
+        logs = self.dump("activity_logs")
+        d = self.get("/admins/activity_logs?created_at_after=0&per_page=150")
+        self.assertEqual((d["type"], len(d["activity_logs"])), ("activity_log.list", len(logs)))
+        ts = [x["created_at"] for x in d["activity_logs"]]
+        self.assertEqual(ts, sorted(ts, reverse=True))                  # newest first
+        t = sorted(ts)[10]
+        d = self.get(f"/admins/activity_logs?created_at_after={t}&created_at_before={sorted(ts)[-3]}&per_page=150")
+        self.assertEqual(len(d["activity_logs"]), sum(1 for x in ts if t < x < sorted(ts)[-3]))   # both exclusive
+        d = self.get("/admins/activity_logs?created_at_after=0&per_page=10&page=2")
+        self.assertEqual((d["pages"]["page"], d["pages"]["total_pages"], len(d["activity_logs"])), (2, 5, 10))
+        self.assertIn("created_at_after=0", d["pages"]["next"])
+
+    def test_contact_lists(self):
+        long = [c for c in self.dump("contacts") if c["companies"]["has_more"]]
+        self.assertEqual(len(long), 1)
+        c = long[0]
+        d = self.get(f"/contacts/{c['id']}/companies")
+        self.assertEqual((len(d["data"]), d["total_count"]), (12, c["companies"]["total_count"]))
+        self.assertEqual([x["id"] for x in d["data"]][:10], [x["id"] for x in c["companies"]["data"]])
+        self.assertTrue(all(x["type"] == "company" for x in d["data"]))
+        short = self.dump("contacts")[0]
+        d = self.get(f"/contacts/{short['id']}/tags")
+        self.assertEqual([x["id"] for x in d["data"]], [x["id"] for x in short["tags"]["data"]])
+        self.assertEqual(self.req("GET", "/contacts/nope/tags").status, 404)
+        self.ctl("tag-all", short["id"])
+        c0 = [c for c in self.dump("contacts") if c["id"] == short["id"]][0]
+        self.assertEqual((len(c0["tags"]["data"]), c0["tags"]["has_more"], c0["tags"]["total_count"]), (10, True, 12))
+        self.assertEqual(len(self.get(f"/contacts/{short['id']}/tags")["data"]), 12)
+        self.assertEqual(sum(1 for x in self.dump("contact_tags") if x["contact_id"] == short["id"]), 12)
+        self.ctl("reset")
+        self.assertFalse(self.dump("contacts")[0]["tags"]["has_more"])
+        links = self.dump("contact_companies")
+        self.assertEqual(sum(1 for x in links if x["contact_id"] == c["id"]), 12)
+        self.assertEqual(len({x["id"] for x in self.dump("company_tags")}), len(self.dump("company_tags")))
+
+    def test_tickets(self):
+        allq = {"field": "updated_at", "operator": ">", "value": 0}
+        ids, cursor = [], None
+        while True:
+            body = {"query": allq, "pagination": {"per_page": 4}}
+            if cursor:
+                body["pagination"]["starting_after"] = cursor
+            d = self.post("/tickets/search", body)
+            self.assertEqual((d["type"], d["total_count"]), ("ticket.list", 17))
+            self.assertTrue(all("ticket_parts" not in t for t in d["tickets"]))
+            ids += [t["id"] for t in d["tickets"]]
+            if "next" not in d["pages"]:
+                break
+            cursor = d["pages"]["next"]["starting_after"]
+        self.assertEqual(sorted(ids), sorted(t["id"] for t in self.dump("tickets")))
+        # dates to the second, both ways
+        t = self.dump("tickets")[3]
+        for op, want in ((">", lambda x: x > t["updated_at"]), ("<", lambda x: x < t["updated_at"])):
+            d = self.post("/tickets/search", {"query": {"field": "updated_at", "operator": op, "value": t["updated_at"]},
+                                              "pagination": {"per_page": 150}})
+            self.assertEqual(sorted(x["id"] for x in d["tickets"]),
+                             sorted(x["id"] for x in self.dump("tickets") if want(x["updated_at"])))
+        full = self.get(f"/tickets/{t['id']}")
+        blk = full["ticket_parts"]
+        self.assertEqual((blk["type"], blk["total_count"]), ("ticket_part.list", len(blk["ticket_parts"])))
+        self.assertTrue(all(p["updated_at"] <= full["updated_at"] for p in blk["ticket_parts"]))
+        self.assertError(self.req("GET", "/tickets/1"), 404, "ticket_not_found")
+        self.assertError(self.req("POST", "/tickets/search", {}), 400, "parameter_invalid")
+        parts = self.dump("ticket_parts")
+        self.assertEqual(len({p["id"] for p in parts}), len(parts))        # ids unique across tickets
+        self.assertEqual(max(p["ticket_total_parts"] for p in parts), 500)  # the cap
 
 
 if __name__ == "__main__":
