@@ -96,7 +96,8 @@ expanded_list(const IcStream *stream, const char *parent_id, IcConnection *conn,
 		CHECK_FOR_INTERRUPTS();
 		if (page > 1)			/* the companies list pages by number */
 			path = psprintf("%s%cpage=%d", path, strchr(path, '?') ? '&' : '?', page);
-		root = ic_request_page(conn, "GET", path, NULL, pass_404, &status, NULL, NULL, stats);
+		root = ic_request_page(conn, IC_REQ_CHILD_DETAIL, "GET", path, NULL, pass_404,
+							   &status, NULL, NULL, stats);
 		if (root == NULL)
 			return NIL;
 		data = ic_json_get(root, "data");
