@@ -109,25 +109,34 @@ unique_column_name(List *used, const char *name)
 	return candidate;
 }
 
+/* A string member's text, NUL-terminated, or NULL. */
+static char *
+string_member(IcJson *object, const char *key)
+{
+	IcJson	   *v = ic_json_get(object, key);
+
+	return ic_json_is(v, IC_JSON_STRING) ? pnstrdup(v->u.text, v->len) : NULL;
+}
+
 static void
 append_custom_columns(StringInfo sql, List **used, IcConnection *conn,
 					  const char *model, IcStats *stats)
 {
 	long		status;
-	json_t	   *root = ic_request(conn, IC_REQ_UNPAGED, "GET",
-								  psprintf("/data_attributes?model=%s", model),
-								  NULL, NULL, &status, NULL, stats);
-	json_t	   *attrs = json_object_get(root, "data");
-	json_t	   *attr;
-	size_t		i;
+	/* through the page decoder: any valid JSON reads, as for the tables */
+	IcJson	   *root = ic_request_page(conn, IC_REQ_UNPAGED, "GET",
+									   psprintf("/data_attributes?model=%s", model),
+									   NULL, NULL, &status, NULL, NULL, stats);
+	IcJson	   *attrs = ic_json_get(root, "data");
 
-	json_array_foreach(attrs, i, attr)
+	for (size_t i = 0; ic_json_is(attrs, IC_JSON_ARRAY) && i < attrs->len; i++)
 	{
-		const char *name = json_string_value(json_object_get(attr, "name"));
-		const char *type = json_string_value(json_object_get(attr, "data_type"));
+		IcJson	   *attr = ic_json_item(attrs, i);
+		char	   *name = string_member(attr, "name");
+		char	   *type = string_member(attr, "data_type");
 		char	   *column;
 
-		if (!json_is_true(json_object_get(attr, "custom")) || name == NULL ||
+		if (!ic_json_is(ic_json_get(attr, "custom"), IC_JSON_TRUE) || name == NULL ||
 			name[0] == '\0' || strchr(name, '.') != NULL)
 			continue;			/* standard attribute, or a name no path can reach */
 		column = unique_column_name(*used, name);
