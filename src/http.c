@@ -7,8 +7,8 @@
  * libcurl stays on malloc (palloc'd allocators crash when handle lifetimes
  * outlive memory contexts).  What we own is palloc'd: the response body
  * grows in the caller's memory context without ever raising an error inside
- * a curl callback, and parsed jansson trees are tied to that context by a
- * reset callback, so an ERROR frees everything.
+ * a curl callback, and the decoded page (which points into the body) is
+ * allocated there too, so resetting the context, also on ERROR, frees both.
  *
  * Every wait is interruptible: transfers run on the multi interface and poll
  * at most every 100 ms, sleeps wait on the latch, and both check
@@ -708,8 +708,8 @@ backoff_ms(IcConnection *conn, int attempt)
 }
 
 /*
- * ic_request
- *		Send one request and return its parsed JSON body, owned by the
+ * ic_request_page
+ *		Send one request and return its decoded JSON body, owned by the
  *		current memory context (freed when it is reset or deleted).
  *
  * What a failure does depends on the request's kind (retry.c): transient
@@ -720,28 +720,17 @@ backoff_ms(IcConnection *conn, int attempt)
  * 429s wait for the window's reset and are bounded apart.  Statuses listed
  * in pass_statuses (e.g. a scroll's 400 or 404, a child's 404) are answers:
  * returned as NULL with *status (and *failure, if given) set.
+ *
+ * The body is decoded by json_decode.c (exact numbers, strings PostgreSQL
+ * can store) in the current memory context, which also keeps the body its
+ * strings point into.  With count_key, the records under that key are
+ * counted, not built (count(*)).
  */
-static void *request_loop(IcConnection *conn, IcRequestKind kind, const char *method,
-						  const char *path, const char *body, const long *pass_statuses,
-						  long *status, IcFailure *failure, IcStats *stats,
-						  IcHttpResult *prior, bool page, const char *count_key);
+static IcJson *request_loop(IcConnection *conn, IcRequestKind kind, const char *method,
+							const char *path, const char *body, const long *pass_statuses,
+							long *status, IcFailure *failure, IcStats *stats,
+							IcHttpResult *prior, const char *count_key);
 
-json_t *
-ic_request(IcConnection *conn, IcRequestKind kind, const char *method,
-		   const char *path, const char *body, const long *pass_statuses,
-		   long *status, IcFailure *failure, IcStats *stats)
-{
-	return request_loop(conn, kind, method, path, body, pass_statuses, status,
-						failure, stats, NULL, false, NULL);
-}
-
-/*
- * ic_request_page
- *		ic_request for a page of records: the body decoded by json_decode.c
- *		(exact numbers, strings PostgreSQL can store), in the current memory
- *		context, which also keeps the body its strings point into.  With
- *		count_key, the records under that key are counted, not built.
- */
 IcJson *
 ic_request_page(IcConnection *conn, IcRequestKind kind, const char *method,
 				const char *path, const char *body, const long *pass_statuses,
@@ -749,39 +738,29 @@ ic_request_page(IcConnection *conn, IcRequestKind kind, const char *method,
 				IcStats *stats)
 {
 	return request_loop(conn, kind, method, path, body, pass_statuses, status,
-						failure, stats, NULL, true, count_key);
+						failure, stats, NULL, count_key);
 }
 
 /*
  * parse_body
- *		A 2xx body as a page (IcJson, pointing into the body, which must then
- *		live as long as the tree) or as a small jansson document owned by the
- *		current memory context; NULL when it is not JSON.
+ *		A 2xx body as a decoded page, pointing into the body, which must then
+ *		live as long as the tree; NULL when it is not JSON.
  */
-static void *
-parse_body(IcHttpResult *res, bool page, const char *count_key, IcStats *stats)
+static IcJson *
+parse_body(IcHttpResult *res, const char *count_key, IcStats *stats)
 {
+	IcDecodeOptions options = {count_key, 0};
+	IcJson	   *root;
+
 	if (res->body == NULL || res->len == 0)
 		return NULL;
-	if (page)
+	root = ic_json_decode(res->body, res->len, &options);
+	if (root)
 	{
-		IcDecodeOptions options = {count_key, 0};
-		IcJson	   *root = ic_json_decode(res->body, res->len, &options);
-
-		if (root)
-		{
-			stats->replaced_chars += options.replaced;
-			ic_backend_stats.replaced_chars += options.replaced;
-		}
-		return root;
+		stats->replaced_chars += options.replaced;
+		ic_backend_stats.replaced_chars += options.replaced;
 	}
-	{
-		json_t	   *root = json_loadb(res->body, res->len, 0, NULL);
-
-		if (root)
-			ic_json_attach(CurrentMemoryContext, root);
-		return root;
-	}
+	return root;
 }
 
 /* Is status one of the caller's answers (a 0-terminated list)? */
@@ -801,11 +780,11 @@ passed_status(const long *pass_statuses, long status)
  *		request uses the same attempt budget, and the same policy, as a plain
  *		one.
  */
-static void *
+static IcJson *
 request_loop(IcConnection *conn, IcRequestKind kind, const char *method,
 			 const char *path, const char *body, const long *pass_statuses,
 			 long *status, IcFailure *failure, IcStats *stats,
-			 IcHttpResult *prior, bool page, const char *count_key)
+			 IcHttpResult *prior, const char *count_key)
 {
 	char	   *url = psprintf("%s%s", conn->opts.api_url, path);
 	int			attempt = 0;
@@ -814,7 +793,7 @@ request_loop(IcConnection *conn, IcRequestKind kind, const char *method,
 
 	for (;;)
 	{
-		void	   *root = NULL;
+		IcJson	   *root = NULL;
 		IcFailureClass what;
 
 		if (prior)
@@ -839,12 +818,10 @@ request_loop(IcConnection *conn, IcRequestKind kind, const char *method,
 		}
 		if (res.curl_code == CURLE_OK && res.status >= 200 && res.status < 300)
 		{
-			root = parse_body(&res, page, count_key, stats);
+			root = parse_body(&res, count_key, stats);
 			if (root)
 			{
-				if (!page && res.body)
-					pfree(res.body);	/* a page's strings point into it */
-				pfree(url);
+				pfree(url);		/* not the body: the page's strings point into it */
 				return root;
 			}
 		}
@@ -891,29 +868,6 @@ request_loop(IcConnection *conn, IcRequestKind kind, const char *method,
 		ic_sleep_ms(backoff_ms(conn, attempt), stats);
 		attempt++;
 	}
-}
-
-/* ---------- ownership of jansson trees ---------- */
-
-static void
-json_release(void *arg)
-{
-	json_decref((json_t *) arg);
-}
-
-/*
- * ic_json_attach
- *		Make a memory context own a jansson tree: resetting or deleting the
- *		context, also on ERROR, releases it.
- */
-void
-ic_json_attach(MemoryContext cxt, json_t *json)
-{
-	MemoryContextCallback *cb = MemoryContextAlloc(cxt, sizeof(MemoryContextCallback));
-
-	cb->func = json_release;
-	cb->arg = json;
-	MemoryContextRegisterResetCallback(cxt, cb);
 }
 
 /* URL-escape a query-string value (cursors contain + / = and newlines). */
@@ -1150,7 +1104,7 @@ ic_async_finish(IcAsyncRequest *req, IcStats *stats)
 				req->res.body = NULL;
 				return request_loop(req->conn, req->kind, req->method, req->path,
 									req->body, req->pass_statuses, &status, NULL,
-									stats, &prior, true, req->count_key);
+									stats, &prior, req->count_key);
 			}
 		}
 		curl_multi_poll(req->multi, NULL, 0, POLL_INTERVAL_MS, NULL);
@@ -1160,7 +1114,7 @@ ic_async_finish(IcAsyncRequest *req, IcStats *stats)
 	count_request(stats, &req->res);
 	remember_rate_limit(req->conn, &req->res);
 	if (req->res.curl_code == CURLE_OK && req->res.status == 200)
-		root = parse_body(&req->res, true, req->count_key, stats);
+		root = parse_body(&req->res, req->count_key, stats);
 	if (root)
 	{
 		MemoryContextSetParent(req->body_cxt, CurrentMemoryContext);
@@ -1175,6 +1129,6 @@ ic_async_finish(IcAsyncRequest *req, IcStats *stats)
 		req->res.body = NULL;
 		return request_loop(req->conn, req->kind, req->method, req->path,
 							req->body, req->pass_statuses, &status, NULL,
-							stats, &prior, true, req->count_key);
+							stats, &prior, req->count_key);
 	}
 }

@@ -138,10 +138,6 @@ typedef struct IcConnection IcConnection;
 
 extern void ic_http_init(void);
 extern IcConnection *ic_connect(const IcOptions *opts);
-extern json_t *ic_request(IcConnection *conn, IcRequestKind kind,
-						  const char *method, const char *path,
-						  const char *body, const long *pass_statuses,
-						  long *status, IcFailure *failure, IcStats *stats);
 extern IcJson *ic_request_page(IcConnection *conn, IcRequestKind kind,
 							   const char *method, const char *path,
 							   const char *body, const long *pass_statuses,
@@ -161,7 +157,6 @@ extern bool ic_async_active(IcAsyncRequest *req);
 extern IcJson *ic_async_finish(IcAsyncRequest *req, IcStats *stats);
 extern void ic_async_cancel(IcAsyncRequest *req);
 extern void ic_async_wait(IcAsyncRequest **reqs, int n, IcAsyncRequest *target);
-extern void ic_json_attach(MemoryContext cxt, json_t *json);
 extern char *ic_url_escape(const char *s);
 extern IcStats ic_backend_stats;	/* totals for this backend */
 
