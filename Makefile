@@ -1,7 +1,8 @@
 # intercom_fdw: PostgreSQL foreign data wrapper for the Intercom REST API.
 MODULE_big = intercom_fdw
 OBJS = intercom_fdw.o src/option.o src/http.o src/convert.o src/pushdown.o \
-       src/scan.o src/import.o src/streams.o src/json_decode.o
+       src/scan.o src/import.o src/streams.o src/json_decode.o \
+       src/partition.o
 
 EXTENSION = intercom_fdw
 DATA = intercom_fdw--1.0.sql
