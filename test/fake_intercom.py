@@ -56,6 +56,9 @@ T_2019 = 1546300800          # 2019-01-01T00:00:00Z
 T_2026 = 1780000000          # 2026-05-28 -- "roughly 2019..2026"
 DAY = 86400
 
+SEARCH_CACHE_QUERIES = 40          # ordered search results kept (see Handler.search)
+SEARCH_CACHE_ITEMS = 2_000_000
+
 DATASETS = {
     # small: the default for regression tests; sizes are part of the contract
     # with the test suites, do not change them casually.
@@ -1816,8 +1819,13 @@ class Handler(BaseHTTPRequestHandler):
                 nulls.reverse()
             items = nonnull + nulls
             with st.lock:
+                # a partitioned scan pages through up to 32 queries at once
+                # (the FDW's concurrency maximum): keep them all, within a
+                # bound on the items held (oldest first out)
                 cache = s.search_cache
-                if ckey not in cache and len(cache) >= 4:
+                while cache and ckey not in cache and (
+                        len(cache) >= SEARCH_CACHE_QUERIES or
+                        sum(len(v) for v in cache.values()) + len(items) > SEARCH_CACHE_ITEMS):
                     cache.pop(next(iter(cache)))
                 cache[ckey] = items
         total = len(items)
