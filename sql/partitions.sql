@@ -181,16 +181,25 @@ SELECT pg_temp.same_rows('seq_contacts', 'storm');
 \! python3 test/fakectl.py faults-clear
 
 --
--- 8. materialize's first load is a plain full scan: it reads in partitions.
+-- 8. materialize's first load and full refreshes are plain full scans:
+--    they read in partitions.
 --
-CREATE SCHEMA copies;
+CREATE SCHEMA part_copies;
 \! python3 test/fakectl.py log-clear
 SET client_min_messages = warning;
-SELECT method, rows_upserted FROM intercom_fdw.materialize('ic.contacts', 'copies.contacts');
+SELECT method, rows_upserted FROM intercom_fdw.materialize('ic.contacts', 'part_copies.contacts');
 RESET client_min_messages;
-SELECT pg_temp.same_rows('seq_contacts', 'copies.contacts');
+SELECT pg_temp.same_rows('seq_contacts', 'part_copies.contacts');
 \! python3 test/fakectl.py log | grep '"per_page":2}' | grep -v starting_after | grep -c '"order":"ascending"'
-DROP SCHEMA copies CASCADE;
+\! python3 test/fakectl.py log-clear
+SET client_min_messages = warning;
+SELECT method, rows_upserted FROM intercom_fdw.materialize('ic.contacts', 'part_copies.contacts', full_refresh => true);
+RESET client_min_messages;
+\! python3 test/fakectl.py log | grep '"per_page":2}' | grep -v starting_after | grep -c '"order":"ascending"'
+SET client_min_messages = warning;
+DROP SCHEMA part_copies CASCADE;
+RESET client_min_messages;
+DELETE FROM intercom_fdw.sync_state WHERE target = 'part_copies.contacts';
 
 --
 -- 9. concurrency 1: today's sequential listing, no search at all.
