@@ -65,9 +65,9 @@ SELECT count(*) AS not_in_fake FROM par_contacts p
 SELECT count(*) AS fake_not_read FROM raw_contacts r
   WHERE NOT EXISTS (SELECT FROM par_contacts p WHERE r.r->>'id' = p.id);
 -- the requests: the first (sequential) page; probes of one record: 2 for
--- the range, 16 for the distribution and more where it is uneven (one
--- contact is from 1965); then each partition's first page: exact by-day
--- predicates (= B OR > B) AND < C, sorted by created_at
+-- the range, then rounds of 8 for the distribution, more where it is uneven
+-- (one contact is from 1965); then each partition's first page: exact
+-- by-day predicates (= B OR > B) AND < C, sorted by created_at
 \! python3 test/fakectl.py log | grep -c '"per_page":1}'
 \! python3 test/fakectl.py log | grep '"per_page":2}' | grep -v starting_after | sed 's/.*"query"://' | sort
 \! python3 test/fakectl.py log | grep -c '"per_page":2,"starting_after"'
@@ -169,11 +169,11 @@ SELECT count(*) <= 3 AS new_records_at_most_once FROM got g WHERE NOT EXISTS (SE
 \! python3 test/fakectl.py reset
 
 --
--- 7. A 429 storm: the 8 partitions' first pages (after the 34 probes) all
+-- 7. A 429 storm: the first 8 partitions' first pages (after the 32 probes) all
 --    answered 429.  The first one waits for the window's reset, and no
 --    partition sends a request meanwhile; the rows are intact.
 --
-\! python3 test/fakectl.py fault 429 --path /contacts/search --after 34 --count 8
+\! python3 test/fakectl.py fault 429 --path /contacts/search --after 32 --count 8
 CREATE TEMP TABLE storm AS SELECT * FROM ic.contacts;
 SELECT pg_temp.same_rows('seq_contacts', 'storm');
 \! python3 test/fakectl.py log | grep -c ' 429'

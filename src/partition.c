@@ -38,14 +38,16 @@
  *
  * Balance.  total_count is what the API tells cheaply: two searches of one
  * record each, sorted by created_at up and down, give the range; then
- * total_count of "created_at < cut" (one record each) at 2 cuts per
- * partition, evenly spread over the range, gives the distribution, and up
- * to two more rounds split again only the brackets around an equal share
- * that still hold more than half a share (a few records far from the rest,
- * such as a contact imported from 1965, make the even grid coarse where
- * the records are).  Each share then gets the known cut closest to it.
- * These probes cost 18 small requests for an even distribution, 46 at
- * most (concurrency 8), run concurrency at a time; so a scan is
+ * total_count of "created_at < cut" (one record each) at one cut per slot,
+ * evenly spread over the range, and up to three more rounds of one probe
+ * per slot, each splitting the brackets that still hold more than a
+ * partition's target (half a slot's share) in proportion to their counts
+ * (a few records far from the rest, such as a contact imported from 1965,
+ * leave the even grid coarse where the records are).  Adjacent brackets
+ * are grouped into partitions of about the target, about 2 per slot, and
+ * queued largest first: a slot that ends its partition takes the next
+ * one, so the slots end close together.  The probes are 2 + 8 to 2 + 32
+ * small requests at concurrency 8, a few round trips; so a scan is
  * partitioned only when it has more than 4 pages per slot (above 4,800
  * records at 150 a page and concurrency 8), where they are a few percent
  * of its requests and save far more round trips than they take.
@@ -67,7 +69,7 @@
 #include "utils/memutils.h"
 
 #define PARTITION_KEY		"created_at"	/* never changes: see above */
-#define CUTS_PER_SLOT		2	/* balance: candidate cuts per partition */
+#define CUTS_PER_SLOT		1	/* balance: first round's cuts per slot */
 #define MIN_PAGES_PER_SLOT	4	/* fewer: the probes would not pay */
 #define SECS_PER_DAY_INT	86400
 #define MAX_GROUP			15	/* the API's filters per AND group */
@@ -80,6 +82,7 @@ typedef struct IcPartition
 	int64		hi;
 	char	   *query;			/* the query object, JSON text */
 	char	   *cursor;			/* next starting_after; NULL: first page */
+	int64		estimate;		/* records in it when the probes counted */
 	int64		pages;
 } IcPartition;
 
@@ -417,38 +420,62 @@ probe_cuts(IcPartitionScan *ps, IcAsyncRequest **handles, int64 *cuts, int n,
 
 /*
  * refine_cuts
- *		New candidate cuts for the next round: for each equal share of the
- *		records, the known bracket around it, if it still holds more than a
- *		half a share and is wide enough to split, divided evenly.
- *		Returns how many cuts were put into cuts (at most max).
+ *		New candidate cuts for the next round: every known bracket holding
+ *		more than limit records, if wide enough, is divided evenly into
+ *		about count / limit parts, the budget of max cuts shared in
+ *		proportion, fullest brackets first.  Returns how many cuts were put
+ *		into cuts.
  */
 static int
-refine_cuts(IcCutTable *t, int64 total, int nparts, int per_bracket, int64 min_step,
-			int64 *cuts, int max)
+refine_cuts(IcCutTable *t, int64 limit, int64 min_step, int64 *cuts, int max)
 {
 	int			n = 0;
-	int			last = -1;
+	int64		wanted = 0;
+	bool	   *done = palloc0(sizeof(bool) * t->n);
 
-	for (int p = 1; p < nparts; p++)
+	for (int a = 0; a + 1 < t->n; a++)
 	{
-		int64		share = total * p / nparts;
-		int			a = 0;
-		int64		width;
-		int			k;
+		int64		count = t->points[a + 1].below - t->points[a].below;
 
-		while (a + 2 < t->n && t->points[a + 1].below <= share)
-			a++;
-		width = t->points[a + 1].cut - t->points[a].cut;
-		if (a == last ||
-			t->points[a + 1].below - t->points[a].below <= total / nparts / 2 ||
-			width < 2 * min_step)
-			continue;
-		last = a;
-		k = (int) Min((int64) per_bracket, width / min_step - 1);
-		for (int i = 1; i <= k && n < max; i++)
-			cuts[n++] = t->points[a].cut + width * i / (k + 1);
+		if (count > limit && t->points[a + 1].cut - t->points[a].cut >= 2 * min_step)
+			wanted += (count + limit - 1) / limit - 1;
+	}
+	while (n < max && wanted > 0)
+	{
+		int			best = -1;
+		int64		count;
+		int64		width;
+		int64		k;
+
+		for (int a = 0; a + 1 < t->n; a++)
+		{
+			count = t->points[a + 1].below - t->points[a].below;
+			if (!done[a] && count > limit &&
+				t->points[a + 1].cut - t->points[a].cut >= 2 * min_step &&
+				(best < 0 || count > t->points[best + 1].below - t->points[best].below))
+				best = a;
+		}
+		if (best < 0)
+			break;
+		done[best] = true;
+		count = t->points[best + 1].below - t->points[best].below;
+		width = t->points[best + 1].cut - t->points[best].cut;
+		k = ((count + limit - 1) / limit - 1) * max / Max(wanted, max);
+		k = Min(Max(k, 1), width / min_step - 1);
+		for (int64 i = 1; i <= k && n < max; i++)
+			cuts[n++] = t->points[best].cut + width * i / (k + 1);
 	}
 	return n;
+}
+
+/* Largest estimated partition first: the slots then end close together. */
+static int
+by_size_desc(const void *a, const void *b)
+{
+	int64		x = ((const IcPartition *) a)->estimate;
+	int64		y = ((const IcPartition *) b)->estimate;
+
+	return (x < y) - (x > y);
 }
 
 /*
@@ -457,12 +484,12 @@ refine_cuts(IcCutTable *t, int64 total, int nparts, int per_bracket, int64 min_s
  *		should stay sequential (coverage differs, or no room to split).
  *
  *		Round 0: the range and the covered total (two sorted one-record
- *		searches).  Round 1: counts at CUTS_PER_SLOT cuts per partition,
- *		spread evenly over the range.  Rounds 2 and 3: where a share's
- *		bracket still holds many records (a few outliers far away, such as
- *		a contact imported from 1965, leave the even grid coarse where the
- *		records are), that bracket alone is split again.  Then each share
- *		gets the known cut closest to it.
+ *		searches).  Round 1: counts at CUTS_PER_SLOT cuts per slot, spread
+ *		evenly over the range.  Rounds 2 to 4: brackets still holding more
+ *		than a partition's target (half a slot's share) are split again in
+ *		proportion to their counts, one probe per slot per round.  Then
+ *		adjacent brackets are grouped into partitions of about that target,
+ *		queued largest first.
  */
 static bool
 choose_cuts(IcPartitionScan *ps, int64 seq_total)
@@ -472,8 +499,7 @@ choose_cuts(IcPartitionScan *ps, int64 seq_total)
 													ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(probe_cxt);
 	IcAsyncRequest **handles = palloc(sizeof(IcAsyncRequest *) * ps->nslots);
-	int			target = ps->nslots;	/* partitions wanted */
-	int			max_cuts = target * CUTS_PER_SLOT;
+	int			max_cuts = ps->nslots * CUTS_PER_SLOT;
 	int64		min_step = ps->exact ? SECS_PER_DAY_INT : 1;
 	int64	   *cuts = palloc(sizeof(int64) * max_cuts);
 	char	   *bodies[2];
@@ -481,11 +507,13 @@ choose_cuts(IcPartitionScan *ps, int64 seq_total)
 	char	   *cover;
 	int64		total,
 				kmin,
-				kmax;
+				kmax,
+				target;
 	IcCutTable	t;
 	int64	   *chosen;
+	int64	   *estimate;
 	int			nchosen = 0;
-	int64		prev = 0;
+	int64		start = 0;
 	int			n;
 	bool		ok = false;
 
@@ -501,6 +529,7 @@ choose_cuts(IcPartitionScan *ps, int64 seq_total)
 		!probe_key(ps, roots[0], &kmin) || !probe_key(ps, roots[1], &kmax) ||
 		kmax - kmin < 2 * min_step)
 		goto done;
+	target = Max(total / (2 * ps->nslots), 1);
 
 	/* known: nothing below the first record's cut, everything below past the last */
 	t.cap = 4 * max_cuts;
@@ -508,29 +537,30 @@ choose_cuts(IcPartitionScan *ps, int64 seq_total)
 	t.points = palloc(sizeof(IcCutCount) * t.cap);
 	cut_insert(&t, kmin, 0);
 	cut_insert(&t, kmax + min_step, total);
-	n = refine_cuts(&t, total, 2, max_cuts, min_step, cuts, max_cuts);
-	for (int round = 0; n > 0 && round < 3; round++)
+	n = refine_cuts(&t, total / (max_cuts + 1), min_step, cuts, max_cuts);
+	for (int round = 0; n > 0 && round < 4; round++)
 	{
 		if (!probe_cuts(ps, handles, cuts, n, &t, probe_cxt))
 			goto done;
-		n = refine_cuts(&t, total, target, CUTS_PER_SLOT, min_step, cuts, max_cuts);
+		n = refine_cuts(&t, target, min_step, cuts, ps->nslots);
 	}
 
-	/* for each equal share, the known cut closest to it; no empty partition */
-	chosen = palloc(sizeof(int64) * target);
-	for (int p = 1, j = 1; p < target && j < t.n - 1; p++)
+	/* group adjacent brackets into partitions of about target records */
+	chosen = palloc(sizeof(int64) * t.n);
+	estimate = palloc(sizeof(int64) * t.n);
+	for (int j = 1; j < t.n - 1; j++)
 	{
-		int64		share = total * p / target;
+		int64		here = t.points[j].below - start;
+		int64		next = t.points[j + 1].below - start;
 
-		while (j + 1 < t.n - 1 &&
-			   llabs(t.points[j + 1].below - share) <= llabs(t.points[j].below - share))
-			j++;
-		if (t.points[j].below > prev && t.points[j].below < total)
+		/* cut here when going on to the next point would overshoot more */
+		if (here > 0 && t.points[j].below < total &&
+			(next > target && llabs(here - target) <= llabs(next - target)))
 		{
+			estimate[nchosen] = here;
 			chosen[nchosen++] = t.points[j].cut;
-			prev = t.points[j].below;
+			start = t.points[j].below;
 		}
-		j++;
 	}
 	if (nchosen == 0)
 		goto done;
@@ -548,9 +578,11 @@ choose_cuts(IcPartitionScan *ps, int64 seq_total)
 		part->has_hi = p < nchosen;
 		part->lo = part->has_lo ? chosen[p - 1] : 0;
 		part->hi = part->has_hi ? chosen[p] : 0;
+		part->estimate = part->has_hi ? estimate[p] : total - start;
 		bound_clauses(ps, part, &lower, &upper);
 		part->query = and_query(ps, lower ? lower : upper, lower ? upper : NULL);
 	}
+	qsort(ps->parts, ps->nparts, sizeof(IcPartition), by_size_desc);
 	ok = true;
 done:
 	MemoryContextSwitchTo(old);

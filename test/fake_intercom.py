@@ -56,7 +56,7 @@ T_2019 = 1546300800          # 2019-01-01T00:00:00Z
 T_2026 = 1780000000          # 2026-05-28 -- "roughly 2019..2026"
 DAY = 86400
 
-SEARCH_CACHE_QUERIES = 40          # ordered search results kept (see Handler.search)
+SEARCH_CACHE_QUERIES = 100         # ordered search results kept (see Handler.search)
 SEARCH_CACHE_ITEMS = 2_000_000
 
 DATASETS = {
@@ -1819,9 +1819,9 @@ class Handler(BaseHTTPRequestHandler):
                 nulls.reverse()
             items = nonnull + nulls
             with st.lock:
-                # a partitioned scan pages through up to 32 queries at once
-                # (the FDW's concurrency maximum): keep them all, within a
-                # bound on the items held (oldest first out)
+                # a partitioned scan probes dozens of queries and pages
+                # through many at once: keep them all, within a bound on
+                # the items held (oldest first out)
                 cache = s.search_cache
                 while cache and ckey not in cache and (
                         len(cache) >= SEARCH_CACHE_QUERIES or
@@ -1850,6 +1850,9 @@ class Handler(BaseHTTPRequestHandler):
             last = s.get(stream, chunk[-1][1])
             pages["next"] = {"page": page + 1,
                              "starting_after": make_cursor([[field, order], [_cursor_value(get(render(stream, last, ver))), last["id"]], page])}
+        # like a listing's, the gzipped page can be cached: it depends only on
+        # the query (ckey: sort, version, timezone, generation) and the position
+        self.gz_key = ("search:" + stream, ckey, start, page, per_page)
         return [s.ref(stream, i, ver) for _, i in chunk], pages, total
 
     # --- contacts ------------------------------------------------------------------------
