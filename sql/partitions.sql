@@ -169,11 +169,11 @@ SELECT count(*) <= 3 AS new_records_at_most_once FROM got g WHERE NOT EXISTS (SE
 \! python3 test/fakectl.py reset
 
 --
--- 7. A 429 storm: the first 8 partitions' first pages (after the 32 probes) all
+-- 7. A 429 storm: the first 8 partitions' first pages (after the 29 probes) all
 --    answered 429.  The first one waits for the window's reset, and no
 --    partition sends a request meanwhile; the rows are intact.
 --
-\! python3 test/fakectl.py fault 429 --path /contacts/search --after 32 --count 8
+\! python3 test/fakectl.py fault 429 --path /contacts/search --after 29 --count 8
 CREATE TEMP TABLE storm AS SELECT * FROM ic.contacts;
 SELECT pg_temp.same_rows('seq_contacts', 'storm');
 \! python3 test/fakectl.py log | grep -c ' 429'

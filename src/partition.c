@@ -468,6 +468,30 @@ refine_cuts(IcCutTable *t, int64 limit, int64 min_step, int64 *cuts, int max)
 	return n;
 }
 
+/*
+ * worth_refining
+ *		Another round trip of probes pays when a bracket holds more than two
+ *		partitions' worth, or when many (half a round of probes) are over
+ *		the target; a few brackets a little over it are left to the queue,
+ *		which starts the largest partitions first.
+ */
+static bool
+worth_refining(IcCutTable *t, int64 target, int nslots)
+{
+	int			over = 0;
+
+	for (int a = 0; a + 1 < t->n; a++)
+	{
+		int64		count = t->points[a + 1].below - t->points[a].below;
+
+		if (count > 2 * target)
+			return true;
+		if (count > target)
+			over++;
+	}
+	return over >= Max(nslots / 2, 1);
+}
+
 /* Largest estimated partition first: the slots then end close together. */
 static int
 by_size_desc(const void *a, const void *b)
@@ -529,7 +553,9 @@ choose_cuts(IcPartitionScan *ps, int64 seq_total)
 		!probe_key(ps, roots[0], &kmin) || !probe_key(ps, roots[1], &kmax) ||
 		kmax - kmin < 2 * min_step)
 		goto done;
+	/* about 2 partitions per slot, in whole pages: a partial page is a request */
 	target = Max(total / (2 * ps->nslots), 1);
+	target = (target + ps->per_page - 1) / ps->per_page * ps->per_page;
 
 	/* known: nothing below the first record's cut, everything below past the last */
 	t.cap = 4 * max_cuts;
@@ -542,7 +568,8 @@ choose_cuts(IcPartitionScan *ps, int64 seq_total)
 	{
 		if (!probe_cuts(ps, handles, cuts, n, &t, probe_cxt))
 			goto done;
-		n = refine_cuts(&t, target, min_step, cuts, ps->nslots);
+		n = worth_refining(&t, target, ps->nslots)
+			? refine_cuts(&t, target, min_step, cuts, ps->nslots) : 0;
 	}
 
 	/* group adjacent brackets into partitions of about target records */
@@ -771,11 +798,14 @@ ic_partition_poll(IcPartitionScan *ps)
 			(void) ic_async_poll(ps->slots[s]);
 }
 
-/* EXPLAIN ANALYZE: what the partitioned read did. */
+/*
+ * EXPLAIN ANALYZE: what the partitioned read did.  Partitions read are
+ * those started (a LIMIT above the scan may stop it before the others).
+ */
 void
 ic_partition_explain(IcPartitionScan *ps, ExplainState *es)
 {
-	ExplainPropertyInteger("Intercom Partitions Read", NULL, ps->nparts, es);
+	ExplainPropertyInteger("Intercom Partitions Read", NULL, ps->next_part, es);
 	ExplainPropertyInteger("Intercom Requests In Flight (max)", NULL, ps->max_in_flight, es);
 	if (es->verbose)
 		ExplainPropertyInteger("Intercom Partition Rows Trimmed", NULL, ps->dropped, es);
