@@ -1054,6 +1054,13 @@ ic_async_active(IcAsyncRequest *req)
 	return req->active;
 }
 
+/* The HTTP status of a finished request not yet read (0: none yet). */
+long
+ic_async_status(IcAsyncRequest *req)
+{
+	return req->active && req->done ? req->res.status : 0;
+}
+
 /*
  * ic_async_wait
  *		Wait until target has finished, driving every request in reqs

@@ -105,6 +105,7 @@ extern void ic_async_start(IcAsyncRequest *req, const char *method,
 						   const char *path, const char *body, IcStats *stats);
 extern bool ic_async_poll(IcAsyncRequest *req);
 extern bool ic_async_active(IcAsyncRequest *req);
+extern long ic_async_status(IcAsyncRequest *req);
 extern IcJson *ic_async_finish(IcAsyncRequest *req, IcStats *stats);
 extern void ic_async_cancel(IcAsyncRequest *req);
 extern void ic_async_wait(IcAsyncRequest **reqs, int n, IcAsyncRequest *target);

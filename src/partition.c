@@ -634,6 +634,22 @@ fill_slots(IcPartitionScan *ps)
 	}
 }
 
+/*
+ * land_all
+ *		A 429: let every other request under way arrive before waiting for
+ *		the window's reset.  Those already sent are answered in this window
+ *		(a 429 among them then waits for the same reset); sending the rest
+ *		only after the wait would make each meet the storm in a window of
+ *		its own, one reset after another.
+ */
+static void
+land_all(IcPartitionScan *ps)
+{
+	for (int s = 0; s < ps->nslots; s++)
+		if (ps->slot_part[s] >= 0)
+			ic_async_wait(ps->slots, ps->nslots, ps->slots[s]);
+}
+
 /* ---------- interface ---------- */
 
 /*
@@ -741,6 +757,8 @@ ic_partition_next_page(IcPartitionScan *ps)
 		return NULL;
 	s = ic_async_wait_any(ps->slots, ps->nslots);
 	Assert(s >= 0 && ps->slot_part[s] >= 0);
+	if (ic_async_status(ps->slots[s]) == 429)
+		land_all(ps);
 	root = slot_finish(ps, ps->slots[s]);
 	records = page_records(ps, root);
 	ps->current = ps->slot_part[s];
