@@ -10,7 +10,9 @@
 # memory 1,000,000 contacts (--quick: 50,000).  Override with BENCH_CONTACTS,
 # BENCH_CONVERSATIONS; the concurrency levels compared with 1 with
 # BENCH_CONCURRENCY (default "8 16"; 8 is the server default); the fake's latency with BENCH_LATENCY_MS
-# (default 20).  If intercom_fdw.materialize exists, BENCH_MATERIALIZE_SQL
+# (default 20).  Partitioned scans are measured on a third fake at BENCH_PARTITION_LATENCY_MS
+# (default 100) holding BENCH_PARTITION_CONVERSATIONS conversations (default 10,000; --quick
+# 2,000), against the raw lower bound at that latency.  If intercom_fdw.materialize exists, BENCH_MATERIALIZE_SQL
 # gives its call ({schema} = the schema of the imported tables).
 # --perf records a perf profile of the full-column scan at latency 0
 # (bench/results/perf.txt).
@@ -35,6 +37,8 @@ else
   out="$REPO_ROOT/bench/results/latest.md"
 fi
 latency="${BENCH_LATENCY_MS:-20}"
+platency="${BENCH_PARTITION_LATENCY_MS:-100}"
+pconversations="${BENCH_PARTITION_CONVERSATIONS:-$([ $quick = 1 ] && echo 2000 || echo 10000)}"
 
 ensure_packages
 build_and_install
@@ -61,6 +65,10 @@ if [ "$mode" = main ]; then
   FAKE_LIFETIME=7200 start_fake "${fake_args[@]}" --latency-ms "$latency"
   prewarm
   args+=(--url20 "$FAKE_URL")
+  FAKE_LIFETIME=7200 start_fake --dataset bench --contacts "$contacts" --conversations "$pconversations" \
+    --rate-limit 100000000 --latency-ms "$platency"
+  prewarm
+  args+=(--url100 "$FAKE_URL" --platency "$platency" --pconversations "$pconversations")
 fi
 [ $quick = 1 ] && args+=(--quick)
 [ $perf = 1 ] && args+=(--perf)

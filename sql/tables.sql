@@ -374,10 +374,11 @@ ORDER BY custom, name, id;
 -- ---------------------------------------------------------------------------
 -- Page boundaries: per_page 1, count-1, count, count+1 return the same ids as
 -- the full scan, and the number of requests is ceil(count / per_page)
+-- (per_page 1 with concurrency 1: so many pages would read in partitions)
 -- ---------------------------------------------------------------------------
 CREATE TEMP TABLE pages(stream text, per_page int, rows bigint, distinct_ids bigint,
                         missing bigint, extra bigint, requests int);
-ALTER SERVER fake OPTIONS (ADD per_page '1');
+ALTER SERVER fake OPTIONS (ADD per_page '1', ADD concurrency '1');
 \! python3 test/fakectl.py log-clear
 WITH s AS MATERIALIZED (SELECT id FROM ic.conversations)
 INSERT INTO pages SELECT 'conversations', 1, (SELECT count(*) FROM s), (SELECT count(DISTINCT id) FROM s),
@@ -385,7 +386,7 @@ INSERT INTO pages SELECT 'conversations', 1, (SELECT count(*) FROM s), (SELECT c
   (SELECT count(*) FROM (SELECT id FROM s EXCEPT SELECT id FROM got_conversations) e);
 \set n `python3 test/fakectl.py count --path /conversations`
 UPDATE pages SET requests = :n WHERE stream = 'conversations' AND per_page = 1;
-ALTER SERVER fake OPTIONS (SET per_page '41');
+ALTER SERVER fake OPTIONS (SET per_page '41', DROP concurrency);
 \! python3 test/fakectl.py log-clear
 WITH s AS MATERIALIZED (SELECT id FROM ic.conversations)
 INSERT INTO pages SELECT 'conversations', 41, (SELECT count(*) FROM s), (SELECT count(DISTINCT id) FROM s),
@@ -409,7 +410,7 @@ INSERT INTO pages SELECT 'conversations', 43, (SELECT count(*) FROM s), (SELECT 
   (SELECT count(*) FROM (SELECT id FROM s EXCEPT SELECT id FROM got_conversations) e);
 \set n `python3 test/fakectl.py count --path /conversations`
 UPDATE pages SET requests = :n WHERE stream = 'conversations' AND per_page = 43;
-ALTER SERVER fake OPTIONS (SET per_page '1');
+ALTER SERVER fake OPTIONS (SET per_page '1', ADD concurrency '1');
 \! python3 test/fakectl.py log-clear
 WITH s AS MATERIALIZED (SELECT id FROM ic.contacts)
 INSERT INTO pages SELECT 'contacts', 1, (SELECT count(*) FROM s), (SELECT count(DISTINCT id) FROM s),
@@ -417,7 +418,7 @@ INSERT INTO pages SELECT 'contacts', 1, (SELECT count(*) FROM s), (SELECT count(
   (SELECT count(*) FROM (SELECT id FROM s EXCEPT SELECT id FROM got_contacts) e);
 \set n `python3 test/fakectl.py count --path /contacts`
 UPDATE pages SET requests = :n WHERE stream = 'contacts' AND per_page = 1;
-ALTER SERVER fake OPTIONS (SET per_page '122');
+ALTER SERVER fake OPTIONS (SET per_page '122', DROP concurrency);
 \! python3 test/fakectl.py log-clear
 WITH s AS MATERIALIZED (SELECT id FROM ic.contacts)
 INSERT INTO pages SELECT 'contacts', 122, (SELECT count(*) FROM s), (SELECT count(DISTINCT id) FROM s),

@@ -51,6 +51,7 @@ struct IcConnection
 	int			rl_limit;
 	int			rl_remaining;
 	int64		rl_reset;		/* epoch seconds; 0 = unknown */
+	int			in_flight;		/* background requests started, not yet read */
 };
 
 /* What one HTTP exchange produced. */
@@ -665,19 +666,27 @@ pace(IcConnection *conn, IcStats *stats)
 {
 	int64		now = now_ms();
 	int64		window_left;
+	int			remaining;
 
 	if (conn->rl_limit <= 0 || conn->rl_reset * 1000 <= now)
 		return;
 	window_left = conn->rl_reset * 1000 - now;
-	if (conn->rl_remaining <= 1)
+
+	/*
+	 * Requests in flight (a partitioned scan's, a prefetch) were sent after
+	 * the response that told remaining: count them as spent, so that all of
+	 * them together stay within the window.
+	 */
+	remaining = conn->rl_remaining - Max(conn->in_flight, 0);
+	if (remaining <= 1)
 	{
 		stats->rate_limit_waits++;
 		ic_backend_stats.rate_limit_waits++;
 		ic_sleep_ms(ms_until_reset(conn->rl_reset), stats);
 		conn->rl_limit = 0;		/* unknown until the next response */
 	}
-	else if (conn->rl_remaining * 10 < conn->rl_limit)
-		ic_sleep_ms(window_left / conn->rl_remaining, stats);
+	else if (remaining * 10 < conn->rl_limit)
+		ic_sleep_ms(window_left / remaining, stats);
 }
 
 /* ---------- the request loop ---------- */
@@ -913,14 +922,25 @@ struct IcAsyncRequest
 	const char *count_key;		/* set: count the records (static string) */
 	MemoryContext body_cxt;		/* the response body: handed to the page */
 	const long *pass_statuses;	/* returned as NULL, e.g. a child's 404 */
+	bool		counted;		/* in conn->in_flight */
 	MemoryContextCallback cleanup;
 };
+
+/* The transfer has ended (or was abandoned): no longer in flight. */
+static void
+async_landed(IcAsyncRequest *req)
+{
+	if (req->counted)
+		req->conn->in_flight--;
+	req->counted = false;
+}
 
 static void
 async_cleanup(void *arg)
 {
 	IcAsyncRequest *req = (IcAsyncRequest *) arg;
 
+	async_landed(req);
 	if (req->multi && req->easy)
 		curl_multi_remove_handle(req->multi, req->easy);
 	if (req->easy)
@@ -1027,6 +1047,8 @@ ic_async_start(IcAsyncRequest *req, const char *method, const char *path,
 	curl_multi_add_handle(req->multi, req->easy);
 	req->active = true;
 	req->done = false;
+	req->counted = true;
+	req->conn->in_flight++;
 	(void) ic_async_poll(req);
 }
 
@@ -1034,6 +1056,13 @@ bool
 ic_async_active(IcAsyncRequest *req)
 {
 	return req->active;
+}
+
+/* The HTTP status of a finished request not yet read (0: none yet). */
+long
+ic_async_status(IcAsyncRequest *req)
+{
+	return req->active && req->done ? req->res.status : 0;
 }
 
 /*
@@ -1060,12 +1089,49 @@ ic_async_wait(IcAsyncRequest **reqs, int n, IcAsyncRequest *target)
 	pgstat_report_wait_end();
 }
 
+/*
+ * ic_async_wait_any
+ *		Wait until one of the active requests in reqs has finished and
+ *		return its index (the first active one on an interrupt, which
+ *		ic_async_finish then services), or -1 when none is active.  Polls
+ *		every 2 ms, like ic_async_wait: each request has its own multi handle.
+ */
+int
+ic_async_wait_any(IcAsyncRequest **reqs, int n)
+{
+	int			first;
+
+	pgstat_report_wait_start(PG_WAIT_EXTENSION);
+	for (;;)
+	{
+		first = -1;
+		for (int i = 0; i < n; i++)
+		{
+			if (!reqs[i]->active)
+				continue;
+			if (ic_async_poll(reqs[i]))
+			{
+				pgstat_report_wait_end();
+				return i;
+			}
+			if (first < 0)
+				first = i;
+		}
+		if (first < 0 || InterruptPending)
+			break;
+		curl_multi_poll(reqs[first]->multi, NULL, 0, n > 1 ? 2 : POLL_INTERVAL_MS, NULL);
+	}
+	pgstat_report_wait_end();
+	return first;
+}
+
 /* Abandon the request under way, if any; the handle can start another. */
 void
 ic_async_cancel(IcAsyncRequest *req)
 {
 	if (req->active && !req->done)
 		curl_multi_remove_handle(req->multi, req->easy);
+	async_landed(req);
 	req->active = false;
 	req->done = false;
 }
@@ -1093,6 +1159,7 @@ ic_async_finish(IcAsyncRequest *req, IcStats *stats)
 			pgstat_report_wait_end();
 			curl_multi_remove_handle(req->multi, req->easy);
 			req->active = false;
+			async_landed(req);
 			CHECK_FOR_INTERRUPTS();
 			/* did not raise: an abandoned attempt, for the policy to judge */
 			req->res.curl_code = CURLE_ABORTED_BY_CALLBACK;
@@ -1113,6 +1180,7 @@ ic_async_finish(IcAsyncRequest *req, IcStats *stats)
 	req->active = false;
 	count_request(stats, &req->res);
 	remember_rate_limit(req->conn, &req->res);
+	async_landed(req);			/* after its headers are remembered */
 	if (req->res.curl_code == CURLE_OK && req->res.status == 200)
 		root = parse_body(&req->res, req->count_key, stats);
 	if (root)

@@ -154,9 +154,11 @@ extern void ic_async_start(IcAsyncRequest *req, const char *method,
 						   const char *path, const char *body, IcStats *stats);
 extern bool ic_async_poll(IcAsyncRequest *req);
 extern bool ic_async_active(IcAsyncRequest *req);
+extern long ic_async_status(IcAsyncRequest *req);
 extern IcJson *ic_async_finish(IcAsyncRequest *req, IcStats *stats);
 extern void ic_async_cancel(IcAsyncRequest *req);
 extern void ic_async_wait(IcAsyncRequest **reqs, int n, IcAsyncRequest *target);
+extern int	ic_async_wait_any(IcAsyncRequest **reqs, int n);
 extern char *ic_url_escape(const char *s);
 extern IcStats ic_backend_stats;	/* totals for this backend */
 
@@ -279,6 +281,22 @@ extern bool intercomAnalyzeForeignTable(Relation relation, AcquireSampleRowsFunc
 
 /* ---- in comment.c ---- */
 extern void ic_comment_install(void);
+
+/* ---- in partition.c ---- */
+typedef struct IcPartitionScan IcPartitionScan;
+
+extern const IcColumn *ic_partition_key(const IcStream *stream);
+extern bool ic_partition_wanted(const IcStream *stream, IcScanMode mode, int limit,
+								int sort_dir, int concurrency);
+extern IcPartitionScan *ic_partition_start(IcConnection *conn, const IcStream *stream,
+										   const char *query_json, int per_page,
+										   int concurrency, const char *count_key,
+										   IcJson *first_page, MemoryContext cxt,
+										   IcStats *stats);
+extern IcJson *ic_partition_next_page(IcPartitionScan *ps);
+extern bool ic_partition_keep(IcPartitionScan *ps, IcJson *record);
+extern void ic_partition_poll(IcPartitionScan *ps);
+extern void ic_partition_explain(IcPartitionScan *ps, ExplainState *es);
 
 /* ---- in import.c ---- */
 extern List *intercomImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);

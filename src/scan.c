@@ -75,6 +75,9 @@ typedef struct IcPager
 	int			prefetch_next;	/* the handle with the next page, if active */
 	const char *count_key;		/* set: no column is read, count records only */
 	IcScrollRecovery scroll;	/* scroll restarts and waits (scroll.c) */
+	bool		partition_ok;	/* a full scan that may read in partitions */
+	int			concurrency;
+	IcPartitionScan *partitions;	/* set: reading in partitions (partition.c) */
 	int64		pages;
 } IcPager;
 
@@ -329,6 +332,19 @@ fetch_list_or_search(IcPager *p)
 							   &status, NULL, p->count_key, p->stats);
 	p->pages++;
 	p->records = envelope_records(p, root, path);
+	if (p->pages == 1 && p->partition_ok && next_cursor(root))
+	{
+		/* big enough? then this page is dropped and partitions read all */
+		p->partitions = ic_partition_start(p->conn, p->stream,
+										   p->mode == IC_MODE_SEARCH ? p->query_json : NULL,
+										   p->per_page, p->concurrency, p->count_key, root,
+										   p->page_owner_cxt, p->stats);
+		if (p->partitions)
+		{
+			p->records = NULL;
+			return;
+		}
+	}
 	if (p->by_page)
 		p->cursor = next_page_number(root, p->records, p->cursor);
 	else
@@ -434,6 +450,8 @@ pager_next(IcPager *p)
 		{
 			IcJson	   *rec = ic_json_item(p->records, p->index++);
 
+			if (p->partitions && !ic_partition_keep(p->partitions, rec))
+				continue;		/* another partition returns it */
 			if (p->seen_ids)
 			{
 				IcJson	   *id = ic_json_get(rec, "id");
@@ -466,7 +484,13 @@ pager_next(IcPager *p)
 				break;
 			case IC_MODE_SEARCH:
 			case IC_MODE_LIST:
-				if (p->stream->paging == IC_PAGING_SCROLL && p->mode == IC_MODE_LIST &&
+				if (p->partitions)
+				{
+					p->records = ic_partition_next_page(p->partitions);
+					p->exhausted = p->records == NULL;
+					p->pages += p->records != NULL;
+				}
+				else if (p->stream->paging == IC_PAGING_SCROLL && p->mode == IC_MODE_LIST &&
 					!p->by_page)
 					fetch_scroll(p);
 				else if (p->started && p->cursor == NULL)
@@ -1070,6 +1094,10 @@ start_scan(ForeignScanState *node, IcScanState *st)
 								  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 	}
 	p->count_key = counts_records(st) ? st->stream->list_key : NULL;
+	p->partitions = NULL;
+	p->concurrency = st->opts.concurrency;
+	p->partition_ok = !st->empty_result &&
+		ic_partition_wanted(st->stream, p->mode, st->limit, st->sort_dir, st->opts.concurrency);
 
 	/*
 	 * Prefetch pages of cursor-paged endpoints, unless the query has a LIMIT
@@ -1121,6 +1149,8 @@ intercomIterateForeignScan(ForeignScanState *node)
 	st->rows_fetched++;
 	if (st->pager.prefetch[0] && (st->rows_fetched & 15) == 0)
 		(void) ic_async_poll(st->pager.prefetch[st->pager.prefetch_next]);	/* keep it moving */
+	if (st->pager.partitions && (st->rows_fetched & 15) == 0)
+		ic_partition_poll(st->pager.partitions);
 
 	memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
 	errcb.callback = conversion_error_callback;
@@ -1192,6 +1222,12 @@ intercomExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			appendStringInfoString(&cols, counts_records(st) ? "(none: records counted, not parsed)" : "(none)");
 		ExplainPropertyText("Intercom Columns", cols.data, es);
 		ExplainPropertyInteger("Intercom Page Size", NULL, st->pager.per_page ? st->pager.per_page : st->opts.per_page, es);
+		if (!st->empty_result &&
+			ic_partition_wanted(st->stream, st->pager.mode, st->limit, st->sort_dir,
+								st->opts.concurrency))
+			ExplainPropertyText("Intercom Partitions",
+								psprintf("up to %d by %s", st->opts.concurrency,
+										 ic_partition_key(st->stream)->name), es);
 	}
 	if (es->analyze)
 	{
@@ -1209,6 +1245,8 @@ intercomExplainForeignScan(ForeignScanState *node, ExplainState *es)
 											parent + 1),
 								   NULL, st->conversations_missing, es);
 		}
+		if (st->pager.partitions)
+			ic_partition_explain(st->pager.partitions, es);
 		/* like "Rows Removed by Filter": shown when there are some */
 		if (st->stats.replaced_chars > 0 || es->format != EXPLAIN_FORMAT_TEXT)
 			ExplainPropertyInteger("Intercom Replaced Characters", NULL, st->stats.replaced_chars, es);

@@ -73,6 +73,9 @@ T_2019 = 1546300800          # 2019-01-01T00:00:00Z
 T_2026 = 1780000000          # 2026-05-28 -- "roughly 2019..2026"
 DAY = 86400
 
+SEARCH_CACHE_QUERIES = 100         # ordered search results kept (see Handler.search)
+SEARCH_CACHE_ITEMS = 2_000_000
+
 DATASETS = {
     # small: the default for regression tests; sizes are part of the contract
     # with the test suites, do not change them casually.
@@ -2124,8 +2127,13 @@ class Handler(BaseHTTPRequestHandler):
                 nulls.reverse()
             items = nonnull + nulls
             with st.lock:
+                # a partitioned scan probes dozens of queries and pages
+                # through many at once: keep them all, within a bound on
+                # the items held (oldest first out)
                 cache = s.search_cache
-                if ckey not in cache and len(cache) >= 4:
+                while cache and ckey not in cache and (
+                        len(cache) >= SEARCH_CACHE_QUERIES or
+                        sum(len(v) for v in cache.values()) + len(items) > SEARCH_CACHE_ITEMS):
                     cache.pop(next(iter(cache)))
                 cache[ckey] = items
         total = len(items)
@@ -2150,6 +2158,9 @@ class Handler(BaseHTTPRequestHandler):
             last = s.get(stream, chunk[-1][1])
             pages["next"] = {"page": page + 1,
                              "starting_after": make_cursor([[field, order], [_cursor_value(get(render(stream, last, ver))), last["id"]], page])}
+        # like a listing's, the gzipped page can be cached: it depends only on
+        # the query (ckey: sort, version, timezone, generation) and the position
+        self.gz_key = ("search:" + stream, ckey, start, page, per_page)
         return [s.ref(stream, i, ver) for _, i in chunk], pages, total
 
     # --- contacts ------------------------------------------------------------------------

@@ -1,0 +1,848 @@
+/*-------------------------------------------------------------------------
+ *
+ * partition.c
+ *		Partitioned scans: a full scan of a searchable stream (contacts,
+ *		conversations) read as several searches at once, each over its own
+ *		range of created_at, up to the server option concurrency in flight.
+ *
+ * Why created_at, not updated_at.  A scan's result must hold every record
+ * that does not change during the scan exactly once, every record updated
+ * during it at least once, and no record twice.  Partitions over
+ * updated_at break this: a record updated mid-scan moves to the newest
+ * partition, so it is read twice if that one was read after its old one, or
+ * not at all if its old one was read after the move.  created_at never
+ * changes, so every record lies in exactly one partition for the whole
+ * scan.  Inside a partition pages are sorted by created_at (then id): the
+ * cursor is a position in an order no update can change, so paging neither
+ * repeats nor skips a record either.  The last partition is open-ended:
+ * records created during the scan land there, at the end of its order.
+ *
+ * Exactness.  Contacts compare dates by day in the workspace's time zone,
+ * which we do not know.  With the API's own operators, for a cut value B:
+ * "< B" is every day before B's day, "= B OR > B" is B's day and later.  So
+ * the partition between cuts B and C is (= B OR > B) AND < C: the records
+ * whose local day is at least B's and before C's.  Day numbering is
+ * monotonic in any time zone, so every dated record satisfies exactly one
+ * partition's predicate, in whatever zone the workspace counts days (and
+ * also where dates compare to the second, as in the Preview version).
+ * Conversations compare to the second, but whether > and < include the
+ * bound is ambiguous: each partition asks for a superset (> B-1 AND < C)
+ * and drops locally the rows whose created_at is outside [B, C), so every
+ * row is returned by exactly one partition.
+ *
+ * Coverage.  A record without a numeric created_at would be in no
+ * partition.  Before partitioning, the number of records all partitions
+ * together can return (created_at < 0 OR = 0 OR > 0, plus the pushed
+ * filters) is compared with the sequential scan's total_count (its first
+ * page, already fetched): if they differ, the scan stays sequential.
+ *
+ * Balance.  total_count is what the API tells cheaply: two searches of one
+ * record each, sorted by created_at up and down, give the range; then
+ * total_count of "created_at < cut" (one record each) at one cut per slot,
+ * evenly spread over the range, and up to three more rounds of one probe
+ * per slot, each splitting the brackets that still hold more than a
+ * partition's target (half a slot's share) in proportion to their counts
+ * (a few records far from the rest, such as a contact imported from 1965,
+ * leave the even grid coarse where the records are).  Adjacent brackets
+ * are grouped into partitions of about the target, about 2 per slot, and
+ * queued largest first: a slot that ends its partition takes the next
+ * one, so the slots end close together.  The probes are 2 + 8 to 2 + 32
+ * small requests at concurrency 8, a few round trips; so a scan is
+ * partitioned only when it has more than 4 pages per slot (above 4,800
+ * records at 150 a page and concurrency 8), where they are a few percent
+ * of its requests and save far more round trips than they take.
+ *
+ * Rate limit.  Every request goes through the one IcConnection, whose
+ * X-RateLimit-* state paces them all together (http.c counts requests in
+ * flight against the remaining allowance).  A 429 is waited out inside the
+ * request that got it, in this single-threaded backend, so no partition
+ * starts a request until the window resets.
+ *
+ * Memory: one response per slot and the page being returned, so about
+ * concurrency + 1 pages whatever the table size.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "intercom_fdw.h"
+
+#include "miscadmin.h"
+#include "utils/memutils.h"
+
+#define PARTITION_KEY		"created_at"	/* never changes: see above */
+#define CUTS_PER_SLOT		1	/* balance: first round's cuts per slot */
+#define MIN_PAGES_PER_SLOT	4	/* fewer: the probes would not pay */
+#define SECS_PER_DAY_INT	86400
+#define MAX_GROUP			15	/* the API's filters per AND group */
+
+typedef struct IcPartition
+{
+	bool		has_lo;			/* the first partition has no lower cut */
+	bool		has_hi;			/* the last is open-ended */
+	int64		lo;				/* exact bounds: lo <= created_at < hi */
+	int64		hi;
+	char	   *query;			/* the query object, JSON text */
+	char	   *cursor;			/* next starting_after; NULL: first page */
+	int64		estimate;		/* records in it when the probes counted */
+	int64		pages;
+} IcPartition;
+
+struct IcPartitionScan
+{
+	IcConnection *conn;
+	const IcStream *stream;
+	IcStats    *stats;
+	MemoryContext cxt;			/* partitions, cursors, handles: the scan */
+	int			per_page;
+	bool		exact;			/* the API applies the cuts exactly (by day) */
+	List	   *pushed;			/* json_t: the pushed filters' clauses */
+	int			nparts;
+	IcPartition *parts;
+	int			next_part;		/* the first partition no slot has taken */
+	int			nslots;
+	IcAsyncRequest **slots;
+	int		   *slot_part;		/* partition each slot reads; -1 idle */
+	int			current;		/* partition of the page being returned */
+	int			in_flight;
+	int			max_in_flight;
+	int64		pages;
+	int64		dropped;		/* rows outside their partition's exact bounds */
+};
+
+/* ---------- query text ---------- */
+
+static json_t *
+key_leaf(const char *op, json_int_t value)
+{
+	return json_pack("{s:s, s:s, s:I}", "field", PARTITION_KEY, "operator", op,
+					 "value", value);
+}
+
+static json_t *
+key_or(json_t *a, json_t *b, json_t *c)
+{
+	json_t	   *items = json_pack("[o, o]", a, b);
+
+	if (c)
+		json_array_append_new(items, c);
+	return json_pack("{s:s, s:o}", "operator", "OR", "value", items);
+}
+
+/*
+ * and_query
+ *		The query: the given clauses of the partition key (NULL: none) first,
+ *		then the pushed filters', in one AND group of at most 15.  Pushed
+ *		filters that do not fit are left to the local recheck (every clause
+ *		is rechecked); the partition's clauses must never be dropped, so
+ *		they come first.  Returns JSON text; the clauses are consumed.
+ */
+static char *
+and_query(IcPartitionScan *ps, json_t *a, json_t *b)
+{
+	json_t	   *items = json_array();
+	json_t	   *query;
+	ListCell   *lc;
+	char	   *text;
+	char	   *result;
+
+	if (a)
+		json_array_append_new(items, a);
+	if (b)
+		json_array_append_new(items, b);
+	foreach(lc, ps->pushed)
+		if (json_array_size(items) < MAX_GROUP)
+			json_array_append(items, (json_t *) lfirst(lc));
+	if (json_array_size(items) == 1)
+		query = json_incref(json_array_get(items, 0));
+	else
+		query = json_pack("{s:s, s:O}", "operator", "AND", "value", items);
+	json_decref(items);
+	text = json_dumps(query, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(query);
+	if (text == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
+				 errmsg("out of memory while building a search request")));
+	result = pstrdup(text);
+	free(text);
+	return result;
+}
+
+/* A search body: query text, page size, cursor, and created_at order if any. */
+static char *
+search_body(const char *query, int per_page, const char *cursor, const char *order)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "{\"query\":%s,\"pagination\":{\"per_page\":%d", query, per_page);
+	if (cursor)
+	{
+		json_t	   *value = json_string(cursor);
+		char	   *quoted = value ? json_dumps(value, JSON_ENCODE_ANY) : NULL;
+
+		if (quoted == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+					 errmsg("Intercom returned a cursor that is not valid UTF-8")));
+		appendStringInfo(&buf, ",\"starting_after\":%s", quoted);
+		free(quoted);
+		json_decref(value);
+	}
+	appendStringInfoChar(&buf, '}');
+	if (order)
+		appendStringInfo(&buf, ",\"sort\":{\"field\":\"%s\",\"order\":\"%s\"}",
+						 PARTITION_KEY, order);
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+static void
+release_json(void *arg)
+{
+	json_decref((json_t *) arg);
+}
+
+/* Make cxt own a jansson tree: its reset or deletion, also on ERROR, frees it. */
+static void
+attach_json(MemoryContext cxt, json_t *json)
+{
+	MemoryContextCallback *cb = MemoryContextAlloc(cxt, sizeof(MemoryContextCallback));
+
+	cb->func = release_json;
+	cb->arg = json;
+	MemoryContextRegisterResetCallback(cxt, cb);
+}
+
+/*
+ * The pushed query's clauses: the items of its top-level AND group, or the
+ * query itself, so that adding the partition's clauses keeps the nesting
+ * within the API's two levels.
+ */
+static List *
+pushed_clauses(MemoryContext cxt, const char *query_json)
+{
+	json_t	   *root;
+	json_t	   *value;
+	List	   *clauses = NIL;
+	size_t		i;
+
+	if (query_json == NULL)
+		return NIL;
+	root = json_loads(query_json, 0, NULL);
+	if (root == NULL)
+		elog(ERROR, "intercom_fdw: cannot reparse the pushed query");
+	attach_json(cxt, root);
+	value = json_object_get(root, "value");
+	if (json_is_string(json_object_get(root, "operator")) &&
+		strcmp(json_string_value(json_object_get(root, "operator")), "AND") == 0 &&
+		json_is_array(value))
+	{
+		for (i = 0; i < json_array_size(value); i++)
+			clauses = lappend(clauses, json_array_get(value, i));
+	}
+	else
+		clauses = list_make1(root);
+	return clauses;
+}
+
+/*
+ * The API condition of the partition key for [lo, hi): see the file header
+ * for why each is exact (by day) or a superset trimmed locally (by second).
+ */
+static void
+bound_clauses(IcPartitionScan *ps, IcPartition *part, json_t **lower, json_t **upper)
+{
+	*lower = *upper = NULL;
+	if (part->has_lo)
+		*lower = ps->exact
+			? key_or(key_leaf("=", part->lo), key_leaf(">", part->lo), NULL)
+			: key_leaf(">", part->lo - 1);
+	if (part->has_hi)
+		*upper = key_leaf("<", part->hi);
+}
+
+/* ---------- reading the responses ---------- */
+
+static IcJson *
+page_records(IcPartitionScan *ps, IcJson *root)
+{
+	IcJson	   *records = ic_json_get(root, ps->stream->list_key);
+
+	if (!ic_json_is(records, IC_JSON_ARRAY))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+				 errmsg("Intercom response to POST %s has no \"%s\" array",
+						ps->stream->search_path, ps->stream->list_key)));
+	return records;
+}
+
+static bool
+json_int64(const IcJson *v, int64 *out)
+{
+	char		buf[64];
+	char	   *end;
+	double		d;
+
+	if (!ic_json_is(v, IC_JSON_NUMBER) || v->len == 0 || v->len >= sizeof(buf))
+		return false;
+	memcpy(buf, v->u.text, v->len);
+	buf[v->len] = '\0';
+	d = strtod(buf, &end);
+	if (*end != '\0' || !isfinite(d) || fabs(d) > 9.0e15)
+		return false;
+	*out = (int64) floor(d);
+	return true;
+}
+
+static char *
+next_cursor(IcJson *root)
+{
+	IcJson	   *cursor = ic_json_get(ic_json_get(ic_json_get(root, "pages"), "next"),
+									 "starting_after");
+
+	if (!ic_json_is(cursor, IC_JSON_STRING) || cursor->len == 0)
+		return NULL;
+	return pnstrdup(cursor->u.text, cursor->len);
+}
+
+/* ---------- requests on the slots ---------- */
+
+static void
+slot_start(IcPartitionScan *ps, IcAsyncRequest *req, const char *body)
+{
+	ic_async_start(req, "POST", ps->stream->search_path, body, ps->stats);
+	ps->in_flight++;
+	ps->max_in_flight = Max(ps->max_in_flight, ps->in_flight);
+}
+
+static IcJson *
+slot_finish(IcPartitionScan *ps, IcAsyncRequest *req)
+{
+	IcJson	   *root = ic_async_finish(req, ps->stats);
+
+	ps->in_flight--;
+	return root;
+}
+
+/*
+ * run_probes
+ *		Send n one-record searches, at most nslots at a time, and decode
+ *		each response into cxt.
+ */
+static void
+run_probes(IcPartitionScan *ps, IcAsyncRequest **handles, char **bodies, int n,
+		   IcJson **roots, MemoryContext cxt)
+{
+	int		   *which = palloc(sizeof(int) * ps->nslots);
+	int			started = 0;
+	int			finished = 0;
+
+	for (int s = 0; s < ps->nslots; s++)
+		which[s] = -1;
+	while (finished < n)
+	{
+		int			s;
+		MemoryContext old;
+
+		for (s = 0; s < ps->nslots && started < n; s++)
+			if (which[s] < 0)
+			{
+				which[s] = started;
+				slot_start(ps, handles[s], bodies[started++]);
+			}
+		s = ic_async_wait_any(handles, ps->nslots);
+		Assert(s >= 0 && which[s] >= 0);
+		old = MemoryContextSwitchTo(cxt);
+		roots[which[s]] = slot_finish(ps, handles[s]);
+		MemoryContextSwitchTo(old);
+		which[s] = -1;
+		finished++;
+	}
+}
+
+static bool
+probe_total(IcJson *root, int64 *total)
+{
+	return json_int64(ic_json_get(root, "total_count"), total);
+}
+
+/* created_at of the one record a sorted probe returned */
+static bool
+probe_key(IcPartitionScan *ps, IcJson *root, int64 *value)
+{
+	IcJson	   *records = page_records(ps, root);
+
+	return records->len > 0 &&
+		json_int64(ic_json_get(ic_json_item(records, 0), PARTITION_KEY), value);
+}
+
+/* What the probes know: "created_at < cut" holds for `below` records. */
+typedef struct IcCutCount
+{
+	int64		cut;
+	int64		below;
+} IcCutCount;
+
+typedef struct IcCutTable
+{
+	IcCutCount *points;			/* sorted by cut (and so by below) */
+	int			n;
+	int			cap;
+} IcCutTable;
+
+static void
+cut_insert(IcCutTable *t, int64 cut, int64 below)
+{
+	int			i = t->n;
+
+	for (int k = 0; k < t->n; k++)
+		if (t->points[k].cut == cut)
+			return;
+	if (t->n == t->cap)
+	{
+		t->cap *= 2;
+		t->points = repalloc(t->points, sizeof(IcCutCount) * t->cap);
+	}
+	while (i > 0 && t->points[i - 1].cut > cut)
+	{
+		t->points[i] = t->points[i - 1];
+		i--;
+	}
+	t->points[i].cut = cut;
+	t->points[i].below = below;
+	t->n++;
+}
+
+/* Count the records below each cut (one-record searches), into t. */
+static bool
+probe_cuts(IcPartitionScan *ps, IcAsyncRequest **handles, int64 *cuts, int n,
+		   IcCutTable *t, MemoryContext cxt)
+{
+	char	  **bodies = palloc(sizeof(char *) * n);
+	IcJson	  **roots = palloc(sizeof(IcJson *) * n);
+
+	for (int i = 0; i < n; i++)
+		bodies[i] = search_body(and_query(ps, key_leaf("<", cuts[i]), NULL), 1, NULL, NULL);
+	run_probes(ps, handles, bodies, n, roots, cxt);
+	for (int i = 0; i < n; i++)
+	{
+		int64		below;
+
+		if (!probe_total(roots[i], &below))
+			return false;
+		cut_insert(t, cuts[i], below);
+	}
+	return true;
+}
+
+/*
+ * refine_cuts
+ *		New candidate cuts for the next round: every known bracket holding
+ *		more than limit records, if wide enough, is divided evenly into
+ *		about count / limit parts, the budget of max cuts shared in
+ *		proportion, fullest brackets first.  Returns how many cuts were put
+ *		into cuts.
+ */
+static int
+refine_cuts(IcCutTable *t, int64 limit, int64 min_step, int64 *cuts, int max)
+{
+	int			n = 0;
+	int64		wanted = 0;
+	bool	   *done = palloc0(sizeof(bool) * t->n);
+
+	for (int a = 0; a + 1 < t->n; a++)
+	{
+		int64		count = t->points[a + 1].below - t->points[a].below;
+
+		if (count > limit && t->points[a + 1].cut - t->points[a].cut >= 2 * min_step)
+			wanted += (count + limit - 1) / limit - 1;
+	}
+	while (n < max && wanted > 0)
+	{
+		int			best = -1;
+		int64		count;
+		int64		width;
+		int64		k;
+
+		for (int a = 0; a + 1 < t->n; a++)
+		{
+			count = t->points[a + 1].below - t->points[a].below;
+			if (!done[a] && count > limit &&
+				t->points[a + 1].cut - t->points[a].cut >= 2 * min_step &&
+				(best < 0 || count > t->points[best + 1].below - t->points[best].below))
+				best = a;
+		}
+		if (best < 0)
+			break;
+		done[best] = true;
+		count = t->points[best + 1].below - t->points[best].below;
+		width = t->points[best + 1].cut - t->points[best].cut;
+		k = ((count + limit - 1) / limit - 1) * max / Max(wanted, max);
+		k = Min(Max(k, 1), width / min_step - 1);
+		for (int64 i = 1; i <= k && n < max; i++)
+			cuts[n++] = t->points[best].cut + width * i / (k + 1);
+	}
+	return n;
+}
+
+/*
+ * worth_refining
+ *		Another round trip of probes pays when a bracket holds more than two
+ *		partitions' worth, or when many (half a round of probes) are over
+ *		the target; a few brackets a little over it are left to the queue,
+ *		which starts the largest partitions first.
+ */
+static bool
+worth_refining(IcCutTable *t, int64 target, int nslots)
+{
+	int			over = 0;
+
+	for (int a = 0; a + 1 < t->n; a++)
+	{
+		int64		count = t->points[a + 1].below - t->points[a].below;
+
+		if (count > 2 * target)
+			return true;
+		if (count > target)
+			over++;
+	}
+	return over >= Max(nslots / 2, 1);
+}
+
+/* Largest estimated partition first: the slots then end close together. */
+static int
+by_size_desc(const void *a, const void *b)
+{
+	int64		x = ((const IcPartition *) a)->estimate;
+	int64		y = ((const IcPartition *) b)->estimate;
+
+	return (x < y) - (x > y);
+}
+
+/*
+ * choose_cuts
+ *		Probe the distribution and fill ps->parts.  False when the scan
+ *		should stay sequential (coverage differs, or no room to split).
+ *
+ *		Round 0: the range and the covered total (two sorted one-record
+ *		searches).  Round 1: counts at CUTS_PER_SLOT cuts per slot, spread
+ *		evenly over the range.  Rounds 2 to 4: brackets still holding more
+ *		than a partition's target (half a slot's share) are split again in
+ *		proportion to their counts, one probe per slot per round.  Then
+ *		adjacent brackets are grouped into partitions of about that target,
+ *		queued largest first.
+ */
+static bool
+choose_cuts(IcPartitionScan *ps, int64 seq_total)
+{
+	MemoryContext probe_cxt = AllocSetContextCreate(CurrentMemoryContext,
+													"intercom_fdw partition probes",
+													ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(probe_cxt);
+	IcAsyncRequest **handles = palloc(sizeof(IcAsyncRequest *) * ps->nslots);
+	int			max_cuts = ps->nslots * CUTS_PER_SLOT;
+	int64		min_step = ps->exact ? SECS_PER_DAY_INT : 1;
+	int64	   *cuts = palloc(sizeof(int64) * max_cuts);
+	char	   *bodies[2];
+	IcJson	   *roots[2];
+	char	   *cover;
+	int64		total,
+				kmin,
+				kmax,
+				target;
+	IcCutTable	t;
+	int64	   *chosen;
+	int64	   *estimate;
+	int			nchosen = 0;
+	int64		start = 0;
+	int			n;
+	bool		ok = false;
+
+	for (int s = 0; s < ps->nslots; s++)
+		handles[s] = ic_async_create(ps->conn, probe_cxt, IC_REQ_SEARCH, NULL, NULL);
+
+	/* the range, and how many records the partitions cover together */
+	cover = and_query(ps, key_or(key_leaf("<", 0), key_leaf("=", 0), key_leaf(">", 0)), NULL);
+	bodies[0] = search_body(cover, 1, NULL, "ascending");
+	bodies[1] = search_body(cover, 1, NULL, "descending");
+	run_probes(ps, handles, bodies, 2, roots, probe_cxt);
+	if (!probe_total(roots[0], &total) || total != seq_total ||
+		!probe_key(ps, roots[0], &kmin) || !probe_key(ps, roots[1], &kmax) ||
+		kmax - kmin < 2 * min_step)
+		goto done;
+	/* about 2 partitions per slot, in whole pages: a partial page is a request */
+	target = Max(total / (2 * ps->nslots), 1);
+	target = (target + ps->per_page - 1) / ps->per_page * ps->per_page;
+
+	/* known: nothing below the first record's cut, everything below past the last */
+	t.cap = 4 * max_cuts;
+	t.n = 0;
+	t.points = palloc(sizeof(IcCutCount) * t.cap);
+	cut_insert(&t, kmin, 0);
+	cut_insert(&t, kmax + min_step, total);
+	n = refine_cuts(&t, total / (max_cuts + 1), min_step, cuts, max_cuts);
+	for (int round = 0; n > 0 && round < 4; round++)
+	{
+		if (!probe_cuts(ps, handles, cuts, n, &t, probe_cxt))
+			goto done;
+		n = worth_refining(&t, target, ps->nslots)
+			? refine_cuts(&t, target, min_step, cuts, ps->nslots) : 0;
+	}
+
+	/* group adjacent brackets into partitions of about target records */
+	chosen = palloc(sizeof(int64) * t.n);
+	estimate = palloc(sizeof(int64) * t.n);
+	for (int j = 1; j < t.n - 1; j++)
+	{
+		int64		here = t.points[j].below - start;
+		int64		next = t.points[j + 1].below - start;
+
+		/* cut here when going on to the next point would overshoot more */
+		if (here > 0 && t.points[j].below < total &&
+			(next > target && llabs(here - target) <= llabs(next - target)))
+		{
+			estimate[nchosen] = here;
+			chosen[nchosen++] = t.points[j].cut;
+			start = t.points[j].below;
+		}
+	}
+	if (nchosen == 0)
+		goto done;
+
+	MemoryContextSwitchTo(ps->cxt);
+	ps->nparts = nchosen + 1;
+	ps->parts = palloc0(sizeof(IcPartition) * ps->nparts);
+	for (int p = 0; p < ps->nparts; p++)
+	{
+		IcPartition *part = &ps->parts[p];
+		json_t	   *lower;
+		json_t	   *upper;
+
+		part->has_lo = p > 0;
+		part->has_hi = p < nchosen;
+		part->lo = part->has_lo ? chosen[p - 1] : 0;
+		part->hi = part->has_hi ? chosen[p] : 0;
+		part->estimate = part->has_hi ? estimate[p] : total - start;
+		bound_clauses(ps, part, &lower, &upper);
+		part->query = and_query(ps, lower ? lower : upper, lower ? upper : NULL);
+	}
+	qsort(ps->parts, ps->nparts, sizeof(IcPartition), by_size_desc);
+	ok = true;
+done:
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(probe_cxt);	/* the probe handles too */
+	return ok;
+}
+
+/* Give every idle slot the next partition nobody reads yet. */
+static void
+fill_slots(IcPartitionScan *ps)
+{
+	for (int s = 0; s < ps->nslots && ps->next_part < ps->nparts; s++)
+	{
+		IcPartition *part;
+
+		if (ps->slot_part[s] >= 0)
+			continue;
+		ps->slot_part[s] = ps->next_part++;
+		part = &ps->parts[ps->slot_part[s]];
+		slot_start(ps, ps->slots[s], search_body(part->query, ps->per_page, part->cursor,
+												 "ascending"));
+	}
+}
+
+/*
+ * land_all
+ *		A 429: let every other request under way arrive before waiting for
+ *		the window's reset.  Those already sent are answered in this window
+ *		(a 429 among them then waits for the same reset); sending the rest
+ *		only after the wait would make each meet the storm in a window of
+ *		its own, one reset after another.
+ */
+static void
+land_all(IcPartitionScan *ps)
+{
+	for (int s = 0; s < ps->nslots; s++)
+		if (ps->slot_part[s] >= 0)
+			ic_async_wait(ps->slots, ps->nslots, ps->slots[s]);
+}
+
+/* ---------- interface ---------- */
+
+/*
+ * ic_partition_key
+ *		The partition key column of a stream, or NULL when its full scans
+ *		cannot be partitioned: it needs a cursor-paged search whose
+ *		created_at the API compares by day or to the second.
+ */
+const IcColumn *
+ic_partition_key(const IcStream *stream)
+{
+	const IcColumn *col;
+
+	if (stream->paging != IC_PAGING_CURSOR || stream->search_path == NULL)
+		return NULL;
+	col = ic_stream_column(stream, PARTITION_KEY);
+	if (col == NULL || (col->search != IC_SEARCH_DATE_BY_DAY &&
+						col->search != IC_SEARCH_DATE_SECOND))
+		return NULL;
+	return col;
+}
+
+/*
+ * ic_partition_wanted
+ *		Whether a planned scan may read in partitions: a listing or search of
+ *		a partitionable stream, in no particular order, to the end (ORDER BY
+ *		... LIMIT and small LIMITs stay one sorted request), with
+ *		concurrency above 1 (concurrency 1 is one request at a time).
+ */
+bool
+ic_partition_wanted(const IcStream *stream, IcScanMode mode, int limit,
+					int sort_dir, int concurrency)
+{
+	return ic_partition_key(stream) != NULL &&
+		(mode == IC_MODE_LIST || mode == IC_MODE_SEARCH) &&
+		limit == 0 && sort_dir == 0 && concurrency > 1;
+}
+
+/*
+ * ic_partition_start
+ *		Given the sequential scan's first page (its total_count), set up a
+ *		partitioned read, or return NULL to go on sequentially.  query_json
+ *		is the pushed filters' query (NULL: none); cxt lives as long as this
+ *		scan start and owns the partitions and their handles.
+ */
+IcPartitionScan *
+ic_partition_start(IcConnection *conn, const IcStream *stream, const char *query_json,
+				   int per_page, int concurrency, const char *count_key,
+				   IcJson *first_page, MemoryContext cxt, IcStats *stats)
+{
+	IcPartitionScan *ps;
+	MemoryContext old;
+	int64		seq_total;
+
+	if (!json_int64(ic_json_get(first_page, "total_count"), &seq_total) ||
+		seq_total <= (int64) per_page * concurrency * MIN_PAGES_PER_SLOT)
+		return NULL;
+	old = MemoryContextSwitchTo(cxt);
+	ps = palloc0(sizeof(IcPartitionScan));
+	ps->conn = conn;
+	ps->stream = stream;
+	ps->stats = stats;
+	ps->cxt = cxt;
+	ps->per_page = per_page;
+	ps->exact = ic_partition_key(stream)->search == IC_SEARCH_DATE_BY_DAY;
+	ps->pushed = pushed_clauses(cxt, query_json);
+	ps->nslots = concurrency;
+	ps->current = -1;
+	if (!choose_cuts(ps, seq_total))
+	{
+		MemoryContextSwitchTo(old);
+		return NULL;
+	}
+	ps->nslots = Min(concurrency, ps->nparts);
+	ps->slots = palloc(sizeof(IcAsyncRequest *) * ps->nslots);
+	ps->slot_part = palloc(sizeof(int) * ps->nslots);
+	for (int s = 0; s < ps->nslots; s++)
+	{
+		/* the local trim reads created_at: count only where it is not needed */
+		ps->slots[s] = ic_async_create(conn, cxt, IC_REQ_SEARCH,
+									   ps->exact ? count_key : NULL, NULL);
+		ps->slot_part[s] = -1;
+	}
+	fill_slots(ps);
+	MemoryContextSwitchTo(old);
+	return ps;
+}
+
+/*
+ * ic_partition_next_page
+ *		The records of whichever partition's page arrives first, decoded in
+ *		the current memory context, or NULL when every partition is read.
+ *		That partition's next page starts downloading at once.
+ */
+IcJson *
+ic_partition_next_page(IcPartitionScan *ps)
+{
+	int			s;
+	IcJson	   *root;
+	IcJson	   *records;
+	IcPartition *part;
+	char	   *cursor;
+
+	fill_slots(ps);
+	if (ps->in_flight == 0)
+		return NULL;
+	s = ic_async_wait_any(ps->slots, ps->nslots);
+	Assert(s >= 0 && ps->slot_part[s] >= 0);
+	if (ic_async_status(ps->slots[s]) == 429)
+		land_all(ps);
+	root = slot_finish(ps, ps->slots[s]);
+	records = page_records(ps, root);
+	ps->current = ps->slot_part[s];
+	part = &ps->parts[ps->current];
+	part->pages++;
+	ps->pages++;
+	cursor = next_cursor(root);
+	if (part->cursor)
+		pfree(part->cursor);
+	part->cursor = cursor ? MemoryContextStrdup(ps->cxt, cursor) : NULL;
+	if (part->cursor)
+		slot_start(ps, ps->slots[s], search_body(part->query, ps->per_page, part->cursor,
+												 "ascending"));
+	else
+	{
+		ps->slot_part[s] = -1;	/* this partition is read */
+		fill_slots(ps);
+	}
+	return records;
+}
+
+/*
+ * ic_partition_keep
+ *		Whether a record of the current page is in its partition's exact
+ *		bounds.  By day the API's answer is exact; to the second its
+ *		partition is a superset, trimmed here by the raw value the API
+ *		compares.  A record without a numeric created_at (none can match a
+ *		date filter) belongs to the first partition only.
+ */
+bool
+ic_partition_keep(IcPartitionScan *ps, IcJson *record)
+{
+	IcPartition *part = &ps->parts[ps->current];
+	int64		key;
+
+	if (ps->exact)
+		return true;
+	if (!json_int64(ic_json_get(record, PARTITION_KEY), &key))
+	{
+		if (ps->current == 0)
+			return true;
+	}
+	else if ((!part->has_lo || key >= part->lo) && (!part->has_hi || key < part->hi))
+		return true;
+	ps->dropped++;
+	return false;
+}
+
+/* Drive the transfers while the current page's rows are returned. */
+void
+ic_partition_poll(IcPartitionScan *ps)
+{
+	for (int s = 0; s < ps->nslots; s++)
+		if (ps->slot_part[s] >= 0)
+			(void) ic_async_poll(ps->slots[s]);
+}
+
+/*
+ * EXPLAIN ANALYZE: what the partitioned read did.  Partitions read are
+ * those started (a LIMIT above the scan may stop it before the others).
+ */
+void
+ic_partition_explain(IcPartitionScan *ps, ExplainState *es)
+{
+	ExplainPropertyInteger("Intercom Partitions Read", NULL, ps->next_part, es);
+	ExplainPropertyInteger("Intercom Requests In Flight (max)", NULL, ps->max_in_flight, es);
+	if (es->verbose)
+		ExplainPropertyInteger("Intercom Partition Rows Trimmed", NULL, ps->dropped, es);
+}
