@@ -18,6 +18,7 @@
  *-------------------------------------------------------------------------
  */
 #include "intercom_fdw.h"
+#include "http_internal.h"
 
 #include <curl/curl.h>
 #include <time.h>
@@ -35,42 +36,7 @@
 #define MAX_BACKOFF_MS		30000
 #define MAX_RATE_LIMIT_WAITS 60		/* 429s waited out for one request */
 #define MAX_RATE_LIMIT_WAIT_MS 15000	/* one window is 10 s */
-#define POLL_INTERVAL_MS	100
 
-struct IcConnection
-{
-	Oid			umid;			/* cache key */
-	bool		valid;			/* false after ALTER SERVER/USER MAPPING */
-	bool		in_transfer;	/* set while curl runs; left set by an ERROR */
-	CURL	   *easy;
-	CURLM	   *multi;
-	struct curl_slist *headers; /* auth, version, accept; malloc'd by curl */
-	CURLSH	   *share;			/* connection cache shared by every handle */
-	IcOptions	opts;			/* copied scalars; strings in TopMemoryContext */
-	/* rate-limit state from the last response's X-RateLimit-* headers */
-	int			rl_limit;
-	int			rl_remaining;
-	int64		rl_reset;		/* epoch seconds; 0 = unknown */
-	int			in_flight;		/* background requests started, not yet read */
-};
-
-/* What one HTTP exchange produced. */
-typedef struct IcHttpResult
-{
-	CURLcode	curl_code;
-	long		status;
-	char	   *body;			/* palloc'd, NUL-terminated */
-	size_t		len;
-	size_t		cap;
-	bool		body_overflow;	/* allocation failed or cap reached */
-	MemoryContext cxt;
-	char		request_id[96];
-	char		content_type[96];
-	int			rl_limit;
-	int			rl_remaining;
-	int64		rl_reset;
-	char		curl_error[CURL_ERROR_SIZE];
-} IcHttpResult;
 
 IcStats		ic_backend_stats;
 
@@ -331,8 +297,8 @@ ic_connect(const IcOptions *opts)
 
 /* ---------- one exchange ---------- */
 
-static void
-setup_easy(IcConnection *conn, CURL *easy, IcHttpResult *res, IcRequestKind kind,
+void
+ic_http_setup_easy(IcConnection *conn, CURL *easy, IcHttpResult *res, IcRequestKind kind,
 		   const char *method, const char *url, const char *body)
 {
 
@@ -376,8 +342,8 @@ setup_easy(IcConnection *conn, CURL *easy, IcHttpResult *res, IcRequestKind kind
 	}
 }
 
-static void
-init_result(IcHttpResult *res)
+void
+ic_http_init_result(IcHttpResult *res)
 {
 	memset(res, 0, sizeof(*res));
 	res->cxt = CurrentMemoryContext;
@@ -398,8 +364,8 @@ perform_exchange(IcConnection *conn, IcHttpResult *res, IcRequestKind kind,
 	CURLMsg    *msg;
 	int			left;
 
-	init_result(res);
-	setup_easy(conn, conn->easy, res, kind, method, url, body);
+	ic_http_init_result(res);
+	ic_http_setup_easy(conn, conn->easy, res, kind, method, url, body);
 
 	conn->in_transfer = true;
 	curl_multi_add_handle(conn->multi, conn->easy);
@@ -633,8 +599,8 @@ fill_failure(IcFailure *f, IcHttpResult *res, IcFailureClass failure, int attemp
 
 /* ---------- rate limits ---------- */
 
-static void
-remember_rate_limit(IcConnection *conn, IcHttpResult *res)
+void
+ic_http_remember_rate_limit(IcConnection *conn, IcHttpResult *res)
 {
 	if (res->rl_limit > 0 && res->rl_remaining >= 0 && res->rl_reset > 0)
 	{
@@ -661,8 +627,8 @@ ms_until_reset(int64 reset)
  *		remaining requests over what is left of it, and when it is spent,
  *		wait for the reset, instead of running into 429s.
  */
-static void
-pace(IcConnection *conn, IcStats *stats)
+void
+ic_http_pace(IcConnection *conn, IcStats *stats)
 {
 	int64		now = now_ms();
 	int64		window_left;
@@ -691,8 +657,8 @@ pace(IcConnection *conn, IcStats *stats)
 
 /* ---------- the request loop ---------- */
 
-static void
-count_request(IcStats *stats, IcHttpResult *res)
+void
+ic_http_count_request(IcStats *stats, IcHttpResult *res)
 {
 	stats->requests++;
 	stats->bytes += res->len;
@@ -735,18 +701,13 @@ backoff_ms(IcConnection *conn, int attempt)
  * strings point into.  With count_key, the records under that key are
  * counted, not built (count(*)).
  */
-static IcJson *request_loop(IcConnection *conn, IcRequestKind kind, const char *method,
-							const char *path, const char *body, const long *pass_statuses,
-							long *status, IcFailure *failure, IcStats *stats,
-							IcHttpResult *prior, const char *count_key);
-
 IcJson *
 ic_request_page(IcConnection *conn, IcRequestKind kind, const char *method,
 				const char *path, const char *body, const long *pass_statuses,
 				long *status, IcFailure *failure, const char *count_key,
 				IcStats *stats)
 {
-	return request_loop(conn, kind, method, path, body, pass_statuses, status,
+	return ic_http_request_loop(conn, kind, method, path, body, pass_statuses, status,
 						failure, stats, NULL, count_key);
 }
 
@@ -755,8 +716,8 @@ ic_request_page(IcConnection *conn, IcRequestKind kind, const char *method,
  *		A 2xx body as a decoded page, pointing into the body, which must then
  *		live as long as the tree; NULL when it is not JSON.
  */
-static IcJson *
-parse_body(IcHttpResult *res, const char *count_key, IcStats *stats)
+IcJson *
+ic_http_parse_body(IcHttpResult *res, const char *count_key, IcStats *stats)
 {
 	IcDecodeOptions options = {count_key, 0};
 	IcJson	   *root;
@@ -789,8 +750,8 @@ passed_status(const long *pass_statuses, long status)
  *		request uses the same attempt budget, and the same policy, as a plain
  *		one.
  */
-static IcJson *
-request_loop(IcConnection *conn, IcRequestKind kind, const char *method,
+IcJson *
+ic_http_request_loop(IcConnection *conn, IcRequestKind kind, const char *method,
 			 const char *path, const char *body, const long *pass_statuses,
 			 long *status, IcFailure *failure, IcStats *stats,
 			 IcHttpResult *prior, const char *count_key)
@@ -812,10 +773,10 @@ request_loop(IcConnection *conn, IcRequestKind kind, const char *method,
 		}
 		else
 		{
-			pace(conn, stats);
+			ic_http_pace(conn, stats);
 			perform_exchange(conn, &res, kind, method, url, body);
-			count_request(stats, &res);
-			remember_rate_limit(conn, &res);
+			ic_http_count_request(stats, &res);
+			ic_http_remember_rate_limit(conn, &res);
 		}
 		*status = res.status;
 
@@ -827,7 +788,7 @@ request_loop(IcConnection *conn, IcRequestKind kind, const char *method,
 		}
 		if (res.curl_code == CURLE_OK && res.status >= 200 && res.status < 300)
 		{
-			root = parse_body(&res, count_key, stats);
+			root = ic_http_parse_body(&res, count_key, stats);
 			if (root)
 			{
 				pfree(url);		/* not the body: the page's strings point into it */
@@ -893,310 +854,4 @@ ic_url_escape(const char *s)
 	result = pstrdup(escaped);
 	curl_free(escaped);
 	return result;
-}
-
-/* ---------- requests in the background (page prefetch, conversations) ---------- */
-
-/*
- * A scan's own handle, so the next page can download while the current
- * one's rows are returned.  It has its own multi handle (so no other
- * transfer's completion is mistaken for it) and its own copy of the
- * headers, and shares the connection cache with the connection's handles.
- * A reset callback on the owning context removes it, also on ERROR.
- */
-struct IcAsyncRequest
-{
-	IcConnection *conn;
-	CURLM	   *multi;
-	CURL	   *easy;
-	struct curl_slist *headers;
-	IcHttpResult res;
-	MemoryContext cxt;			/* owns this struct and the body */
-	char	   *method;
-	char	   *path;
-	char	   *url;
-	char	   *body;
-	bool		active;			/* a transfer is under way or finished */
-	bool		done;
-	IcRequestKind kind;			/* what its failures may do (retry.c) */
-	const char *count_key;		/* set: count the records (static string) */
-	MemoryContext body_cxt;		/* the response body: handed to the page */
-	const long *pass_statuses;	/* returned as NULL, e.g. a child's 404 */
-	bool		counted;		/* in conn->in_flight */
-	MemoryContextCallback cleanup;
-};
-
-/* The transfer has ended (or was abandoned): no longer in flight. */
-static void
-async_landed(IcAsyncRequest *req)
-{
-	if (req->counted)
-		req->conn->in_flight--;
-	req->counted = false;
-}
-
-static void
-async_cleanup(void *arg)
-{
-	IcAsyncRequest *req = (IcAsyncRequest *) arg;
-
-	async_landed(req);
-	if (req->multi && req->easy)
-		curl_multi_remove_handle(req->multi, req->easy);
-	if (req->easy)
-		curl_easy_cleanup(req->easy);
-	if (req->multi)
-		curl_multi_cleanup(req->multi);
-	if (req->headers)
-		curl_slist_free_all(req->headers);
-	req->easy = NULL;
-	req->multi = NULL;
-	req->headers = NULL;
-}
-
-/*
- * ic_async_create
- *		A background request slot living as long as cxt.
- */
-IcAsyncRequest *
-ic_async_create(IcConnection *conn, MemoryContext cxt, IcRequestKind kind,
-				const char *count_key, const long *pass_statuses)
-{
-	IcAsyncRequest *req = MemoryContextAllocZero(cxt, sizeof(IcAsyncRequest));
-
-	req->conn = conn;
-	req->kind = kind;
-	req->count_key = count_key;
-	req->pass_statuses = pass_statuses;
-	req->cxt = cxt;
-	req->cleanup.func = async_cleanup;
-	req->cleanup.arg = req;
-	MemoryContextRegisterResetCallback(cxt, &req->cleanup);
-	req->multi = curl_multi_init();
-	req->easy = curl_easy_init();
-	for (struct curl_slist *h = conn->headers; h; h = h->next)
-		req->headers = curl_slist_append(req->headers, h->data);
-	if (req->multi == NULL || req->easy == NULL || req->headers == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
-				 errmsg("could not create a libcurl handle")));
-	return req;
-}
-
-/* Drive the transfer without blocking; true when it has finished. */
-bool
-ic_async_poll(IcAsyncRequest *req)
-{
-	int			running = 0;
-	CURLMsg    *msg;
-	int			left;
-
-	if (!req->active || req->done)
-		return req->done;
-	if (curl_multi_perform(req->multi, &running) != CURLM_OK)
-		running = 0;
-	if (running == 0)
-	{
-		req->res.curl_code = CURLE_GOT_NOTHING;
-		while ((msg = curl_multi_info_read(req->multi, &left)) != NULL)
-			if (msg->msg == CURLMSG_DONE)
-				req->res.curl_code = msg->data.result;
-		curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &req->res.status);
-		curl_multi_remove_handle(req->multi, req->easy);
-		req->done = true;
-	}
-	return req->done;
-}
-
-/*
- * ic_async_start
- *		Begin a request in the background.  The rate-limit pacing of the
- *		connection applies as for any request.
- */
-void
-ic_async_start(IcAsyncRequest *req, const char *method, const char *path,
-			   const char *body, IcStats *stats)
-{
-	MemoryContext old = MemoryContextSwitchTo(req->cxt);
-	struct curl_slist *conn_headers = req->conn->headers;
-
-	Assert(!req->active);
-	pace(req->conn, stats);
-	if (req->url)
-		pfree(req->url);
-	if (req->path)
-		pfree(req->path);
-	if (req->body)
-		pfree(req->body);
-	req->method = (char *) method;
-	req->path = pstrdup(path);
-	req->body = body ? pstrdup(body) : NULL;
-	req->url = psprintf("%s%s", req->conn->opts.api_url, path);
-	/* the body gets a context of its own, to hand to the page it becomes */
-	if (req->body_cxt)
-		MemoryContextDelete(req->body_cxt);
-	req->body_cxt = AllocSetContextCreate(req->cxt, "intercom_fdw response",
-										  ALLOCSET_DEFAULT_SIZES);
-	init_result(&req->res);
-	req->res.cxt = req->body_cxt;
-	/* the scan's own copy of the headers outlives a connection rebuild */
-	req->conn->headers = req->headers;
-	setup_easy(req->conn, req->easy, &req->res, req->kind, method, req->url, req->body);
-	req->conn->headers = conn_headers;
-	MemoryContextSwitchTo(old);
-	curl_multi_add_handle(req->multi, req->easy);
-	req->active = true;
-	req->done = false;
-	req->counted = true;
-	req->conn->in_flight++;
-	(void) ic_async_poll(req);
-}
-
-bool
-ic_async_active(IcAsyncRequest *req)
-{
-	return req->active;
-}
-
-/* The HTTP status of a finished request not yet read (0: none yet). */
-long
-ic_async_status(IcAsyncRequest *req)
-{
-	return req->active && req->done ? req->res.status : 0;
-}
-
-/*
- * ic_async_wait
- *		Wait until target has finished, driving every request in reqs
- *		meanwhile: each has its own multi handle, and a transfer that is not
- *		driven (a connect, a TLS handshake, sending the request) stands still.
- *		Returns early on an interrupt; ic_async_finish then services it.
- */
-void
-ic_async_wait(IcAsyncRequest **reqs, int n, IcAsyncRequest *target)
-{
-	pgstat_report_wait_start(PG_WAIT_EXTENSION);
-	for (;;)
-	{
-		for (int i = 0; i < n; i++)
-			if (reqs[i] != target)
-				(void) ic_async_poll(reqs[i]);
-		if (ic_async_poll(target) || !target->active || InterruptPending)
-			break;
-		/* target's socket wakes us; the others are polled every 2 ms */
-		curl_multi_poll(target->multi, NULL, 0, n > 1 ? 2 : POLL_INTERVAL_MS, NULL);
-	}
-	pgstat_report_wait_end();
-}
-
-/*
- * ic_async_wait_any
- *		Wait until one of the active requests in reqs has finished and
- *		return its index (the first active one on an interrupt, which
- *		ic_async_finish then services), or -1 when none is active.  Polls
- *		every 2 ms, like ic_async_wait: each request has its own multi handle.
- */
-int
-ic_async_wait_any(IcAsyncRequest **reqs, int n)
-{
-	int			first;
-
-	pgstat_report_wait_start(PG_WAIT_EXTENSION);
-	for (;;)
-	{
-		first = -1;
-		for (int i = 0; i < n; i++)
-		{
-			if (!reqs[i]->active)
-				continue;
-			if (ic_async_poll(reqs[i]))
-			{
-				pgstat_report_wait_end();
-				return i;
-			}
-			if (first < 0)
-				first = i;
-		}
-		if (first < 0 || InterruptPending)
-			break;
-		curl_multi_poll(reqs[first]->multi, NULL, 0, n > 1 ? 2 : POLL_INTERVAL_MS, NULL);
-	}
-	pgstat_report_wait_end();
-	return first;
-}
-
-/* Abandon the request under way, if any; the handle can start another. */
-void
-ic_async_cancel(IcAsyncRequest *req)
-{
-	if (req->active && !req->done)
-		curl_multi_remove_handle(req->multi, req->easy);
-	async_landed(req);
-	req->active = false;
-	req->done = false;
-}
-
-/*
- * ic_async_finish
- *		Wait for the background request (interruptibly) and return its page,
- *		owned by the current memory context (the body's context moves there,
- *		since the page points into it).  Anything but a clean 200 goes to
- *		request_loop as its first attempt, so that the request's kind decides
- *		what happens, as for a plain request.
- */
-IcJson *
-ic_async_finish(IcAsyncRequest *req, IcStats *stats)
-{
-	IcJson	   *root = NULL;
-	long		status;
-
-	Assert(req->active);
-	pgstat_report_wait_start(PG_WAIT_EXTENSION);
-	while (!ic_async_poll(req))
-	{
-		if (InterruptPending)
-		{
-			pgstat_report_wait_end();
-			curl_multi_remove_handle(req->multi, req->easy);
-			req->active = false;
-			async_landed(req);
-			CHECK_FOR_INTERRUPTS();
-			/* did not raise: an abandoned attempt, for the policy to judge */
-			req->res.curl_code = CURLE_ABORTED_BY_CALLBACK;
-			snprintf(req->res.curl_error, sizeof(req->res.curl_error), "transfer interrupted");
-			count_request(stats, &req->res);
-			{
-				IcHttpResult prior = req->res;
-
-				req->res.body = NULL;
-				return request_loop(req->conn, req->kind, req->method, req->path,
-									req->body, req->pass_statuses, &status, NULL,
-									stats, &prior, req->count_key);
-			}
-		}
-		curl_multi_poll(req->multi, NULL, 0, POLL_INTERVAL_MS, NULL);
-	}
-	pgstat_report_wait_end();
-	req->active = false;
-	count_request(stats, &req->res);
-	remember_rate_limit(req->conn, &req->res);
-	async_landed(req);			/* after its headers are remembered */
-	if (req->res.curl_code == CURLE_OK && req->res.status == 200)
-		root = parse_body(&req->res, req->count_key, stats);
-	if (root)
-	{
-		MemoryContextSetParent(req->body_cxt, CurrentMemoryContext);
-		req->body_cxt = NULL;
-		req->res.body = NULL;
-		return root;
-	}
-	/* this was attempt 1: go on with the same retry budget */
-	{
-		IcHttpResult prior = req->res;
-
-		req->res.body = NULL;
-		return request_loop(req->conn, req->kind, req->method, req->path,
-							req->body, req->pass_statuses, &status, NULL,
-							stats, &prior, req->count_key);
-	}
 }
