@@ -289,28 +289,37 @@ input_text(IcJson *value)
 
 /* ---------- jsonb ---------- */
 
+/* A plain integer of at most 18 digits, the common case:
+ * no int8in or numeric_in parse. */
+static bool
+small_integer(const IcJson *value, int64 *result)
+{
+	bool		negative = value->u.text[0] == '-';
+	uint32		i = negative ? 1 : 0;
+	int64		v = 0;
+
+	if (value->len > 18 || value->len == i)
+		return false;
+	for (; i < value->len; i++)
+	{
+		char		c = value->u.text[i];
+
+		if (c < '0' || c > '9')
+			return false;
+		v = v * 10 + (c - '0');
+	}
+	*result = negative ? -v : v;
+	return true;
+}
+
 /* A JSON number's exact text as jsonb's numeric. */
 static Numeric
 number_numeric(const IcJson *value)
 {
-	/* most numbers are small integers: skip numeric_in's parse */
-	if (value->len <= 18)
-	{
-		int64		v = 0;
-		bool		negative = value->u.text[0] == '-';
-		uint32		i = negative ? 1 : 0;
+	int64		v;
 
-		for (; i < value->len; i++)
-		{
-			char		c = value->u.text[i];
-
-			if (c < '0' || c > '9')
-				break;
-			v = v * 10 + (c - '0');
-		}
-		if (i == value->len && value->len > (negative ? 1u : 0u))
-			return int64_to_numeric(negative ? -v : v);
-	}
+	if (small_integer(value, &v))
+		return int64_to_numeric(v);
 	return DatumGetNumeric(DirectFunctionCall3(numeric_in,
 											   CStringGetDatum(scalar_cstring(value)),
 											   ObjectIdGetDatum(InvalidOid),
@@ -425,27 +434,6 @@ require_string(IcJson *value, const char *what)
 				 errmsg("cannot convert a JSON %s to %s", kind_name(value), what)));
 }
 
-/* A plain integer of at most 18 digits, the common bigint: no int8in. */
-static bool
-small_integer(const IcJson *value, int64 *result)
-{
-	bool		negative = value->u.text[0] == '-';
-	uint32		i = negative ? 1 : 0;
-	int64		v = 0;
-
-	if (value->len > 18 || value->len == i)
-		return false;
-	for (; i < value->len; i++)
-	{
-		char		c = value->u.text[i];
-
-		if (c < '0' || c > '9')
-			return false;
-		v = v * 10 + (c - '0');
-	}
-	*result = negative ? -v : v;
-	return true;
-}
 
 /*
  * ic_convert_value

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef enum IcJsonType
 {
@@ -71,6 +72,18 @@ extern IcJson *ic_json_decode(const char *text, size_t len, IcDecodeOptions *opt
 extern IcJson *ic_json_get(const IcJson *object, const char *key);
 extern IcJson *ic_json_get_len(const IcJson *object, const char *key, size_t keylen);
 extern IcJson *ic_json_item(const IcJson *array, size_t index);
+
+/* A string node over text that outlives it (NUL-terminated). */
+static inline IcJson
+ic_json_string(const char *text)
+{
+	IcJson		v;
+
+	v.type = IC_JSON_STRING;
+	v.len = (uint32_t) strlen(text);
+	v.u.text = text;
+	return v;
+}
 
 static inline bool
 ic_json_is(const IcJson *v, IcJsonType type)

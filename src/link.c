@@ -48,17 +48,6 @@ dotted_get(IcJson *value, const char *path)
 	return value;
 }
 
-static IcJson
-text_node(const char *text)
-{
-	IcJson		v;
-
-	v.type = IC_JSON_STRING;
-	v.len = strlen(text);
-	v.u.text = text;
-	return v;
-}
-
 /* An element's id as text: a string, a number's digits, else NULL. */
 static char *
 child_id(const IcStream *stream, IcJson *element)
@@ -170,13 +159,13 @@ ic_link_rows(const IcStream *stream, IcJson *parent, IcConnection *conn, IcStats
 			continue;			/* no id links nothing; a repeated one links once */
 		m = palloc(sizeof(IcJsonMember) * LINK_MEMBERS);
 		m[0].key = "id";
-		m[0].value = text_node(psprintf("%s/%s", pid, cid));
+		m[0].value = ic_json_string(psprintf("%s/%s", pid, cid));
 		m[1].key = stream->stamps[IC_STAMP_ID];
-		m[1].value = text_node(pid);
+		m[1].value = ic_json_string(pid);
 		m[2].key = stream->stamps[IC_STAMP_UPDATED_AT] ? stream->stamps[IC_STAMP_UPDATED_AT] : "updated_at";
 		m[2].value = updated ? *updated : null;
 		m[3].key = stream->link_column;
-		m[3].value = text_node(cid);
+		m[3].value = ic_json_string(cid);
 		for (int k = 0; k < LINK_MEMBERS; k++)
 			m[k].keylen = strlen(m[k].key);
 		rows->u.items[n].type = IC_JSON_OBJECT;

@@ -146,18 +146,6 @@ next_link(IcScanState *st)
 	}
 }
 
-/* A string node for text that outlives the node (stamped parts). */
-static IcJson
-string_node(const char *text)
-{
-	IcJson		v;
-
-	v.type = IC_JSON_STRING;
-	v.len = strlen(text);
-	v.u.text = text;
-	return v;
-}
-
 static IcJson
 absent_as_null(const IcJson *value)
 {
@@ -186,10 +174,10 @@ stamp_parts(IcScanState *st, IcJson *detail)
 	st->part_index = 0;
 	if (!ic_json_is(parts, IC_JSON_ARRAY))
 		return false;
-	stamps[0] = cid ? string_node(cid) : absent_as_null(NULL);
+	stamps[0] = cid ? ic_json_string(cid) : absent_as_null(NULL);
 	stamps[1] = absent_as_null(ic_json_get(detail, "created_at"));
 	stamps[2] = absent_as_null(ic_json_get(detail, "updated_at"));
-	stamps[3] = total ? *total : string_node(psprintf("%u", parts->len));
+	stamps[3] = total ? *total : ic_json_string(psprintf("%u", parts->len));
 	if (!total)
 		stamps[3].type = IC_JSON_NUMBER;
 	for (uint32 i = 0; i < parts->len; i++)
