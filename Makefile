@@ -3,7 +3,7 @@ MODULE_big = intercom_fdw
 OBJS = intercom_fdw.o src/option.o src/http.o src/convert.o src/pushdown.o \
        src/scan.o src/import.o src/streams.o src/json_decode.o \
        src/retry.o src/scroll.o src/range.o src/link.o src/comment.o src/analyze.o \
-       src/partition.o src/pager.o src/http_async.o
+       src/partition.o src/pager.o src/http_async.o src/gzip.o
 
 EXTENSION = intercom_fdw
 DATA = intercom_fdw--1.0.sql
@@ -13,8 +13,8 @@ PGFILEDESC = "intercom_fdw - foreign data wrapper for Intercom"
 REGRESS = $(sort $(basename $(notdir $(wildcard $(srcdir)/sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --load-extension=intercom_fdw
 
-PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags libcurl jansson)
-SHLIB_LINK = $(shell pkg-config --libs libcurl jansson)
+PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags libcurl jansson libdeflate)
+SHLIB_LINK = $(shell pkg-config --libs libcurl jansson libdeflate)
 
 EXTRA_CLEAN = results regression.diffs regression.out bench/raw_fetch
 

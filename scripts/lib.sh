@@ -6,7 +6,7 @@ set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # PG_BIN may point at another (relocated) PostgreSQL 15 tree, e.g. one per work tree.
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
-PACKAGES="postgresql-15 postgresql-server-dev-15 libcurl4-openssl-dev libjansson-dev make gcc pkg-config python3 tzdata"
+PACKAGES="postgresql-15 postgresql-server-dev-15 libcurl4-openssl-dev libjansson-dev libdeflate-dev make gcc pkg-config python3 tzdata"
 
 log() { printf '== %s\n' "$*" >&2; }
 

@@ -32,7 +32,6 @@
 #include "utils/syscache.h"
 #include "utils/wait_event.h"
 
-#define MAX_BODY_BYTES		(256 * 1024 * 1024)
 #define MAX_BACKOFF_MS		30000
 #define MAX_RATE_LIMIT_WAITS 60		/* 429s waited out for one request */
 #define MAX_RATE_LIMIT_WAIT_MS 15000	/* one window is 10 s */
@@ -155,6 +154,9 @@ header_callback(char *line, size_t size, size_t nitems, void *userdata)
 		return len;
 	if (header_value(line, len, "content-type", res->content_type, sizeof(res->content_type)))
 		return len;
+	if (header_value(line, len, "content-encoding", res->content_encoding,
+					 sizeof(res->content_encoding)))
+		return len;
 	if (header_value(line, len, "x-ratelimit-limit", value, sizeof(value)))
 		res->rl_limit = atoi(value);
 	else if (header_value(line, len, "x-ratelimit-remaining", value, sizeof(value)))
@@ -216,6 +218,7 @@ build_headers(const IcOptions *opts)
 
 	headers = curl_slist_append(headers, "Accept: application/json");
 	headers = curl_slist_append(headers, "Content-Type: application/json");
+	headers = curl_slist_append(headers, "Accept-Encoding: gzip");	/* gzip.c */
 	headers = curl_slist_append(headers, version);
 	headers = curl_slist_append(headers, auth);
 	/* scrub our copy of the secret before handing the memory back */
@@ -317,7 +320,6 @@ ic_http_setup_easy(IcConnection *conn, CURL *easy, IcHttpResult *res, IcRequestK
 #endif
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long) conn->opts.timeout_ms);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long) conn->opts.connect_timeout_ms);
@@ -399,6 +401,7 @@ perform_exchange(IcConnection *conn, IcHttpResult *res, IcRequestKind kind,
 	curl_easy_getinfo(conn->easy, CURLINFO_RESPONSE_CODE, &res->status);
 	curl_multi_remove_handle(conn->multi, conn->easy);
 	conn->in_transfer = false;
+	ic_http_decode_content(res, MAX_BODY_BYTES);
 }
 
 /* ---------- error reporting ---------- */

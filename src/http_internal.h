@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 
 #define POLL_INTERVAL_MS	100
+#define MAX_BODY_BYTES		(256 * 1024 * 1024)
 
 struct IcConnection
 {
@@ -46,6 +47,7 @@ typedef struct IcHttpResult
 	MemoryContext cxt;
 	char		request_id[96];
 	char		content_type[96];
+	char		content_encoding[32];	/* "gzip", or empty: as is */
 	int			rl_limit;
 	int			rl_remaining;
 	int64		rl_reset;
@@ -59,6 +61,7 @@ extern void ic_http_init_result(IcHttpResult *res);
 extern void ic_http_pace(IcConnection *conn, IcStats *stats);
 extern void ic_http_remember_rate_limit(IcConnection *conn, IcHttpResult *res);
 extern void ic_http_count_request(IcStats *stats, IcHttpResult *res);
+extern void ic_http_decode_content(IcHttpResult *res, size_t max_bytes);
 extern IcJson *ic_http_parse_body(IcHttpResult *res, const char *count_key, IcStats *stats);
 extern IcJson *ic_http_request_loop(IcConnection *conn, IcRequestKind kind, const char *method,
 									const char *path, const char *body,
