@@ -470,6 +470,42 @@ FROM dh;
 SELECT count(*) FILTER (WHERE id LIKE 'exotic-%') AS hostile, count(*) AS rows FROM ic.contacts;
 SELECT 1 AS still_alive;
 
+-- ---------------------------------------------------------------------------
+-- 9. jsonb is built straight from the decoded tree (src/jsonb_build.c): its
+--    bytes must be exactly those PostgreSQL writes for the same text, for
+--    every jsonb column of every imported table, with every exotic record
+--    (big numbers, replacements, duplicate keys, nesting, 1,000 keys) served
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION public.jsonb_bytes(jsonb) RETURNS bytea
+  AS 'intercom_fdw', 'intercom_fdw_jsonb_bytes' LANGUAGE C STRICT;
+SELECT public.jsonb_bytes('{"b":1,"aa":[true,null,"x"],"a":{"k":2.50}}') =
+       '\x030000200100008001000000020000001a0000500a000010110000506162616101000020010000800d0000106b000000280000000081020088130000200000000080010003000040000000b0000000400100000078'::bytea
+  AS jsonb_bytes_reads_the_binary;
+\! python3 test/fakectl.py exotic all
+CREATE TEMP TABLE jsonb_differences (tbl text, col text, values_read bigint, different bigint);
+DO $$
+DECLARE c record;
+BEGIN
+  FOR c IN SELECT table_name, column_name FROM information_schema.columns
+           WHERE table_schema = 'ic' AND data_type = 'jsonb' ORDER BY 1, 2 LOOP
+    EXECUTE format('INSERT INTO jsonb_differences SELECT %L, %L, count(%I),
+                      count(*) FILTER (WHERE public.jsonb_bytes(%I) <> public.jsonb_bytes(%I::text::jsonb))
+                    FROM ic.%I', c.table_name, c.column_name, c.column_name, c.column_name,
+                   c.column_name, c.table_name);
+  END LOOP;
+END $$;
+SELECT count(*) AS jsonb_columns, sum(values_read) > 5000 AS many_values,
+       sum(different) AS different_bytes FROM jsonb_differences;
+SELECT tbl, col, different FROM jsonb_differences WHERE different > 0;
+-- and the hostile records' columns (whole records, 10,000 levels, 1,000 keys)
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE public.jsonb_bytes(whole) <> public.jsonb_bytes(whole::text::jsonb)
+                           OR public.jsonb_bytes(attrs) <> public.jsonb_bytes(attrs::text::jsonb)
+                           OR public.jsonb_bytes(big_jsonb) <> public.jsonb_bytes(big_jsonb::text::jsonb))
+         AS different_bytes
+FROM dh;
+DROP FUNCTION public.jsonb_bytes(jsonb);
+
 -- a whole companies scan that meets 2^64+1 in a bigint column fails on that row
 \! python3 test/fakectl.py exotic on
 SELECT count(team_mates_bigint) FROM dco;

@@ -22,9 +22,7 @@
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
-#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
-#include "utils/numeric.h"
 #include "utils/rel.h"
 
 /* epoch values above this are taken as milliseconds (year 5138 in seconds) */
@@ -287,122 +285,6 @@ input_text(IcJson *value)
 	}
 }
 
-/* ---------- jsonb ---------- */
-
-/* A plain integer of at most 18 digits, the common case:
- * no int8in or numeric_in parse. */
-static bool
-small_integer(const IcJson *value, int64 *result)
-{
-	bool		negative = value->u.text[0] == '-';
-	uint32		i = negative ? 1 : 0;
-	int64		v = 0;
-
-	if (value->len > 18 || value->len == i)
-		return false;
-	for (; i < value->len; i++)
-	{
-		char		c = value->u.text[i];
-
-		if (c < '0' || c > '9')
-			return false;
-		v = v * 10 + (c - '0');
-	}
-	*result = negative ? -v : v;
-	return true;
-}
-
-/* A JSON number's exact text as jsonb's numeric. */
-static Numeric
-number_numeric(const IcJson *value)
-{
-	int64		v;
-
-	if (small_integer(value, &v))
-		return int64_to_numeric(v);
-	return DatumGetNumeric(DirectFunctionCall3(numeric_in,
-											   CStringGetDatum(scalar_cstring(value)),
-											   ObjectIdGetDatum(InvalidOid),
-											   Int32GetDatum(-1)));
-}
-
-/* A scalar as a JsonbValue; strings point into the decoded page. */
-static void
-jsonb_scalar(const IcJson *value, JsonbValue *v)
-{
-	switch ((IcJsonType) value->type)
-	{
-		case IC_JSON_STRING:
-			v->type = jbvString;
-			v->val.string.val = (char *) value->u.text;
-			v->val.string.len = value->len;
-			break;
-		case IC_JSON_NUMBER:
-			v->type = jbvNumeric;
-			v->val.numeric = number_numeric(value);
-			break;
-		case IC_JSON_TRUE:
-		case IC_JSON_FALSE:
-			v->type = jbvBool;
-			v->val.boolean = value->type == IC_JSON_TRUE;
-			break;
-		default:
-			v->type = jbvNull;
-			break;
-	}
-}
-
-/*
- * Push one value, and everything under it, into a jsonb being built.
- * Returns what pushJsonbValue returned last: the finished value once the
- * outermost container is closed.  Duplicate keys are left to jsonb, which
- * keeps the last.
- */
-static JsonbValue *
-push_jsonb(JsonbParseState **state, const IcJson *value, JsonbIteratorToken scalar_token)
-{
-	JsonbValue	v;
-
-	check_stack_depth();
-	if (value->type == IC_JSON_OBJECT)
-	{
-		pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
-		for (uint32 i = 0; i < value->len; i++)
-		{
-			const IcJsonMember *m = &value->u.members[i];
-
-			v.type = jbvString;
-			v.val.string.val = (char *) m->key;
-			v.val.string.len = m->keylen;
-			pushJsonbValue(state, WJB_KEY, &v);
-			push_jsonb(state, &m->value, WJB_VALUE);
-		}
-		return pushJsonbValue(state, WJB_END_OBJECT, NULL);
-	}
-	if (value->type == IC_JSON_ARRAY)
-	{
-		pushJsonbValue(state, WJB_BEGIN_ARRAY, NULL);
-		for (uint32 i = 0; i < value->len; i++)
-			push_jsonb(state, ic_json_item(value, i), WJB_ELEM);
-		return pushJsonbValue(state, WJB_END_ARRAY, NULL);
-	}
-	jsonb_scalar(value, &v);
-	return pushJsonbValue(state, scalar_token, &v);
-}
-
-/* Build the jsonb straight from the decoded tree: no JSON text in between. */
-static Jsonb *
-jsonb_from_json(const IcJson *value)
-{
-	JsonbParseState *state = NULL;
-	JsonbValue	scalar;
-
-	if (value->type == IC_JSON_OBJECT || value->type == IC_JSON_ARRAY)
-		return JsonbValueToJsonb(push_jsonb(&state, value, WJB_VALUE));
-	jsonb_scalar(value, &scalar);	/* JsonbValueToJsonb wraps it */
-	return JsonbValueToJsonb(&scalar);
-}
-
 /* ---------- conversion ---------- */
 
 static const char *
@@ -449,7 +331,7 @@ ic_convert_value(IcColumnReader *reader, IcJson *value, bool *isnull)
 	switch (reader->typid)
 	{
 		case JSONBOID:
-			return JsonbPGetDatum(jsonb_from_json(value));
+			return ic_jsonb_from_json(value);	/* jsonb_build.c */
 		case JSONOID:
 			/* always the JSON text: a string stays a JSON string */
 			return InputFunctionCall(&reader->input, ic_json_to_text(value, 0),
@@ -491,7 +373,7 @@ ic_convert_value(IcColumnReader *reader, IcJson *value, bool *isnull)
 			{
 				int64		v;
 
-				if (value->type == IC_JSON_NUMBER && small_integer(value, &v))
+				if (value->type == IC_JSON_NUMBER && ic_json_small_integer(value, &v))
 					return Int64GetDatum(v);
 			}
 			/* fall through */

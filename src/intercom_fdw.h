@@ -181,6 +181,15 @@ extern void ic_reader_init(IcColumnReader *reader, Relation rel,
 extern Datum ic_convert_value(IcColumnReader *reader, IcJson *value,
 							  bool *isnull);
 extern IcJson *ic_json_path(IcJson *record, char **path);
+
+/* ---- in columns.c ---- */
+typedef struct IcColumnIndex IcColumnIndex;
+extern IcColumnIndex *ic_column_index_build(IcColumnReader *readers, int nreaders);
+extern void ic_column_index_lookup(const IcColumnIndex *index, IcJson *record,
+								   IcJson **values);
+
+/* ---- in jsonb_build.c ---- */
+extern Datum ic_jsonb_from_json(const IcJson *value);
 extern bool ic_json_to_epoch(IcJson *value, double *epoch);
 extern char *ic_json_to_text(const IcJson *value, size_t limit);
 extern char *ic_json_record_id(const IcJson *record);

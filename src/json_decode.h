@@ -85,6 +85,29 @@ ic_json_string(const char *text)
 	return v;
 }
 
+/* A number that is a plain integer of at most 18 digits (the common case),
+ * read without a type input function. */
+static inline bool
+ic_json_small_integer(const IcJson *value, int64_t *result)
+{
+	bool		negative = value->u.text[0] == '-';
+	uint32_t	i = negative ? 1 : 0;
+	int64_t		v = 0;
+
+	if (value->len > 18 || value->len == i)
+		return false;
+	for (; i < value->len; i++)
+	{
+		char		c = value->u.text[i];
+
+		if (c < '0' || c > '9')
+			return false;
+		v = v * 10 + (c - '0');
+	}
+	*result = negative ? -v : v;
+	return true;
+}
+
 static inline bool
 ic_json_is(const IcJson *v, IcJsonType type)
 {

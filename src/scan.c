@@ -53,6 +53,8 @@ typedef struct IcScanState
 	int			limit;
 	IcColumnReader *readers;
 	int			nreaders;
+	IcColumnIndex *columns;		/* record member -> readers (columns.c) */
+	IcJson	  **values;			/* this row's value of each reader */
 	MemoryContext scan_cxt;		/* lives as long as the scan */
 	MemoryContext row_cxt;		/* per row */
 	MemoryContext detail_cxt;	/* conversation_parts: the open conversation */
@@ -625,7 +627,8 @@ intercomBeginForeignScan(ForeignScanState *node, int eflags)
 					   ic_column_path(RelationGetRelid(st->rel), attnum, NameStr(attr->attname)));
 	}
 	st->nreaders = i;
-
+	st->columns = ic_column_index_build(st->readers, st->nreaders);
+	st->values = palloc(sizeof(IcJson *) * Max(st->nreaders, 1));
 }
 
 /*
@@ -745,14 +748,14 @@ intercomIterateForeignScan(ForeignScanState *node)
 	error_context_stack = &errcb;
 	st->current_record = record;
 	old = MemoryContextSwitchTo(st->row_cxt);
+	ic_column_index_lookup(st->columns, record, st->values);
 	for (int i = 0; i < st->nreaders; i++)
 	{
 		IcColumnReader *reader = &st->readers[i];
-		IcJson	   *value = reader->whole_record ? record : ic_json_path(record, reader->path);
 
 		st->current_reader = reader;
 		slot->tts_values[reader->attnum - 1] =
-			ic_convert_value(reader, value, &slot->tts_isnull[reader->attnum - 1]);
+			ic_convert_value(reader, st->values[i], &slot->tts_isnull[reader->attnum - 1]);
 	}
 	MemoryContextSwitchTo(old);
 	st->current_reader = NULL;

@@ -140,6 +140,23 @@ class Decoder(unittest.TestCase):
                     b"\xf0\x80\x80\x80", b"\x80", b"\xc3", b"\xe2\x82\xac\xff", b"\xf0\x9f\x98"]:
             self.check(b'{"s":"a' + bad + b'b","t":"' + bad + b'"}')
 
+    def test_every_position_in_a_block(self):
+        # the fast path looks at 16 bytes at a time: put each kind of byte it
+        # must stop at at every offset of strings that span several blocks,
+        # in one document per kind (and the same strings as keys)
+        specials = [b'\\"', b"\\\\", b"\\n", b"\\u00e9", "é".encode(), "😀".encode(),
+                    b"\xff", b"\xe2\x82", b"\x7f"]
+        for sp in specials:
+            members = []
+            for n in range(0, 50):
+                for pos in range(0, n + 1):
+                    s = b"a" * pos + sp + b"b" * (n - pos)
+                    members.append(b'"k%d_%d' % (n, pos) + sp + b'":"' + s + b'"')
+            self.check(b"{" + b",".join(members) + b"}")
+        for n in range(0, 40):   # a raw control character or an unclosed string: rejected
+            self.reject(b'{"s":"' + b"a" * n + b'\x01"}')
+            self.reject(b'{"s":"' + b"a" * n)
+
     def test_invalid_strings(self):
         for s in ['"a\nb"', '"a\tb"', r'"\x"', r'"\u12"', r'"\u12G4"', '"abc', "'abc'", r'"\"']:
             self.reject('{"s":%s}' % s)

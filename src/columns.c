@@ -1,0 +1,135 @@
+/*-------------------------------------------------------------------------
+ *
+ * columns.c
+ *		Which member of a record feeds which column: one pass over the
+ *		record's members per row, instead of one search per column.
+ *
+ * A contact has some 70 members and a full scan reads as many columns;
+ * searching the record for each column's key was a quadratic share of a
+ * scan's CPU.  Here a small hash table, built when the scan starts, maps a
+ * record's top-level key to the columns whose path starts with it.  Each
+ * member found overwrites what an earlier one with the same key set, so the
+ * last of duplicate keys wins, as in ic_json_get and jsonb.  Columns with a
+ * longer path (custom_attributes.seats) then follow the rest of it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "intercom_fdw.h"
+
+typedef struct KeySlot
+{
+	const char *key;			/* NULL: empty slot */
+	uint32		keylen;
+	int			first_reader;	/* readers with this first key, chained */
+} KeySlot;
+
+struct IcColumnIndex
+{
+	IcColumnReader *readers;
+	int			nreaders;
+	int		   *next_reader;	/* the chain of readers sharing a first key */
+	KeySlot    *slots;
+	uint32		mask;			/* slots - 1, a power of two minus one */
+};
+
+/* Cheap and good enough for a few dozen distinct keys: length, the first
+ * two bytes and the last two. */
+static inline uint32
+key_hash(const char *key, uint32 len)
+{
+	uint32		h = len * 0x9E3779B1u;
+
+	if (len > 0)
+	{
+		h ^= (unsigned char) key[0] * 0x85EBCA77u;
+		h ^= (unsigned char) key[len - 1] * 0xC2B2AE3Du;
+	}
+	if (len > 2)
+	{
+		h ^= (unsigned char) key[1] * 0x27D4EB2Fu;
+		h ^= (unsigned char) key[len - 2] * 0x165667B1u;
+	}
+	return h ^ (h >> 15);
+}
+
+static KeySlot *
+find_slot(const IcColumnIndex *index, const char *key, uint32 len)
+{
+	uint32		i = key_hash(key, len) & index->mask;
+
+	for (;;)
+	{
+		KeySlot    *slot = &index->slots[i];
+
+		if (slot->key == NULL ||
+			(slot->keylen == len && memcmp(slot->key, key, len) == 0))
+			return slot;
+		i = (i + 1) & index->mask;
+	}
+}
+
+/*
+ * ic_column_index_build
+ *		The index of the readers' first path keys, in the current memory
+ *		context.
+ */
+IcColumnIndex *
+ic_column_index_build(IcColumnReader *readers, int nreaders)
+{
+	IcColumnIndex *index = palloc0(sizeof(IcColumnIndex));
+	uint32		nslots = 16;
+
+	while (nslots < (uint32) nreaders * 4)
+		nslots *= 2;
+	index->readers = readers;
+	index->nreaders = nreaders;
+	index->next_reader = palloc(sizeof(int) * Max(nreaders, 1));
+	index->slots = palloc0(sizeof(KeySlot) * nslots);
+	index->mask = nslots - 1;
+	/* backwards, so that each chain lists its readers in column order */
+	for (int r = nreaders - 1; r >= 0; r--)
+	{
+		KeySlot    *slot;
+		const char *key;
+
+		index->next_reader[r] = -1;
+		if (readers[r].whole_record)
+			continue;
+		key = readers[r].path[0];
+		slot = find_slot(index, key, strlen(key));
+		if (slot->key == NULL)
+		{
+			slot->key = key;
+			slot->keylen = strlen(key);
+			slot->first_reader = -1;
+		}
+		index->next_reader[r] = slot->first_reader;
+		slot->first_reader = r;
+	}
+	return index;
+}
+
+/*
+ * ic_column_index_lookup
+ *		Each reader's value in the record (values[i] for readers[i]), NULL
+ *		where absent.
+ */
+void
+ic_column_index_lookup(const IcColumnIndex *index, IcJson *record, IcJson **values)
+{
+	for (int r = 0; r < index->nreaders; r++)
+		values[r] = index->readers[r].whole_record ? record : NULL;
+	if (!ic_json_is(record, IC_JSON_OBJECT) || record->u.members == NULL)
+		return;
+	for (uint32 i = 0; i < record->len; i++)
+	{
+		IcJsonMember *m = &record->u.members[i];
+		KeySlot    *slot = find_slot(index, m->key, m->keylen);
+
+		for (int r = slot->key ? slot->first_reader : -1; r >= 0; r = index->next_reader[r])
+			values[r] = &m->value;
+	}
+	for (int r = 0; r < index->nreaders; r++)
+		if (values[r] && !index->readers[r].whole_record && index->readers[r].path[1])
+			values[r] = ic_json_path(values[r], index->readers[r].path + 1);
+}
