@@ -85,6 +85,9 @@ SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py fault html_200 --path /contacts --after 2
 SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
+-- a gzip body cut short on the way (complete HTTP body, does not decompress)
+\! python3 test/fakectl.py fault bad_gzip --path /contacts --after 2
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 -- on the first page, and on the last one
 \! python3 test/fakectl.py fault 500 --path /contacts
 SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
@@ -177,6 +180,9 @@ SELECT regexp_replace(t, '\(\d+ bytes\): .*', '(N bytes): ...')
 SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py faults-clear
 \! python3 test/fakectl.py fault html_200 --path /contacts --after 2 --count 4
+SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
+\! python3 test/fakectl.py faults-clear
+\! python3 test/fakectl.py fault bad_gzip --path /contacts --after 2 --count 4
 SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py faults-clear
 -- dropped connections (libcurl may itself retry a dropped kept-alive

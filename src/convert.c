@@ -104,10 +104,19 @@ ic_json_to_epoch(IcJson *value, double *epoch)
 	char	   *end;
 	double		v;
 
+	int64		whole;
+
 	if (!ic_json_is(value, IC_JSON_NUMBER) && !ic_json_is(value, IC_JSON_STRING))
 		return false;
 	if (value->len == 0)
 		return false;
+	/* the common case, whole seconds: no copy, no strtod */
+	if (value->type == IC_JSON_NUMBER && ic_json_small_integer(value, &whole) &&
+		whole >= -MILLISECOND_THRESHOLD && whole <= MILLISECOND_THRESHOLD)
+	{
+		*epoch = (double) whole;
+		return true;
+	}
 	if (value->len < sizeof(buf))
 	{
 		memcpy(buf, value->u.text, value->len);

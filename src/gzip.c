@@ -19,6 +19,9 @@
 
 #include <libdeflate.h>
 
+/* deflate expands at most 1032:1 (258-byte matches coded in 2 bits) */
+#define DEFLATE_MAX_RATIO	1032
+
 /* One decompressor per backend: it holds no state between calls. */
 static struct libdeflate_decompressor *decompressor = NULL;
 
@@ -44,12 +47,24 @@ grow(MemoryContext cxt, char *buf, size_t used, size_t size)
 	return bigger;
 }
 
-/* Fail the exchange the way libcurl did for a body it could not decode. */
+/*
+ * A body that cannot be decoded is a malformed response (retried or
+ * reported like a page that is not JSON), except one too large to hold,
+ * which fails the exchange as libcurl's own limit did.
+ */
 static void
-bad_encoding(IcHttpResult *res, const char *why)
+undecodable(IcHttpResult *res, const char *why)
 {
-	res->curl_code = CURLE_BAD_CONTENT_ENCODING;
-	snprintf(res->curl_error, sizeof(res->curl_error), "%s", why);
+	if (res->body_overflow)
+	{
+		res->curl_code = CURLE_WRITE_ERROR;
+		return;
+	}
+	if (res->body)
+		pfree(res->body);
+	res->body = NULL;
+	res->len = 0;
+	res->decode_error = why;
 }
 
 /*
@@ -57,15 +72,18 @@ bad_encoding(IcHttpResult *res, const char *why)
  *		The gzip body decompressed into a new buffer of res->cxt.  A body may
  *		hold several gzip members (RFC 1952), decoded one after another; a
  *		member larger than the space left doubles the buffer and is decoded
- *		again.  False (and res->body untouched) if it is not gzip, is
- *		truncated, or decompresses to more than max_bytes.
+ *		again, up to what deflate can expand to: a trailer cut short or
+ *		corrupt cannot make it allocate more.  False (and res->body
+ *		untouched) if it is not gzip, is truncated, or decompresses to more
+ *		than max_bytes.
  */
 static bool
 gunzip(IcHttpResult *res, size_t max_bytes)
 {
 	const unsigned char *in = (const unsigned char *) res->body;
 	size_t		in_left = res->len;
-	size_t		cap = Min(Max(gzip_trailer_size(in, res->len), 64), max_bytes);
+	size_t		bound = Min(max_bytes, res->len * DEFLATE_MAX_RATIO + 64);
+	size_t		cap = Min(Max(gzip_trailer_size(in, res->len), 64), bound);
 	size_t		out_len = 0;
 	char	   *out = MemoryContextAllocExtended(res->cxt, cap + 1,
 												 MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
@@ -85,17 +103,17 @@ gunzip(IcHttpResult *res, size_t max_bytes)
 			out_len += out_used;
 			continue;
 		}
-		if (r != LIBDEFLATE_INSUFFICIENT_SPACE || cap >= max_bytes)
+		if (r != LIBDEFLATE_INSUFFICIENT_SPACE || cap >= bound)
 			break;
-		cap = Min(cap * 2, max_bytes);
+		cap = Min(cap * 2, bound);
 		out = grow(res->cxt, out, out_len, cap + 1);
 	}
 	if (out == NULL || in_left > 0)
 	{
+		/* too large only if the limit, not the ratio, stopped it */
+		res->body_overflow = out == NULL || (cap >= max_bytes && bound == max_bytes);
 		if (out)
 			pfree(out);
-		if (out == NULL || cap >= max_bytes)
-			res->body_overflow = true;
 		return false;
 	}
 	out[out_len] = '\0';
@@ -108,9 +126,7 @@ gunzip(IcHttpResult *res, size_t max_bytes)
 
 /*
  * ic_http_decode_content
- *		Undo the body's Content-Encoding once the exchange is over.  A body
- *		that cannot be decoded fails the exchange as a transfer error, which
- *		retry.c treats as a response that may have been lost.
+ *		Undo the body's Content-Encoding once the exchange is over.
  */
 void
 ic_http_decode_content(IcHttpResult *res, size_t max_bytes)
@@ -120,12 +136,12 @@ ic_http_decode_content(IcHttpResult *res, size_t max_bytes)
 		return;
 	if (pg_strcasecmp(res->content_encoding, "gzip") != 0)
 	{
-		bad_encoding(res, "unrequested Content-Encoding in the response");
+		undecodable(res, "a Content-Encoding that was not asked for");
 		return;
 	}
 	if (res->body == NULL || res->len < 18)	/* header and trailer */
 	{
-		bad_encoding(res, "truncated gzip response body");
+		undecodable(res, "a gzip body that is cut short");
 		return;
 	}
 	if (decompressor == NULL)
@@ -137,6 +153,5 @@ ic_http_decode_content(IcHttpResult *res, size_t max_bytes)
 					 errmsg("out of memory while allocating a gzip decompressor")));
 	}
 	if (!gunzip(res, max_bytes))
-		bad_encoding(res, res->body_overflow ? "decompressed response body too large"
-					 : "invalid or truncated gzip response body");
+		undecodable(res, "a gzip body that does not decompress (cut short or damaged)");
 }

@@ -419,6 +419,11 @@ summarize_body(IcHttpResult *res, char **code, char **message)
 
 	*code = NULL;
 	*message = NULL;
+	if (res->decode_error)
+	{
+		*message = pstrdup(res->decode_error);
+		return;
+	}
 	if (res->body == NULL || res->len == 0)
 	{
 		*message = pstrdup("empty response body");

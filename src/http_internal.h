@@ -44,6 +44,7 @@ typedef struct IcHttpResult
 	size_t		len;
 	size_t		cap;
 	bool		body_overflow;	/* allocation failed or cap reached */
+	const char *decode_error;	/* set: the body could not be decompressed */
 	MemoryContext cxt;
 	char		request_id[96];
 	char		content_type[96];

@@ -11,7 +11,7 @@ semantics, rate limiting per 10-second window, version differences
 Faults (/_fake/faults, fakectl fault KIND) come in two sorts.  Those in
 front of the API (429, 500, 502_html, 503_json, 404, scroll_500) answer
 instead of the route.  Those that lose or damage a response on the way
-(drop, slow, truncated, empty, html_200, bad_json) let the route produce
+(drop, slow, truncated, empty, html_200, bad_json, bad_gzip) let the route produce
 it first, as a real server would have: a company scroll page they hit has
 advanced the scroll, so resending its scroll_param reads the next page.
 
@@ -952,7 +952,7 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 # Faults that damage or lose a response the server has produced: the route
 # runs first, so a scroll page they hit has advanced the scroll (as on a real
 # server, where the page was served and got lost on the way).
-LOST_RESPONSE_FAULTS = {"drop", "slow", "empty", "html_200", "truncated", "bad_json"}
+LOST_RESPONSE_FAULTS = {"drop", "slow", "empty", "html_200", "truncated", "bad_json", "bad_gzip"}
 
 
 def _make_dumps():
@@ -1820,6 +1820,12 @@ class Handler(BaseHTTPRequestHandler):
         if kind == "bad_json":
             # syntactically invalid, but complete (not a truncation)
             return self.send(200, '{"type":"list","data":[}', hdrs)
+        if kind == "bad_gzip":
+            # a gzip stream cut short by something on the way: the HTTP body
+            # is complete (Content-Length matches) but does not decompress
+            data = out if isinstance(out, bytes) else encode_json(out)
+            gz = gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
+            return self.send(status, gz[: len(gz) // 2], hdrs, gzipped=True)
         return self.send(200, b"", hdrs)    # empty
 
     def take_fault(self, method, path):
@@ -2268,7 +2274,7 @@ class Handler(BaseHTTPRequestHandler):
                 return 200, dict(st.config)
             if path == "/_fake/faults" and method == "POST":
                 kinds = {"429", "500", "502_html", "503_json", "drop", "slow", "truncated", "empty",
-                         "html_200", "bad_json", "scroll_500", "scroll_expire", "404"}
+                         "html_200", "bad_json", "bad_gzip", "scroll_500", "scroll_expire", "404"}
                 kind = str(body["kind"])
                 if kind not in kinds:
                     raise ValueError(f"unknown fault kind {kind}")

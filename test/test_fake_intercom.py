@@ -387,7 +387,7 @@ class TestScroll(FakeCase):
         Intercom: going on with the same param skips it."""
         self.ctl("config", "scroll_page_size=10")
         every = [c["id"] for c in self.dump("companies")]
-        for kind in ("drop", "empty", "html_200", "bad_json", "truncated", "slow"):
+        for kind in ("drop", "empty", "html_200", "bad_json", "bad_gzip", "truncated", "slow"):
             with self.subTest(kind=kind):
                 self.ctl("reset")
                 self.ctl("config", "scroll_page_size=10")
