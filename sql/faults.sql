@@ -185,6 +185,14 @@ SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py fault bad_gzip --path /contacts --after 2 --count 4
 SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 \! python3 test/fakectl.py faults-clear
+-- valid gzip that inflates past the 256 MiB limit on a body: a clean error
+-- at once (the same request would be as large again), memory bounded (the
+-- output buffer stops at the limit)
+\! python3 test/fakectl.py fault gzip_bomb --path /tags --count 4
+SELECT ic_try($$SELECT count(*) FROM ic.tags$$);
+\! python3 test/fakectl.py faults-left
+\! python3 test/fakectl.py faults-clear
+SELECT count(*) > 0 AS tags_after_the_bomb FROM ic.tags;
 -- dropped connections (libcurl may itself retry a dropped kept-alive
 -- connection once, so give it plenty)
 \! python3 test/fakectl.py fault drop --path /contacts --after 2 --count 20

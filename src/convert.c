@@ -103,7 +103,6 @@ ic_json_to_epoch(IcJson *value, double *epoch)
 	char	   *s;
 	char	   *end;
 	double		v;
-
 	int64		whole;
 
 	if (!ic_json_is(value, IC_JSON_NUMBER) && !ic_json_is(value, IC_JSON_STRING))

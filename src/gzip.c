@@ -57,7 +57,7 @@ undecodable(IcHttpResult *res, const char *why)
 {
 	if (res->body_overflow)
 	{
-		res->curl_code = CURLE_WRITE_ERROR;
+		res->curl_code = CURLE_WRITE_ERROR;	/* "response too large" */
 		return;
 	}
 	if (res->body)
@@ -129,17 +129,17 @@ gunzip(IcHttpResult *res, size_t max_bytes)
  *		Undo the body's Content-Encoding once the exchange is over.
  */
 void
-ic_http_decode_content(IcHttpResult *res, size_t max_bytes)
+ic_http_decode_content(IcHttpResult *res)
 {
-	if (res->curl_code != CURLE_OK || res->content_encoding[0] == '\0' ||
+	if (res->curl_code != CURLE_OK || res->len == 0 || res->content_encoding[0] == '\0' ||
 		pg_strcasecmp(res->content_encoding, "identity") == 0)
-		return;
+		return;					/* nothing to undo (an empty body is empty) */
 	if (pg_strcasecmp(res->content_encoding, "gzip") != 0)
 	{
 		undecodable(res, "a Content-Encoding that was not asked for");
 		return;
 	}
-	if (res->body == NULL || res->len < 18)	/* header and trailer */
+	if (res->len < 18)			/* gzip's header and trailer */
 	{
 		undecodable(res, "a gzip body that is cut short");
 		return;
@@ -152,6 +152,6 @@ ic_http_decode_content(IcHttpResult *res, size_t max_bytes)
 					(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
 					 errmsg("out of memory while allocating a gzip decompressor")));
 	}
-	if (!gunzip(res, max_bytes))
+	if (!gunzip(res, MAX_BODY_BYTES))
 		undecodable(res, "a gzip body that does not decompress (cut short or damaged)");
 }

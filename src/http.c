@@ -401,7 +401,7 @@ perform_exchange(IcConnection *conn, IcHttpResult *res, IcRequestKind kind,
 	curl_easy_getinfo(conn->easy, CURLINFO_RESPONSE_CODE, &res->status);
 	curl_multi_remove_handle(conn->multi, conn->easy);
 	conn->in_transfer = false;
-	ic_http_decode_content(res, MAX_BODY_BYTES);
+	ic_http_decode_content(res);
 }
 
 /* ---------- error reporting ---------- */
@@ -547,11 +547,18 @@ report_transport_error(IcHttpResult *res, const char *method, const char *path,
 					   int attempts)
 {
 	CHECK_FOR_INTERRUPTS();
+	if (res->body_overflow)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
+				 errmsg("Intercom request %s %s failed: response too large", method, path),
+				 errdetail("HTTP status %ld, request id %s: the body is over %d MiB, compressed or decompressed.",
+						   res->status, res->request_id[0] ? res->request_id : "(none)",
+						   MAX_BODY_BYTES / (1024 * 1024)),
+				 errhint("Lower the server option per_page.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
 			 errmsg("Intercom request %s %s failed: %s",
 					method, path,
-					res->body_overflow ? "response too large" :
 					res->curl_error[0] ? res->curl_error : curl_easy_strerror(res->curl_code)),
 			 errdetail("No HTTP response (libcurl error %d), %d attempt%s.",
 					   (int) res->curl_code, attempts, attempts == 1 ? "" : "s"),
@@ -803,6 +810,10 @@ ic_http_request_loop(IcConnection *conn, IcRequestKind kind, const char *method,
 				return root;
 			}
 		}
+
+		/* a body over the limit would be as large again: no retry */
+		if (res.body_overflow)
+			report_failure(&res, method, path, attempt + 1);
 
 		/* it failed: retry.c decides, by the request's kind */
 		what = ic_classify_failure(res.curl_code, res.status, true);

@@ -125,7 +125,7 @@ ic_async_poll(IcAsyncRequest *req)
 				req->res.curl_code = msg->data.result;
 		curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &req->res.status);
 		curl_multi_remove_handle(req->multi, req->easy);
-		ic_http_decode_content(&req->res, MAX_BODY_BYTES);
+		ic_http_decode_content(&req->res);
 		req->done = true;
 	}
 	return req->done;

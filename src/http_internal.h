@@ -62,7 +62,7 @@ extern void ic_http_init_result(IcHttpResult *res);
 extern void ic_http_pace(IcConnection *conn, IcStats *stats);
 extern void ic_http_remember_rate_limit(IcConnection *conn, IcHttpResult *res);
 extern void ic_http_count_request(IcStats *stats, IcHttpResult *res);
-extern void ic_http_decode_content(IcHttpResult *res, size_t max_bytes);
+extern void ic_http_decode_content(IcHttpResult *res);
 extern IcJson *ic_http_parse_body(IcHttpResult *res, const char *count_key, IcStats *stats);
 extern IcJson *ic_http_request_loop(IcConnection *conn, IcRequestKind kind, const char *method,
 									const char *path, const char *body,

@@ -181,6 +181,9 @@ extern void ic_reader_init(IcColumnReader *reader, Relation rel,
 extern Datum ic_convert_value(IcColumnReader *reader, IcJson *value,
 							  bool *isnull);
 extern IcJson *ic_json_path(IcJson *record, char **path);
+extern bool ic_json_to_epoch(IcJson *value, double *epoch);
+extern char *ic_json_to_text(const IcJson *value, size_t limit);
+extern char *ic_json_record_id(const IcJson *record);
 
 /* ---- in columns.c ---- */
 typedef struct IcColumnIndex IcColumnIndex;
@@ -190,9 +193,6 @@ extern void ic_column_index_lookup(const IcColumnIndex *index, IcJson *record,
 
 /* ---- in jsonb_build.c ---- */
 extern Datum ic_jsonb_from_json(const IcJson *value);
-extern bool ic_json_to_epoch(IcJson *value, double *epoch);
-extern char *ic_json_to_text(const IcJson *value, size_t limit);
-extern char *ic_json_record_id(const IcJson *record);
 
 /* ---- in pushdown.c ---- */
 

@@ -11,7 +11,7 @@ semantics, rate limiting per 10-second window, version differences
 Faults (/_fake/faults, fakectl fault KIND) come in two sorts.  Those in
 front of the API (429, 500, 502_html, 503_json, 404, scroll_500) answer
 instead of the route.  Those that lose or damage a response on the way
-(drop, slow, truncated, empty, html_200, bad_json, bad_gzip) let the route produce
+(drop, slow, truncated, empty, html_200, bad_json, bad_gzip, gzip_bomb) let the route produce
 it first, as a real server would have: a company scroll page they hit has
 advanced the scroll, so resending its scroll_param reads the next page.
 
@@ -48,6 +48,7 @@ import copy
 import functools
 from array import array
 import gzip
+import zlib
 import hashlib
 import json
 import math
@@ -952,7 +953,8 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 # Faults that damage or lose a response the server has produced: the route
 # runs first, so a scroll page they hit has advanced the scroll (as on a real
 # server, where the page was served and got lost on the way).
-LOST_RESPONSE_FAULTS = {"drop", "slow", "empty", "html_200", "truncated", "bad_json", "bad_gzip"}
+LOST_RESPONSE_FAULTS = {"drop", "slow", "empty", "html_200", "truncated", "bad_json", "bad_gzip",
+                        "gzip_bomb"}
 
 
 def _make_dumps():
@@ -972,6 +974,21 @@ def _make_dumps():
         return lambda obj: _ENCODER.encode(obj).encode()
     join = "".join
     return lambda obj: join(c_enc(obj, 0)).encode()
+
+
+_GZIP_BOMB = []
+
+
+def gzip_bomb():
+    """{"type":"list","data":[],"pad":"<300 MiB of spaces>"} gzipped, built once."""
+    if not _GZIP_BOMB:
+        z = zlib.compressobj(1, zlib.DEFLATED, 31)      # 31: the gzip wrapper
+        parts = [z.compress(b'{"type":"list","data":[],"pad":"')]
+        chunk = b" " * (1 << 20)
+        parts += [z.compress(chunk) for _ in range(300)]
+        parts.append(z.compress(b'"}') + z.flush())
+        _GZIP_BOMB.append(b"".join(parts))
+    return _GZIP_BOMB[0]
 
 
 # The one JSON encoding of every response body and cached record.
@@ -1826,6 +1843,10 @@ class Handler(BaseHTTPRequestHandler):
             data = out if isinstance(out, bytes) else encode_json(out)
             gz = gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
             return self.send(status, gz[: len(gz) // 2], hdrs, gzipped=True)
+        if kind == "gzip_bomb":
+            # valid gzip of valid JSON that inflates to 300 MiB, past the
+            # client's 256 MiB limit on a body: about 300 kB on the wire
+            return self.send(200, gzip_bomb(), hdrs, gzipped=True)
         return self.send(200, b"", hdrs)    # empty
 
     def take_fault(self, method, path):
@@ -2274,7 +2295,7 @@ class Handler(BaseHTTPRequestHandler):
                 return 200, dict(st.config)
             if path == "/_fake/faults" and method == "POST":
                 kinds = {"429", "500", "502_html", "503_json", "drop", "slow", "truncated", "empty",
-                         "html_200", "bad_json", "bad_gzip", "scroll_500", "scroll_expire", "404"}
+                         "html_200", "bad_json", "bad_gzip", "gzip_bomb", "scroll_500", "scroll_expire", "404"}
                 kind = str(body["kind"])
                 if kind not in kinds:
                     raise ValueError(f"unknown fault kind {kind}")

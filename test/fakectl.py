@@ -11,7 +11,8 @@ Commands:
   reset                                   restore initial data/config, clear faults, log, scrolls
   fault KIND [--path P] [--method M] [--count N] [--after K] [--delay-ms D]
                                           KIND: 429 500 502_html 503_json 404 drop slow truncated
-                                          empty html_200 bad_json bad_gzip scroll_500 scroll_expire
+                                          empty html_200 bad_json bad_gzip gzip_bomb scroll_500
+                                          scroll_expire
   faults-clear
   faults-left                             injections still pending (the sum of their counts)
   config key=value ...                    rate_limit, rate_window_seconds, latency_ms, timezone,
