@@ -238,6 +238,16 @@ class Decoder(unittest.TestCase):
             self.assertIsNone(decode(page[:i], count_key="data"), page[:i])
         self.assertIsNone(decode(b'{"data":[1,2}', count_key="data"))
         self.assertIsNone(decode(b'{"data":[1,2],}', count_key="data"))
+        # skipped strings end at the first unescaped quote, wherever it falls
+        # in a 16-byte block: runs of backslashes before quotes at every offset
+        records = []
+        for n in range(0, 40):
+            for run in (1, 2, 3, 4):
+                body = b"a" * n + b"\\" * (2 * (run // 2)) + (b'\\"' if run % 2 else b"") + b"z" * (n % 7)
+                records.append(b'{"s":"' + body + b'","k' + b"\\\\" * run + b'":[1]}')
+        page = b'{"data":[' + b",".join(records) + b'],"next":"x"}'
+        self.assertEqual(decode(page, count_key="data"), (len(records), 0))
+        self.check(page)
 
 
 if __name__ == "__main__":
