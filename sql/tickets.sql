@@ -180,6 +180,29 @@ SELECT
 \! python3 test/fakectl.py log-clear
 SELECT method, rows_deleted FROM intercom_fdw.materialize('ic.tickets', 'ticket_copies.tickets');
 \! python3 test/fakectl.py log | cut -d' ' -f1,2 | sort | uniq -c | sed 's/^ *//'
+-- ticket_parts follows the tickets changed since its bookmark (stream_parent),
+-- and every part of a changed ticket is rewritten: its ticket_updated_at and
+-- ticket_total_parts are the ticket's.  Three tickets change: 632 only its
+-- updated_at, 637 (no parts yet) and 635 (520 parts, more than the 500 the
+-- API returns) get a reply.  On 635 the oldest part slides out of the 500
+-- and must be deleted from the copy, as a full load would not have it.
+SELECT stream, parent_key, parent_updated_at FROM intercom_fdw.stream_parent WHERE stream = 'ticket_parts';
+SELECT min(id) AS oldest_of_635 FROM ticket_copies.ticket_parts WHERE ticket_id = '635' \gset
+SELECT count(*) AS parts_of_637_before FROM ticket_copies.ticket_parts WHERE ticket_id = '637';
+\! python3 test/fakectl.py mutate tickets --ids 632
+\! python3 test/fakectl.py mutate tickets --ids 635 637 --add-parts 1
+SELECT count(*) AS stale_before_the_run FROM (
+  (SELECT * FROM ic.ticket_parts EXCEPT ALL SELECT * FROM ticket_copies.ticket_parts)
+  UNION ALL (SELECT * FROM ticket_copies.ticket_parts EXCEPT ALL SELECT * FROM ic.ticket_parts)) d;
+SELECT method, rows_upserted, rows_deleted
+FROM intercom_fdw.materialize('ic.ticket_parts', 'ticket_copies.ticket_parts');
+SELECT
+  (SELECT count(*) FROM (SELECT * FROM ic.ticket_parts EXCEPT ALL SELECT * FROM ticket_copies.ticket_parts) a) +
+  (SELECT count(*) FROM (SELECT * FROM ticket_copies.ticket_parts EXCEPT ALL SELECT * FROM ic.ticket_parts) b) AS part_differences;
+SELECT ticket_id, count(*) AS parts, min(ticket_total_parts) = max(ticket_total_parts) AS one_total,
+       bool_and(id <> :'oldest_of_635') AS oldest_of_635_gone,
+       count(DISTINCT ticket_updated_at) AS one_updated_at
+FROM ticket_copies.ticket_parts WHERE ticket_id IN ('632', '635', '637') GROUP BY ticket_id ORDER BY ticket_id;
 DROP SCHEMA ticket_copies CASCADE;
 -- forget these copies' state and log: later suites list them
 DELETE FROM intercom_fdw.sync_log WHERE target LIKE 'ticket_copies.%';

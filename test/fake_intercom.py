@@ -1090,6 +1090,7 @@ class Store:
         self.search_cache = {}                             # see Handler.search
         self.rcache = RenderCache(cache_bytes)
         self.exotic_set = "off"
+        self.ticket_changes = {}                           # ticket index -> fake_more.mutate_ticket's overlay
         self.exotic = {}                                   # stream -> [(id, record, prefix)]
         self.exotic_ids = {}                               # stream -> {id: index}
 
@@ -2416,8 +2417,10 @@ class Handler(BaseHTTPRequestHandler):
     # other requests keep seeing the data as it was when they were taken.
     def mutate(self, body):
         s = self.state.store
-        s.generation += 1
         stream = body["stream"]
+        if stream == "tickets":
+            return fake_more.mutate_ticket(s, fake_more.COUNTS[self.state.args.dataset], body)
+        s.generation += 1
         if stream not in Store.INDEXED:
             raise KeyError(f"cannot mutate {stream}")
         s.cow(stream)

@@ -36,6 +36,7 @@ Lists are in descending updated_at order, as the API documents for articles
 and collections; ties by id.
 """
 
+import time
 T_2019 = 1546300800
 DAY = 86400
 
@@ -61,9 +62,11 @@ WORKSPACE = "fakeapp1"
 
 
 class MoreGen:
-    def __init__(self, fi, gen, counts):
-        """fi: the fake_intercom module (Rng helpers, NASTY); gen: its Generator."""
+    def __init__(self, fi, gen, counts, ticket_changes=None):
+        """fi: the fake_intercom module (Rng helpers, NASTY); gen: its Generator;
+        ticket_changes: the store's ticket mutations (mutate_ticket)."""
         self.fi, self.gen, self.counts = fi, gen, counts
+        self.ticket_changes = ticket_changes or {}
 
     def rng(self, kind, i):
         return self.fi.rng_for(self.gen.seed, kind, i)
@@ -222,7 +225,16 @@ class MoreGen:
         return T_2019 + 1500 * DAY + i * 50021
 
     def ticket_part(self, ti, j, created):
-        """Parts are chronological and never updated after their ticket."""
+        """Parts are chronological and never updated after their ticket;
+        those added by a mutation are written at its time."""
+        p = self.generated_ticket_part(ti, j, created)
+        added = self.ticket_changes.get(ti, {}).get("added_at", [])
+        base = self.ticket_n_parts(ti) - len(added)
+        if j >= base:
+            p["created_at"] = p["updated_at"] = added[j - base]
+        return p
+
+    def generated_ticket_part(self, ti, j, created):
         r = self.rng(f"ticket_part{ti}", j)
         na, nt = self.gen.counts["admins"], self.gen.counts["teams"]
         pc = created + 30 + j * 61
@@ -254,7 +266,8 @@ class MoreGen:
         }
 
     def ticket_n_parts(self, i):
-        return 520 if i == 5 else i % 7          # ticket 5 exceeds the 500-part cap
+        n = 520 if i == 5 else i % 7             # ticket 5 exceeds the 500-part cap
+        return n + len(self.ticket_changes.get(i, {}).get("added_at", []))
 
     def ticket_parts(self, i):
         c = self.ticket_created(i)
@@ -270,9 +283,13 @@ class MoreGen:
         tt = self.ticket_type(i % max(self.counts["ticket_types"], 1))
         state = tt["ticket_states"]["data"][i % 4]
         contact = self.fi.hex24(self.gen.seed, "contact", (i * 5) % max(self.gen.counts["contacts"], 1))
+        change = self.ticket_changes.get(i)
+        title = self.fi.nasty_or(r, f"Ticket {i}")
+        if change:
+            u, title = change["updated_at"], f"{title or ''} (mutated)"
         return {
             "type": "ticket", "id": str(630 + i), "ticket_id": str(38 + i), "category": tt["category"],
-            "ticket_attributes": {"_default_title_": self.fi.nasty_or(r, f"Ticket {i}"),
+            "ticket_attributes": {"_default_title_": title,
                                   "_default_description_": None if i % 3 else f"Details «{i}»\nline two"},
             "ticket_state": state, "ticket_type": tt,
             "contacts": {"type": "contact.list", "contacts": [{"type": "contact", "id": contact,
@@ -405,6 +422,27 @@ def contact_list(handler, fi, cid, kind, q, ver):
     return {"type": "list", "data": env["data"], "pages": env["pages"], "total_count": env["total_count"]}
 
 
+def mutate_ticket(store, counts, body):
+    """Control (/_fake/mutate with stream "tickets"): tickets are generated,
+    not stored, so a mutation is an overlay of their index: updated_at (now,
+    or body's), the title marked, and add_parts new parts written then.
+    reset discards it.  Caller holds the state lock."""
+    if "ids" in body:
+        idx = [int(t) - 630 for t in body["ids"]]
+        if any(i < 0 or i >= counts["tickets"] for i in idx):
+            raise KeyError("no such ticket")
+    else:
+        idx = list(range(min(int(body.get("count", 1)), counts["tickets"])))
+    t = int(body.get("updated_at", time.time()))
+    store.generation += 1
+    store.ticket_changes = dict(store.ticket_changes)   # snapshots keep theirs
+    for i in idx:
+        old = store.ticket_changes.get(i, {})
+        store.ticket_changes[i] = {"updated_at": t,
+                                   "added_at": old.get("added_at", []) + [t] * int(body.get("add_parts") or 0)}
+    return {"ids": [str(630 + i) for i in idx]}
+
+
 def tag_all(store, contact_id):
     """Control: give a contact every tag of the workspace, so that its
     inlined list (10) says has_more and GET /contacts/{id}/tags has the rest.
@@ -427,7 +465,7 @@ def tag_all(store, contact_id):
 
 def route(handler, fi, gen, method, parts, q, ver, need, body=None):
     """(status, body) for the new endpoints, or None for another route."""
-    g = MoreGen(fi, gen, COUNTS[handler.state.args.dataset])
+    g = MoreGen(fi, gen, COUNTS[handler.state.args.dataset], handler.snap.ticket_changes)
     n = len(parts)
     if parts[0] == "ticket_types" and n <= 2:
         need("GET")
@@ -543,7 +581,7 @@ def dump(handler, fi, s, stream, ver):
     if stream in ("contact_tags", "contact_companies", "company_tags", "conversation_tags",
                   "conversation_contacts", "team_admins"):
         return link_dump(fi, s, stream, ver)
-    g = MoreGen(fi, gen, COUNTS[handler.state.args.dataset])
+    g = MoreGen(fi, gen, COUNTS[handler.state.args.dataset], s.ticket_changes)
     if stream == "tickets":
         return [g.ticket(i) for i in range(g.counts["tickets"])]
     if stream == "activity_logs":

@@ -22,7 +22,7 @@ Commands:
   count [--path P]                        number of logged API requests (path prefix filter)
   dump STREAM [--version V]               one compact JSON record per line
   mutate STREAM (--ids ID... | --count N) [--updated-at EPOCH] [--print-ids]
-         [--add-parts N]                  conversations: also append N parts (written now)
+         [--add-parts N]                  conversations, tickets: also append N parts (written now)
   delete STREAM (--ids ID... | --count N) [--print-ids]
   create STREAM [--count N] [--updated-at EPOCH] [--print-ids]
   scroll-hold SECONDS
@@ -117,7 +117,7 @@ def main(argv=None):
             m.add_argument("--updated-at", type=int)
         m.add_argument("--print-ids", action="store_true", help="print the affected ids, one per line")
         if name == "mutate":
-            m.add_argument("--add-parts", type=int, help="conversations: append N new parts")
+            m.add_argument("--add-parts", type=int, help="conversations, tickets: append N new parts")
     ex = sub.add_parser("exotic")
     ex.add_argument("set", choices=["on", "off", "hostile", "all"])
     ex.add_argument("--print-ids", action="store_true", help="print the exotic ids, one per line")
