@@ -812,6 +812,21 @@ class TestConcurrencyAndCache(FakeCase):
         self.assertEqual([p["updated_at"] for p in parts3["conversation_parts"][-2:]], [1790000010] * 2)
         self.assertEqual(len({p["id"] for p in parts3["conversation_parts"]}), parts3["total_count"])
 
+        # tickets (generated, not stored): an overlay with the same effects,
+        # seen by GET /tickets/{id}, the search on updated_at and the dump
+        t0 = self.get("/tickets/637", version="2.16")
+        self.ctl("mutate", "tickets", "--ids", "637", "--updated-at", "1790000011", "--add-parts", "1")
+        t1 = self.get("/tickets/637", version="2.16")
+        self.assertEqual(t1["updated_at"], 1790000011)
+        self.assertTrue(t1["ticket_attributes"]["_default_title_"].endswith("(mutated)"))
+        tp0, tp1 = t0["ticket_parts"]["ticket_parts"], t1["ticket_parts"]["ticket_parts"]
+        self.assertEqual(tp1[:-1], tp0)
+        self.assertEqual((tp1[-1]["created_at"], tp1[-1]["updated_at"]), (1790000011, 1790000011))
+        hits = self.post("/tickets/search", {"query": {"field": "updated_at", "operator": ">", "value": 1790000010}},
+                         version="2.16")["tickets"]
+        self.assertEqual([t["id"] for t in hits], ["637"])
+        self.assertEqual(sum(1 for p in self.dump("ticket_parts") if p["ticket_id"] == "637"), len(tp1))
+
         # deleted records disappear although they are cached; reset restores the originals
         self.ctl("delete", "contacts", "--ids", cid)
         self.assertError(self.req("GET", f"/contacts/{cid}"), 404, "not_found")
@@ -819,6 +834,7 @@ class TestConcurrencyAndCache(FakeCase):
         self.ctl("reset")
         self.assertEqual(self.req("GET", f"/contacts/{cid}").raw, first.raw)
         self.assertEqual(self.get(f"/conversations/{conv['id']}"), full)
+        self.assertEqual(self.get("/tickets/637", version="2.16"), t0)
 
     def test_prewarm(self):
         gz = {"Accept-Encoding": "gzip"}
