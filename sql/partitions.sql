@@ -49,6 +49,14 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM ic.conversations WHERE updated_at >=
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM ic.contacts ORDER BY updated_at DESC LIMIT 3;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM ic.contacts LIMIT 10;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM ic.companies;
+-- pushdown 'false' asks nothing of the search API: no partitions either, the
+-- plain listing page after page
+ALTER FOREIGN TABLE ic.contacts OPTIONS (ADD pushdown 'false');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM ic.contacts;
+\! python3 test/fakectl.py log-clear
+SELECT count(*) AS contacts FROM ic.contacts;
+\! python3 test/fakectl.py log | cut -d' ' -f1,2 | sed 's/?.*//' | sort | uniq -c | sed 's/^ *//'
+ALTER FOREIGN TABLE ic.contacts OPTIONS (DROP pushdown);
 
 --
 -- 2. Contacts, workspace in America/Los_Angeles (the fake's default).
@@ -125,6 +133,19 @@ SELECT count(*) AS fake_not_read FROM raw_conversations r
 SELECT pg_temp.explain_analyze('SELECT id FROM ic.conversations',
   ARRAY['Intercom Partitions', 'Intercom Partitions Read', 'Intercom Requests In Flight (max)',
         'Intercom Rows Fetched', 'Intercom Partition Rows Trimmed']);
+-- 5b. A server that applies date bounds approximately (the fake's
+--     search_slop_seconds widens each bound by 30 days): partitions overlap,
+--     the local trim drops what falls outside each one's [B, C), and the rows
+--     are the same; a pushed date filter is rechecked all the same.
+\! python3 test/fakectl.py config search_slop_seconds=2592000
+CREATE TEMP TABLE par_conv_slop AS SELECT * FROM ic.conversations;
+SELECT pg_temp.same_rows('seq_conv', 'par_conv_slop');
+SELECT pg_temp.explain_analyze('SELECT id FROM ic.conversations',
+  ARRAY['Intercom Partitions Read', 'Intercom Partition Rows Trimmed']);
+SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY created_at) AS mid_created FROM seq_conv \gset
+SELECT (SELECT count(*) FROM ic.conversations WHERE created_at > :'mid_created') AS pushed,
+       (SELECT count(*) FROM seq_conv WHERE created_at > :'mid_created') AS expected;
+\! python3 test/fakectl.py config search_slop_seconds=0
 ALTER SERVER fake OPTIONS (SET per_page '2');
 
 --

@@ -296,7 +296,7 @@ typedef struct IcPartitionScan IcPartitionScan;
 
 extern const IcColumn *ic_partition_key(const IcStream *stream);
 extern bool ic_partition_wanted(const IcStream *stream, IcScanMode mode, int limit,
-								int sort_dir, int concurrency);
+								int sort_dir, int concurrency, bool pushdown);
 extern IcPartitionScan *ic_partition_start(IcConnection *conn, const IcStream *stream,
 										   const char *query_json, int per_page,
 										   int concurrency, const char *count_key,

@@ -694,13 +694,14 @@ ic_partition_key(const IcStream *stream)
  *		Whether a planned scan may read in partitions: a listing or search of
  *		a partitionable stream, in no particular order, to the end (ORDER BY
  *		... LIMIT and small LIMITs stay one sorted request), with
- *		concurrency above 1 (concurrency 1 is one request at a time).
+ *		concurrency above 1 (concurrency 1 is one request at a time) and
+ *		pushdown on (with it off, nothing is asked of the search API).
  */
 bool
 ic_partition_wanted(const IcStream *stream, IcScanMode mode, int limit,
-					int sort_dir, int concurrency)
+					int sort_dir, int concurrency, bool pushdown)
 {
-	return ic_partition_key(stream) != NULL &&
+	return ic_partition_key(stream) != NULL && pushdown &&
 		(mode == IC_MODE_LIST || mode == IC_MODE_SEARCH) &&
 		limit == 0 && sort_dir == 0 && concurrency > 1;
 }

@@ -686,7 +686,8 @@ start_scan(ForeignScanState *node, IcScanState *st)
 	p->partitions = NULL;
 	p->concurrency = st->opts.concurrency;
 	p->partition_ok = !st->empty_result &&
-		ic_partition_wanted(st->stream, p->mode, st->limit, st->sort_dir, st->opts.concurrency);
+		ic_partition_wanted(st->stream, p->mode, st->limit, st->sort_dir, st->opts.concurrency,
+							st->opts.pushdown);
 
 	/*
 	 * Prefetch pages of cursor-paged endpoints, unless the query has a LIMIT
@@ -813,7 +814,7 @@ intercomExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("Intercom Page Size", NULL, st->pager.per_page ? st->pager.per_page : st->opts.per_page, es);
 		if (!st->empty_result &&
 			ic_partition_wanted(st->stream, st->pager.mode, st->limit, st->sort_dir,
-								st->opts.concurrency))
+								st->opts.concurrency, st->opts.pushdown))
 			ExplainPropertyText("Intercom Partitions",
 								psprintf("up to %d by %s", st->opts.concurrency,
 										 ic_partition_key(st->stream)->name), es);

@@ -1401,9 +1401,13 @@ class Search:
     is level 1, a compound inside it level 2; a third level is rejected
     ("max 2 levels of nesting").  More than 15 items in one group -> 400."""
 
-    def __init__(self, model, tzname, custom_types):
+    def __init__(self, model, tzname, custom_types, slop_seconds=0):
         self.model, self.tz, self.custom_types = model, ZoneInfo(tzname), custom_types
         self.fields = set()          # every field the query references (for the fast path)
+        # config search_slop_seconds: a server that applies date comparisons
+        # approximately (a superset: each bound widened by this much), to test
+        # that clients recheck; 0, exact to the second, is Intercom's contract
+        self.slop = slop_seconds
 
     def compile(self, q, depth=0):
         if not isinstance(q, dict):
@@ -1496,6 +1500,8 @@ class Search:
 
         if ft in ("date", "integer", "any") and op in ("<", ">", "<=", ">="):
             x = _num(value, field)
+            if ft == "date" and self.slop:
+                x = x + self.slop if op in ("<", "<=") else x - self.slop
 
             def pred(r):
                 v = get(r)
@@ -1612,7 +1618,7 @@ class State:
         self.counts = counts
         self.config = {"rate_limit": a.rate_limit, "rate_window_seconds": 10, "latency_ms": a.latency_ms, "timezone": a.timezone,
                        "scroll_idle_seconds": a.scroll_idle_seconds, "scroll_page_size": a.scroll_page_size,
-                       "api_version_default": a.api_version_default}
+                       "api_version_default": a.api_version_default, "search_slop_seconds": 0}
         self.store = Store(a.seed, counts, a.timezone, int(a.render_cache_mb * 1024 * 1024))
         if getattr(a, "exotic", "off") != "off":
             self.store.set_exotic(a.exotic)
@@ -2117,7 +2123,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise bad("invalid_sort_order", f"Invalid sort order '{order}'. Must be one of: ascending, descending")
             order = "descending" if order in ("desc",) else "ascending"
         custom_types = {a["name"]: a["data_type"] for a in s.attributes("contact") if a.get("custom")}
-        srch = Search(model, self.cfg["timezone"], custom_types)
+        srch = Search(model, self.cfg["timezone"], custom_types, self.cfg["search_slop_seconds"])
         srch.ftype(field)                       # unknown sort field -> 400
         pred = srch.compile(body["query"])
         get = srch.getter(field)
@@ -2137,7 +2143,7 @@ class Handler(BaseHTTPRequestHandler):
         # The cache lives on the store (a reset discards it); the filter+sort runs
         # without the lock, on the snapshot.
         ckey = (stream, json.dumps(body["query"], sort_keys=True), field, order,
-                self.cfg["timezone"], ver, s.generation)
+                self.cfg["timezone"], self.cfg["search_slop_seconds"], ver, s.generation)
         with st.lock:
             items = s.search_cache.get(ckey)
         if items is None:

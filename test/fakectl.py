@@ -16,7 +16,8 @@ Commands:
   faults-clear
   faults-left                             injections still pending (the sum of their counts)
   config key=value ...                    rate_limit, rate_window_seconds, latency_ms, timezone,
-                                          scroll_idle_seconds, scroll_page_size, api_version_default
+                                          scroll_idle_seconds, scroll_page_size, api_version_default,
+                                          search_slop_seconds (conversation date bounds widened)
   log [--clear-after]                     METHOD path?sorted_query status [compact-sorted-json-body]
   log-clear
   count [--path P]                        number of logged API requests (path prefix filter)
