@@ -37,6 +37,7 @@ and collections; ties by id.
 """
 
 import time
+
 T_2019 = 1546300800
 DAY = 86400
 
