@@ -10,14 +10,14 @@
  * reset per row, so memory stays at about one page whatever the table size,
  * and a LIMIT that PostgreSQL stops early costs only the pages it read.
  *
- * conversation_parts runs a pager over conversations and opens each one
- * (GET /conversations/{id}) to hand out its parts, each stamped with its
- * conversation's id, created_at, updated_at and the parts' total_count.
+ * conversation_parts, ticket_parts and the link tables hand out rows of
+ * their parent records (children.c).
  *
  *-------------------------------------------------------------------------
  */
 #include "intercom_fdw.h"
 #include "pager.h"
+#include "children.h"
 
 #include <math.h>
 
@@ -36,10 +36,6 @@
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
 
-#define IC_WINDOW_MAX		32	/* the concurrency option's maximum */
-
-static const long pass_404[] = {404, 0};
-
 typedef struct IcScanState
 {
 	const IcStream *stream;
@@ -57,28 +53,16 @@ typedef struct IcScanState
 	IcJson	  **values;			/* this row's value of each reader */
 	MemoryContext scan_cxt;		/* lives as long as the scan */
 	MemoryContext row_cxt;		/* per row */
-	MemoryContext detail_cxt;	/* conversation_parts: the open conversation */
 	IcPager		pager;
 	bool		empty_result;	/* a NULL bound: nothing can match */
 	bool		started;
 	char	   *request_text;	/* for EXPLAIN: the first request */
-	/* conversation_parts */
-	IcAsyncRequest *window[IC_WINDOW_MAX];	/* conversations downloading */
-	int			window_size;	/* handles: the concurrency option */
-	int			window_head;	/* the oldest request, consumed first */
-	int			window_count;	/* requests under way */
-	IcJson	   *parts;			/* the open conversation's parts, stamped */
-	size_t		part_index;
-	int64		conversations_opened;
-	int64		conversations_missing;
+	IcChildren	children;		/* parts and link tables: rows of parent records */
 	int64		rows_fetched;
 	/* errcontext */
 	IcJson	   *current_record;
 	IcColumnReader *current_reader;
 } IcScanState;
-
-static bool is_parts(const IcStream *stream);
-static bool is_link(const IcStream *stream);
 
 /* ---------- errcontext: which stream, column, record, value ---------- */
 
@@ -102,209 +86,6 @@ conversion_error_callback(void *arg)
 	errcontext("column \"%s\" of foreign table \"%s\" (stream %s), record id %s, value %.200s",
 			   st->current_reader->attname, RelationGetRelationName(st->rel),
 			   st->stream->name, id ? id : "(none)", value ? value : "(absent)");
-}
-
-/* ---------- conversation_parts ---------- */
-
-static bool
-is_parts(const IcStream *stream)
-{
-	return stream->paging == IC_PAGING_PER_PARENT;
-}
-
-/* ---------- link tables (rows built in link.c) ---------- */
-
-static bool
-is_link(const IcStream *stream)
-{
-	return stream->paging == IC_PAGING_LINK;
-}
-
-/*
- * next_link
- *		The next link row: the rows of the parent record at hand, then the
- *		next parent's.  A parent's rows live in detail_cxt until the next
- *		parent is read.
- */
-static IcJson *
-next_link(IcScanState *st)
-{
-	for (;;)
-	{
-		IcJson	   *parent;
-		MemoryContext old;
-
-		if (st->parts && st->part_index < st->parts->len)
-			return ic_json_item(st->parts, st->part_index++);
-		st->parts = NULL;
-		parent = ic_pager_next(&st->pager);
-		if (parent == NULL)
-			return NULL;
-		MemoryContextReset(st->detail_cxt);
-		old = MemoryContextSwitchTo(st->detail_cxt);
-		st->parts = ic_link_rows(st->stream, parent, st->pager.conn, &st->stats);
-		st->part_index = 0;
-		MemoryContextSwitchTo(old);
-	}
-}
-
-static IcJson
-absent_as_null(const IcJson *value)
-{
-	IcJson		null = {IC_JSON_NULL, 0, {NULL}};
-
-	return value ? *value : null;
-}
-
-/*
- * stamp_parts
- *		Point st->parts at a conversation's parts, each stamped with its
- *		parent's fields: a copy of the part's members with four appended
- *		(appended last, they win over any such keys of the part).  False when
- *		the response has no part list.
- */
-static bool
-stamp_parts(IcScanState *st, IcJson *detail)
-{
-	IcJson	   *list = ic_json_get(detail, st->stream->child_list);
-	IcJson	   *parts = ic_json_get(list, st->stream->child_list);
-	IcJson	   *total = ic_json_get(list, "total_count");
-	char	   *cid = ic_json_record_id(detail);
-	IcJson		stamps[4];
-
-	st->parts = NULL;
-	st->part_index = 0;
-	if (!ic_json_is(parts, IC_JSON_ARRAY))
-		return false;
-	stamps[0] = cid ? ic_json_string(cid) : absent_as_null(NULL);
-	stamps[1] = absent_as_null(ic_json_get(detail, "created_at"));
-	stamps[2] = absent_as_null(ic_json_get(detail, "updated_at"));
-	stamps[3] = total ? *total : ic_json_string(psprintf("%u", parts->len));
-	if (!total)
-		stamps[3].type = IC_JSON_NUMBER;
-	for (uint32 i = 0; i < parts->len; i++)
-	{
-		IcJson	   *part = &parts->u.items[i];
-		uint32		n = part->type == IC_JSON_OBJECT ? part->len : 0;
-		IcJsonMember *members = palloc((n + 4) * sizeof(IcJsonMember));
-		const char *const *names = st->stream->stamps;
-
-		if (n)
-			memcpy(members, part->u.members, n * sizeof(IcJsonMember));
-		for (int k = 0; k < 4; k++)
-		{
-			members[n + k].key = names[k];
-			members[n + k].keylen = strlen(names[k]);
-			members[n + k].value = stamps[k];
-		}
-		part->type = IC_JSON_OBJECT;
-		part->len = n + 4;
-		part->u.members = members;
-	}
-	st->parts = parts;
-	return true;
-}
-
-/*
- * fill_window
- *		Keep `concurrency` conversations downloading (GET /conversations/{id}):
- *		a sliding window, so that a slot freed by one conversation is reused
- *		at once rather than when a whole batch has ended.
- */
-static void
-fill_window(IcScanState *st)
-{
-	while (st->window_count < st->window_size)
-	{
-		IcJson	   *conversation = ic_pager_next(&st->pager);
-		char	   *id;
-		IcAsyncRequest *req;
-
-		if (conversation == NULL)
-			return;
-		id = ic_json_record_id(conversation);
-		if (id == NULL)
-			continue;
-		req = st->window[(st->window_head + st->window_count) % st->window_size];
-		ic_async_start(req, "GET", psprintf("%s%s", st->pager.stream->get_path, ic_url_escape(id)),
-					   NULL, &st->stats);
-		st->window_count++;
-		st->conversations_opened++;
-	}
-}
-
-/*
- * next_conversation
- *		The next conversation of the window, in listing order, with its parts;
- *		NULL (and *done) when every conversation has been read, NULL alone
- *		for one deleted since the listing (404).
- */
-static IcJson *
-next_conversation(IcScanState *st, bool *done)
-{
-	IcAsyncRequest *req;
-	IcJson	   *detail;
-	MemoryContext old;
-
-	*done = false;
-	fill_window(st);
-	if (st->window_count == 0)
-	{
-		*done = true;
-		return NULL;
-	}
-	req = st->window[st->window_head];
-	st->window_head = (st->window_head + 1) % st->window_size;
-	st->window_count--;
-	ic_async_wait(st->window, st->window_size, req);
-	/* the previous conversation's parts have all been returned */
-	MemoryContextReset(st->detail_cxt);
-	old = MemoryContextSwitchTo(st->detail_cxt);
-	detail = ic_async_finish(req, &st->stats);
-	MemoryContextSwitchTo(old);
-	fill_window(st);			/* its slot downloads the next one now */
-	return detail;
-}
-
-static IcJson *
-next_part(IcScanState *st)
-{
-	MemoryContext old;
-
-	for (;;)
-	{
-		if (st->parts && st->part_index < st->parts->len)
-			return ic_json_item(st->parts, st->part_index++);
-		st->parts = NULL;
-
-		if (st->pager.mode == IC_MODE_IDS)
-		{
-			/* conversation_id = X: the GET already returned the parts */
-			IcJson	   *detail = ic_pager_next(&st->pager);
-
-			if (detail == NULL)
-				return NULL;
-			old = MemoryContextSwitchTo(st->pager.page_cxt);
-			(void) stamp_parts(st, detail);
-			MemoryContextSwitchTo(old);
-			continue;
-		}
-		{
-			bool		done;
-			IcJson	   *detail = next_conversation(st, &done);
-
-			if (done)
-				return NULL;
-			if (detail == NULL)
-				st->conversations_missing++;	/* deleted since the listing */
-			else
-			{
-				old = MemoryContextSwitchTo(st->detail_cxt);
-				(void) stamp_parts(st, detail);
-				MemoryContextSwitchTo(old);
-			}
-		}
-	}
 }
 
 /* ---------- starting a scan: evaluate the filters, build the request ---------- */
@@ -559,9 +340,9 @@ describe_request(IcScanState *st)
 				appendStringInfo(&buf, "GET %s", p->list_path);
 			break;
 	}
-	if (is_parts(st->stream) && p->mode != IC_MODE_IDS)
+	if (ic_is_parts(st->stream) && p->mode != IC_MODE_IDS)
 		appendStringInfo(&buf, ", then GET %s{id} for each", p->stream->get_path);
-	if (is_link(st->stream) && st->stream->link_expand)
+	if (ic_is_link(st->stream) && st->stream->link_expand)
 		appendStringInfo(&buf, ", and GET %s where a list has more",
 						 psprintf(st->stream->link_expand, "{id}"));
 	return buf.data;
@@ -606,8 +387,8 @@ intercomBeginForeignScan(ForeignScanState *node, int eflags)
 										 ALLOCSET_DEFAULT_SIZES);
 	st->row_cxt = AllocSetContextCreate(st->scan_cxt, "intercom_fdw row",
 										ALLOCSET_DEFAULT_SIZES);
-	st->detail_cxt = AllocSetContextCreate(st->scan_cxt, "intercom_fdw conversation",
-										   ALLOCSET_DEFAULT_SIZES);
+	st->children.detail_cxt = AllocSetContextCreate(st->scan_cxt, "intercom_fdw parent",
+													ALLOCSET_DEFAULT_SIZES);
 	st->pager.page_cxt = AllocSetContextCreate(st->scan_cxt, "intercom_fdw page",
 											   ALLOCSET_DEFAULT_SIZES);
 	st->pager.state_cxt = st->scan_cxt;
@@ -641,7 +422,7 @@ intercomBeginForeignScan(ForeignScanState *node, int eflags)
 static bool
 counts_records(const IcScanState *st)
 {
-	return st->nreaders == 0 && !is_parts(st->stream) && !is_link(st->stream) &&
+	return st->nreaders == 0 && !ic_is_parts(st->stream) && !ic_is_link(st->stream) &&
 		st->stream->paging != IC_PAGING_SCROLL &&
 		(st->mode == IC_MODE_LIST || st->mode == IC_MODE_SEARCH);
 }
@@ -655,7 +436,6 @@ start_scan(ForeignScanState *node, IcScanState *st)
 	IcPager    *p = &st->pager;
 
 	MemoryContextReset(p->page_cxt);
-	MemoryContextReset(st->detail_cxt);
 	MemoryContextReset(p->page_owner_cxt);	/* drops a pending prefetch */
 	p->records = NULL;
 	p->index = 0;
@@ -663,8 +443,7 @@ start_scan(ForeignScanState *node, IcScanState *st)
 	p->cursor = p->scroll_param = NULL;
 	p->next_id = 0;
 	ic_scroll_recovery_init(&p->scroll, st->scan_cxt);
-	st->parts = NULL;
-	st->window_head = st->window_count = st->window_size = 0;
+	ic_children_reset(&st->children, st->stream, p);
 
 	p->conn = ic_connect(&st->opts);
 	p->stats = &st->stats;
@@ -705,14 +484,8 @@ start_scan(ForeignScanState *node, IcScanState *st)
 		p->prefetch[1] = ic_async_create(p->conn, p->page_owner_cxt, ic_pager_kind(p),
 										 p->count_key, NULL);
 	}
-	if (is_parts(st->stream) && p->mode != IC_MODE_IDS)
-	{
-		/* in the prefetch context too: a rescan drops downloads under way */
-		st->window_size = Min(Max(st->opts.concurrency, 1), IC_WINDOW_MAX);
-		for (int i = 0; i < st->window_size; i++)
-			st->window[i] = ic_async_create(p->conn, p->page_owner_cxt,
-											IC_REQ_CHILD_DETAIL, NULL, pass_404);
-	}
+	if (ic_is_parts(st->stream) && p->mode != IC_MODE_IDS)
+		ic_children_open_window(&st->children, st->opts.concurrency);
 	p->exhausted = st->empty_result;
 	st->started = true;
 	MemoryContextSwitchTo(old);
@@ -732,8 +505,8 @@ intercomIterateForeignScan(ForeignScanState *node)
 
 	ExecClearTuple(slot);
 	MemoryContextReset(st->row_cxt);
-	record = is_parts(st->stream) ? next_part(st)
-		: is_link(st->stream) ? next_link(st) : ic_pager_next(&st->pager);
+	record = ic_is_parts(st->stream) ? ic_children_next_part(&st->children)
+		: ic_is_link(st->stream) ? ic_children_next_link(&st->children) : ic_pager_next(&st->pager);
 	if (record == NULL)
 		return slot;
 	st->rows_fetched++;
@@ -826,14 +599,14 @@ intercomExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("Intercom Rows Fetched", NULL, st->rows_fetched, es);
 		ExplainPropertyInteger("Intercom Retries", NULL, st->stats.retries, es);
 		ExplainPropertyInteger("Intercom Rate Limit Waits", NULL, st->stats.rate_limit_waits, es);
-		if (is_parts(st->stream))
+		if (ic_is_parts(st->stream))
 		{
 			/* parents gone since listed: "Intercom Conversations Missing" */
 			const char *parent = st->stream->parent;
 
 			ExplainPropertyInteger(psprintf("Intercom %c%s Missing", pg_toupper((unsigned char) parent[0]),
 											parent + 1),
-								   NULL, st->conversations_missing, es);
+								   NULL, st->children.parents_missing, es);
 		}
 		if (st->pager.partitions)
 			ic_partition_explain(st->pager.partitions, es);
