@@ -64,61 +64,22 @@
  *-------------------------------------------------------------------------
  */
 #include "intercom_fdw.h"
+#include "partition_internal.h"
 
 #include "miscadmin.h"
 #include "utils/memutils.h"
 
-#define PARTITION_KEY		"created_at"	/* never changes: see above */
-#define CUTS_PER_SLOT		1	/* balance: first round's cuts per slot */
-#define MIN_PAGES_PER_SLOT	4	/* fewer: the probes would not pay */
-#define SECS_PER_DAY_INT	86400
-#define MAX_GROUP			15	/* the API's filters per AND group */
-
-typedef struct IcPartition
-{
-	bool		has_lo;			/* the first partition has no lower cut */
-	bool		has_hi;			/* the last is open-ended */
-	int64		lo;				/* exact bounds: lo <= created_at < hi */
-	int64		hi;
-	char	   *query;			/* the query object, JSON text */
-	char	   *cursor;			/* next starting_after; NULL: first page */
-	int64		estimate;		/* records in it when the probes counted */
-	int64		pages;
-} IcPartition;
-
-struct IcPartitionScan
-{
-	IcConnection *conn;
-	const IcStream *stream;
-	IcStats    *stats;
-	MemoryContext cxt;			/* partitions, cursors, handles: the scan */
-	int			per_page;
-	bool		exact;			/* the API applies the cuts exactly (by day) */
-	List	   *pushed;			/* json_t: the pushed filters' clauses */
-	int			nparts;
-	IcPartition *parts;
-	int			next_part;		/* the first partition no slot has taken */
-	int			nslots;
-	IcAsyncRequest **slots;
-	int		   *slot_part;		/* partition each slot reads; -1 idle */
-	int			current;		/* partition of the page being returned */
-	int			in_flight;
-	int			max_in_flight;
-	int64		pages;
-	int64		dropped;		/* rows outside their partition's exact bounds */
-};
-
 /* ---------- query text ---------- */
 
-static json_t *
-key_leaf(const char *op, json_int_t value)
+json_t *
+ic_part_key_leaf(const char *op, json_int_t value)
 {
 	return json_pack("{s:s, s:s, s:I}", "field", PARTITION_KEY, "operator", op,
 					 "value", value);
 }
 
-static json_t *
-key_or(json_t *a, json_t *b, json_t *c)
+json_t *
+ic_part_key_or(json_t *a, json_t *b, json_t *c)
 {
 	json_t	   *items = json_pack("[o, o]", a, b);
 
@@ -135,8 +96,8 @@ key_or(json_t *a, json_t *b, json_t *c)
  *		is rechecked); the partition's clauses must never be dropped, so
  *		they come first.  Returns JSON text; the clauses are consumed.
  */
-static char *
-and_query(IcPartitionScan *ps, json_t *a, json_t *b)
+char *
+ic_part_and_query(IcPartitionScan *ps, json_t *a, json_t *b)
 {
 	json_t	   *items = json_array();
 	json_t	   *query;
@@ -168,8 +129,8 @@ and_query(IcPartitionScan *ps, json_t *a, json_t *b)
 }
 
 /* A search body: query text, page size, cursor, and created_at order if any. */
-static char *
-search_body(const char *query, int per_page, const char *cursor, const char *order)
+char *
+ic_part_search_body(const char *query, int per_page, const char *cursor, const char *order)
 {
 	StringInfoData buf;
 
@@ -249,22 +210,22 @@ pushed_clauses(MemoryContext cxt, const char *query_json)
  * The API condition of the partition key for [lo, hi): see the file header
  * for why each is exact (by day) or a superset trimmed locally (by second).
  */
-static void
-bound_clauses(IcPartitionScan *ps, IcPartition *part, json_t **lower, json_t **upper)
+void
+ic_part_bound_clauses(IcPartitionScan *ps, IcPartition *part, json_t **lower, json_t **upper)
 {
 	*lower = *upper = NULL;
 	if (part->has_lo)
 		*lower = ps->exact
-			? key_or(key_leaf("=", part->lo), key_leaf(">", part->lo), NULL)
-			: key_leaf(">", part->lo - 1);
+			? ic_part_key_or(ic_part_key_leaf("=", part->lo), ic_part_key_leaf(">", part->lo), NULL)
+			: ic_part_key_leaf(">", part->lo - 1);
 	if (part->has_hi)
-		*upper = key_leaf("<", part->hi);
+		*upper = ic_part_key_leaf("<", part->hi);
 }
 
 /* ---------- reading the responses ---------- */
 
-static IcJson *
-page_records(IcPartitionScan *ps, IcJson *root)
+IcJson *
+ic_part_page_records(IcPartitionScan *ps, IcJson *root)
 {
 	IcJson	   *records = ic_json_get(root, ps->stream->list_key);
 
@@ -276,8 +237,8 @@ page_records(IcPartitionScan *ps, IcJson *root)
 	return records;
 }
 
-static bool
-json_int64(const IcJson *v, int64 *out)
+bool
+ic_part_json_int64(const IcJson *v, int64 *out)
 {
 	char		buf[64];
 	char	   *end;
@@ -307,16 +268,16 @@ next_cursor(IcJson *root)
 
 /* ---------- requests on the slots ---------- */
 
-static void
-slot_start(IcPartitionScan *ps, IcAsyncRequest *req, const char *body)
+void
+ic_part_slot_start(IcPartitionScan *ps, IcAsyncRequest *req, const char *body)
 {
 	ic_async_start(req, "POST", ps->stream->search_path, body, ps->stats);
 	ps->in_flight++;
 	ps->max_in_flight = Max(ps->max_in_flight, ps->in_flight);
 }
 
-static IcJson *
-slot_finish(IcPartitionScan *ps, IcAsyncRequest *req)
+IcJson *
+ic_part_slot_finish(IcPartitionScan *ps, IcAsyncRequest *req)
 {
 	IcJson	   *root = ic_async_finish(req, ps->stats);
 
@@ -324,315 +285,6 @@ slot_finish(IcPartitionScan *ps, IcAsyncRequest *req)
 	return root;
 }
 
-/*
- * run_probes
- *		Send n one-record searches, at most nslots at a time, and decode
- *		each response into cxt.
- */
-static void
-run_probes(IcPartitionScan *ps, IcAsyncRequest **handles, char **bodies, int n,
-		   IcJson **roots, MemoryContext cxt)
-{
-	int		   *which = palloc(sizeof(int) * ps->nslots);
-	int			started = 0;
-	int			finished = 0;
-
-	for (int s = 0; s < ps->nslots; s++)
-		which[s] = -1;
-	while (finished < n)
-	{
-		int			s;
-		MemoryContext old;
-
-		for (s = 0; s < ps->nslots && started < n; s++)
-			if (which[s] < 0)
-			{
-				which[s] = started;
-				slot_start(ps, handles[s], bodies[started++]);
-			}
-		s = ic_async_wait_any(handles, ps->nslots);
-		Assert(s >= 0 && which[s] >= 0);
-		old = MemoryContextSwitchTo(cxt);
-		roots[which[s]] = slot_finish(ps, handles[s]);
-		MemoryContextSwitchTo(old);
-		which[s] = -1;
-		finished++;
-	}
-}
-
-static bool
-probe_total(IcJson *root, int64 *total)
-{
-	return json_int64(ic_json_get(root, "total_count"), total);
-}
-
-/* created_at of the one record a sorted probe returned */
-static bool
-probe_key(IcPartitionScan *ps, IcJson *root, int64 *value)
-{
-	IcJson	   *records = page_records(ps, root);
-
-	return records->len > 0 &&
-		json_int64(ic_json_get(ic_json_item(records, 0), PARTITION_KEY), value);
-}
-
-/* What the probes know: "created_at < cut" holds for `below` records. */
-typedef struct IcCutCount
-{
-	int64		cut;
-	int64		below;
-} IcCutCount;
-
-typedef struct IcCutTable
-{
-	IcCutCount *points;			/* sorted by cut (and so by below) */
-	int			n;
-	int			cap;
-} IcCutTable;
-
-static void
-cut_insert(IcCutTable *t, int64 cut, int64 below)
-{
-	int			i = t->n;
-
-	for (int k = 0; k < t->n; k++)
-		if (t->points[k].cut == cut)
-			return;
-	if (t->n == t->cap)
-	{
-		t->cap *= 2;
-		t->points = repalloc(t->points, sizeof(IcCutCount) * t->cap);
-	}
-	while (i > 0 && t->points[i - 1].cut > cut)
-	{
-		t->points[i] = t->points[i - 1];
-		i--;
-	}
-	t->points[i].cut = cut;
-	t->points[i].below = below;
-	t->n++;
-}
-
-/* Count the records below each cut (one-record searches), into t. */
-static bool
-probe_cuts(IcPartitionScan *ps, IcAsyncRequest **handles, int64 *cuts, int n,
-		   IcCutTable *t, MemoryContext cxt)
-{
-	char	  **bodies = palloc(sizeof(char *) * n);
-	IcJson	  **roots = palloc(sizeof(IcJson *) * n);
-
-	for (int i = 0; i < n; i++)
-		bodies[i] = search_body(and_query(ps, key_leaf("<", cuts[i]), NULL), 1, NULL, NULL);
-	run_probes(ps, handles, bodies, n, roots, cxt);
-	for (int i = 0; i < n; i++)
-	{
-		int64		below;
-
-		if (!probe_total(roots[i], &below))
-			return false;
-		cut_insert(t, cuts[i], below);
-	}
-	return true;
-}
-
-/*
- * refine_cuts
- *		New candidate cuts for the next round: every known bracket holding
- *		more than limit records, if wide enough, is divided evenly into
- *		about count / limit parts, the budget of max cuts shared in
- *		proportion, fullest brackets first.  Returns how many cuts were put
- *		into cuts.
- */
-static int
-refine_cuts(IcCutTable *t, int64 limit, int64 min_step, int64 *cuts, int max)
-{
-	int			n = 0;
-	int64		wanted = 0;
-	bool	   *done = palloc0(sizeof(bool) * t->n);
-
-	for (int a = 0; a + 1 < t->n; a++)
-	{
-		int64		count = t->points[a + 1].below - t->points[a].below;
-
-		if (count > limit && t->points[a + 1].cut - t->points[a].cut >= 2 * min_step)
-			wanted += (count + limit - 1) / limit - 1;
-	}
-	while (n < max && wanted > 0)
-	{
-		int			best = -1;
-		int64		count;
-		int64		width;
-		int64		k;
-
-		for (int a = 0; a + 1 < t->n; a++)
-		{
-			count = t->points[a + 1].below - t->points[a].below;
-			if (!done[a] && count > limit &&
-				t->points[a + 1].cut - t->points[a].cut >= 2 * min_step &&
-				(best < 0 || count > t->points[best + 1].below - t->points[best].below))
-				best = a;
-		}
-		if (best < 0)
-			break;
-		done[best] = true;
-		count = t->points[best + 1].below - t->points[best].below;
-		width = t->points[best + 1].cut - t->points[best].cut;
-		k = ((count + limit - 1) / limit - 1) * max / Max(wanted, max);
-		k = Min(Max(k, 1), width / min_step - 1);
-		for (int64 i = 1; i <= k && n < max; i++)
-			cuts[n++] = t->points[best].cut + width * i / (k + 1);
-	}
-	return n;
-}
-
-/*
- * worth_refining
- *		Another round trip of probes pays when a bracket holds more than two
- *		partitions' worth, or when many (half a round of probes) are over
- *		the target; a few brackets a little over it are left to the queue,
- *		which starts the largest partitions first.
- */
-static bool
-worth_refining(IcCutTable *t, int64 target, int nslots)
-{
-	int			over = 0;
-
-	for (int a = 0; a + 1 < t->n; a++)
-	{
-		int64		count = t->points[a + 1].below - t->points[a].below;
-
-		if (count > 2 * target)
-			return true;
-		if (count > target)
-			over++;
-	}
-	return over >= Max(nslots / 2, 1);
-}
-
-/* Largest estimated partition first: the slots then end close together. */
-static int
-by_size_desc(const void *a, const void *b)
-{
-	int64		x = ((const IcPartition *) a)->estimate;
-	int64		y = ((const IcPartition *) b)->estimate;
-
-	return (x < y) - (x > y);
-}
-
-/*
- * choose_cuts
- *		Probe the distribution and fill ps->parts.  False when the scan
- *		should stay sequential (coverage differs, or no room to split).
- *
- *		Round 0: the range and the covered total (two sorted one-record
- *		searches).  Round 1: counts at CUTS_PER_SLOT cuts per slot, spread
- *		evenly over the range.  Rounds 2 to 4: brackets still holding more
- *		than a partition's target (half a slot's share) are split again in
- *		proportion to their counts, one probe per slot per round.  Then
- *		adjacent brackets are grouped into partitions of about that target,
- *		queued largest first.
- */
-static bool
-choose_cuts(IcPartitionScan *ps, int64 seq_total)
-{
-	MemoryContext probe_cxt = AllocSetContextCreate(CurrentMemoryContext,
-													"intercom_fdw partition probes",
-													ALLOCSET_DEFAULT_SIZES);
-	MemoryContext old = MemoryContextSwitchTo(probe_cxt);
-	IcAsyncRequest **handles = palloc(sizeof(IcAsyncRequest *) * ps->nslots);
-	int			max_cuts = ps->nslots * CUTS_PER_SLOT;
-	int64		min_step = ps->exact ? SECS_PER_DAY_INT : 1;
-	int64	   *cuts = palloc(sizeof(int64) * max_cuts);
-	char	   *bodies[2];
-	IcJson	   *roots[2];
-	char	   *cover;
-	int64		total,
-				kmin,
-				kmax,
-				target;
-	IcCutTable	t;
-	int64	   *chosen;
-	int64	   *estimate;
-	int			nchosen = 0;
-	int64		start = 0;
-	int			n;
-	bool		ok = false;
-
-	for (int s = 0; s < ps->nslots; s++)
-		handles[s] = ic_async_create(ps->conn, probe_cxt, IC_REQ_SEARCH, NULL, NULL);
-
-	/* the range, and how many records the partitions cover together */
-	cover = and_query(ps, key_or(key_leaf("<", 0), key_leaf("=", 0), key_leaf(">", 0)), NULL);
-	bodies[0] = search_body(cover, 1, NULL, "ascending");
-	bodies[1] = search_body(cover, 1, NULL, "descending");
-	run_probes(ps, handles, bodies, 2, roots, probe_cxt);
-	if (!probe_total(roots[0], &total) || total != seq_total ||
-		!probe_key(ps, roots[0], &kmin) || !probe_key(ps, roots[1], &kmax) ||
-		kmax - kmin < 2 * min_step)
-		goto done;
-	/* about 2 partitions per slot, in whole pages: a partial page is a request */
-	target = Max(total / (2 * ps->nslots), 1);
-	target = (target + ps->per_page - 1) / ps->per_page * ps->per_page;
-
-	/* known: nothing below the first record's cut, everything below past the last */
-	t.cap = 4 * max_cuts;
-	t.n = 0;
-	t.points = palloc(sizeof(IcCutCount) * t.cap);
-	cut_insert(&t, kmin, 0);
-	cut_insert(&t, kmax + min_step, total);
-	n = refine_cuts(&t, total / (max_cuts + 1), min_step, cuts, max_cuts);
-	for (int round = 0; n > 0 && round < 4; round++)
-	{
-		if (!probe_cuts(ps, handles, cuts, n, &t, probe_cxt))
-			goto done;
-		n = worth_refining(&t, target, ps->nslots)
-			? refine_cuts(&t, target, min_step, cuts, ps->nslots) : 0;
-	}
-
-	/* group adjacent brackets into partitions of about target records */
-	chosen = palloc(sizeof(int64) * t.n);
-	estimate = palloc(sizeof(int64) * t.n);
-	for (int j = 1; j < t.n - 1; j++)
-	{
-		int64		here = t.points[j].below - start;
-		int64		next = t.points[j + 1].below - start;
-
-		/* cut here when going on to the next point would overshoot more */
-		if (here > 0 && t.points[j].below < total &&
-			(next > target && llabs(here - target) <= llabs(next - target)))
-		{
-			estimate[nchosen] = here;
-			chosen[nchosen++] = t.points[j].cut;
-			start = t.points[j].below;
-		}
-	}
-	if (nchosen == 0)
-		goto done;
-
-	MemoryContextSwitchTo(ps->cxt);
-	ps->nparts = nchosen + 1;
-	ps->parts = palloc0(sizeof(IcPartition) * ps->nparts);
-	for (int p = 0; p < ps->nparts; p++)
-	{
-		IcPartition *part = &ps->parts[p];
-		json_t	   *lower;
-		json_t	   *upper;
-
-		part->has_lo = p > 0;
-		part->has_hi = p < nchosen;
-		part->lo = part->has_lo ? chosen[p - 1] : 0;
-		part->hi = part->has_hi ? chosen[p] : 0;
-		part->estimate = part->has_hi ? estimate[p] : total - start;
-		bound_clauses(ps, part, &lower, &upper);
-		part->query = and_query(ps, lower ? lower : upper, lower ? upper : NULL);
-	}
-	qsort(ps->parts, ps->nparts, sizeof(IcPartition), by_size_desc);
-	ok = true;
-done:
-	MemoryContextSwitchTo(old);
-	MemoryContextDelete(probe_cxt);	/* the probe handles too */
-	return ok;
-}
 
 /* Give every idle slot the next partition nobody reads yet. */
 static void
@@ -646,7 +298,7 @@ fill_slots(IcPartitionScan *ps)
 			continue;
 		ps->slot_part[s] = ps->next_part++;
 		part = &ps->parts[ps->slot_part[s]];
-		slot_start(ps, ps->slots[s], search_body(part->query, ps->per_page, part->cursor,
+		ic_part_slot_start(ps, ps->slots[s], ic_part_search_body(part->query, ps->per_page, part->cursor,
 												 "ascending"));
 	}
 }
@@ -722,7 +374,7 @@ ic_partition_start(IcConnection *conn, const IcStream *stream, const char *query
 	MemoryContext old;
 	int64		seq_total;
 
-	if (!json_int64(ic_json_get(first_page, "total_count"), &seq_total) ||
+	if (!ic_part_json_int64(ic_json_get(first_page, "total_count"), &seq_total) ||
 		seq_total <= (int64) per_page * concurrency * MIN_PAGES_PER_SLOT)
 		return NULL;
 	old = MemoryContextSwitchTo(cxt);
@@ -736,7 +388,7 @@ ic_partition_start(IcConnection *conn, const IcStream *stream, const char *query
 	ps->pushed = pushed_clauses(cxt, query_json);
 	ps->nslots = concurrency;
 	ps->current = -1;
-	if (!choose_cuts(ps, seq_total))
+	if (!ic_part_choose_cuts(ps, seq_total))
 	{
 		MemoryContextSwitchTo(old);
 		return NULL;
@@ -778,8 +430,8 @@ ic_partition_next_page(IcPartitionScan *ps)
 	Assert(s >= 0 && ps->slot_part[s] >= 0);
 	if (ic_async_status(ps->slots[s]) == 429)
 		land_all(ps);
-	root = slot_finish(ps, ps->slots[s]);
-	records = page_records(ps, root);
+	root = ic_part_slot_finish(ps, ps->slots[s]);
+	records = ic_part_page_records(ps, root);
 	ps->current = ps->slot_part[s];
 	part = &ps->parts[ps->current];
 	part->pages++;
@@ -789,7 +441,7 @@ ic_partition_next_page(IcPartitionScan *ps)
 		pfree(part->cursor);
 	part->cursor = cursor ? MemoryContextStrdup(ps->cxt, cursor) : NULL;
 	if (part->cursor)
-		slot_start(ps, ps->slots[s], search_body(part->query, ps->per_page, part->cursor,
+		ic_part_slot_start(ps, ps->slots[s], ic_part_search_body(part->query, ps->per_page, part->cursor,
 												 "ascending"));
 	else
 	{
@@ -815,7 +467,7 @@ ic_partition_keep(IcPartitionScan *ps, IcJson *record)
 
 	if (ps->exact)
 		return true;
-	if (!json_int64(ic_json_get(record, PARTITION_KEY), &key))
+	if (!ic_part_json_int64(ic_json_get(record, PARTITION_KEY), &key))
 	{
 		if (ps->current == 0)
 			return true;
