@@ -188,9 +188,9 @@ sort_pushable(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, IcPlan
 			continue;
 		if (strcmp(get_attname(foreigntableid, var->varattno, false), "updated_at") != 0)
 			continue;
-		if (pk->pk_strategy == BTLessStrategyNumber && !pk->pk_nulls_first)
+		if (ic_pathkey_is_ascending(pk) && !pk->pk_nulls_first)
 			return 1;
-		if (pk->pk_strategy == BTGreaterStrategyNumber && pk->pk_nulls_first)
+		if (ic_pathkey_is_descending(pk) && pk->pk_nulls_first)
 			return -1;
 	}
 	return 0;
@@ -244,9 +244,9 @@ add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntable
 		/* one GET per outer row: a conversation's parts, or one record */
 		rows = info->stream->paging == IC_PAGING_PER_PARENT ? 10 : 1;
 		add_path(baserel, (Path *)
-				 create_foreignscan_path(root, baserel, NULL, rows, REQUEST_COST,
-										 REQUEST_COST + rows * cpu_tuple_cost * 10,
-										 NIL, outer, NULL, list_make1(makeInteger(0))));
+				 ic_create_foreignscan_path(root, baserel, rows, REQUEST_COST,
+											REQUEST_COST + rows * cpu_tuple_cost * 10,
+											NIL, outer, list_make1(makeInteger(0))));
 		(void) ppi;
 	}
 }
@@ -261,17 +261,17 @@ intercomGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntable
 
 	estimate_costs(info, baserel->rows, &startup, &total);
 	add_path(baserel, (Path *)
-			 create_foreignscan_path(root, baserel, NULL, baserel->rows, startup, total,
-									 NIL, NULL, NULL, list_make1(makeInteger(0))));
+			 ic_create_foreignscan_path(root, baserel, baserel->rows, startup, total,
+										NIL, NULL, list_make1(makeInteger(0))));
 
 	add_parameterized_paths(root, baserel, foreigntableid, info);
 
 	sort_dir = sort_pushable(root, baserel, foreigntableid, info);
 	if (sort_dir != 0)
 		add_path(baserel, (Path *)
-				 create_foreignscan_path(root, baserel, NULL, baserel->rows, startup, total,
-										 root->query_pathkeys, NULL, NULL,
-										 list_make1(makeInteger(sort_dir))));
+				 ic_create_foreignscan_path(root, baserel, baserel->rows, startup, total,
+											root->query_pathkeys, NULL,
+											list_make1(makeInteger(sort_dir))));
 }
 
 /*

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The demo: installs what is missing, builds, starts a throwaway PostgreSQL 15
-# cluster and the bundled fake Intercom workspace (or uses the real Intercom
+# The demo: installs what is missing, builds, starts a throwaway PostgreSQL
+# cluster (15, or PG_MAJOR=17 / 18) and the bundled fake Intercom workspace (or uses the real Intercom
 # API when INTERCOM_TOKEN is set; INTERCOM_REGION=us|eu|au), imports the
 # eleven tables, runs a few example queries and tells you how to connect.
 # Both servers stop by themselves after DEMO_MINUTES (default 60).
@@ -8,6 +8,7 @@ source "$(dirname "$0")/lib.sh"
 
 minutes="${DEMO_MINUTES:-60}"
 ensure_packages
+use_pg "${PG_MAJOR:-15}"
 build_and_install
 start_cluster
 if [ -z "${INTERCOM_TOKEN:-}" ]; then
@@ -53,5 +54,5 @@ The demo cluster runs for $minutes minutes. Explore it with:
 
 Tables are in schema "intercom" (\\det intercom.*). Stop everything now with:
 
-  $PG_BIN/pg_ctl -D $PGDATA stop; pkill -f 'fake_intercom.py --port ${FAKE_URL##*:}'
+  $(stop_command)
 MSG

@@ -1,12 +1,15 @@
 # Shared by scripts/test.sh, scripts/demo.sh and the benchmarks: install what
-# is missing, build, and run a throwaway PostgreSQL 15 cluster and the fake
-# Intercom server that stop when the calling script exits.
+# is missing, build, and run a throwaway PostgreSQL cluster (15 unless
+# use_pg says otherwise: scripts/pg_versions.sh) and the fake Intercom server
+# that stop when the calling script exits.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # PG_BIN may point at another (relocated) PostgreSQL 15 tree, e.g. one per work tree.
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
-PACKAGES="postgresql-15 postgresql-server-dev-15 libcurl4-openssl-dev libjansson-dev libdeflate-dev make gcc pkg-config python3 tzdata"
+PG_MAJOR="${PG_MAJOR:-15}"
+# PostgreSQL 15 itself is also the psql that every version's tests use.
+PACKAGES="postgresql-15 postgresql-server-dev-15 libcurl4-openssl-dev libjansson-dev libdeflate-dev make gcc pkg-config python3 tzdata faketime"
 
 log() { printf '== %s\n' "$*" >&2; }
 
@@ -24,10 +27,16 @@ ensure_packages() {
   fi
 }
 
-# build_and_install: PGXS build with warnings shown, then install.
+# build_and_install: PGXS build with warnings shown, then install. Objects
+# built for another major version are cleaned first.
 build_and_install() {
-  log "building intercom_fdw"
+  log "building intercom_fdw for PostgreSQL $PG_MAJOR"
   local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  local stamp="$REPO_ROOT/.built-for-pg"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$PG_BIN" ]; then
+    make -C "$REPO_ROOT" -s clean PG_CONFIG="$PG_BIN/pg_config" >/dev/null
+    echo "$PG_BIN" > "$stamp"
+  fi
   make -C "$REPO_ROOT" -s PG_CONFIG="$PG_BIN/pg_config"
   $sudo make -C "$REPO_ROOT" -s install PG_CONFIG="$PG_BIN/pg_config" >/dev/null
 }
@@ -42,6 +51,13 @@ as_postgres() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# clock_shift: the command prefix that runs a server with its clock moved by
+# IC_CLOCK_SHIFT (e.g. +365d), to prove that no test depends on today's date;
+# nothing when unset. Only the servers: apt, npm and curl need the real clock.
+clock_shift() {
+  [ -z "${IC_CLOCK_SHIFT:-}" ] || echo "faketime -f $IC_CLOCK_SHIFT"
+}
+
 # start_cluster: a throwaway cluster in a temp dir; sets PGHOST, PGPORT,
 # PGUSER, PGDATA, PG_LOG and registers its stop in cleanup.
 start_cluster() {
@@ -50,7 +66,7 @@ start_cluster() {
   [ "$(id -u)" -ne 0 ] || chown postgres:postgres "$WORK_DIR"
   export PGDATA="$WORK_DIR/data" PGHOST="$WORK_DIR" PGPORT="$(free_port)" PGUSER=postgres
   export PG_LOG="$WORK_DIR/postgres.log"
-  log "starting PostgreSQL 15 on port $PGPORT ($WORK_DIR)"
+  log "starting PostgreSQL $PG_MAJOR on port $PGPORT ($WORK_DIR)${IC_CLOCK_SHIFT:+, clock $IC_CLOCK_SHIFT}"
   as_postgres "$PG_BIN/initdb" -D "$PGDATA" -U postgres -A trust --no-sync >/dev/null
   cat >> "$PGDATA/postgresql.conf" <<CONF
 listen_addresses = ''
@@ -63,7 +79,7 @@ shared_preload_libraries = '${PRELOAD_LIBRARIES:-}'
 cron.database_name = 'contrib_regression'
 max_worker_processes = 16
 CONF
-  as_postgres "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PG_LOG" -w -t 60 start >/dev/null
+  as_postgres $(clock_shift) "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PG_LOG" -w -t 60 start >/dev/null
   CLEANUP+=("as_postgres $PG_BIN/pg_ctl -D $PGDATA -m immediate stop >/dev/null 2>&1 || true")
 }
 
@@ -72,12 +88,21 @@ start_fake() {
   local port; port="$(free_port)"
   export FAKE_URL="http://127.0.0.1:$port"
   log "starting the fake Intercom at $FAKE_URL"
-  python3 "$REPO_ROOT/test/fake_intercom.py" --port "$port" --lifetime "${FAKE_LIFETIME:-3000}" --quiet "$@" \
+  $(clock_shift) python3 "$REPO_ROOT/test/fake_intercom.py" --port "$port" --lifetime "${FAKE_LIFETIME:-3000}" --quiet "$@" \
     >"${WORK_DIR:-/tmp}/fake.log" 2>&1 &
-  local pid=$!
-  CLEANUP+=("kill $pid 2>/dev/null || true")
+  FAKE_PID=$!
+  CLEANUP+=("kill $FAKE_PID 2>/dev/null || true")
   python3 "$REPO_ROOT/test/fakectl.py" wait-ready --timeout 30
 }
+
+# stop_command: what stops this cluster and fake by hand (by data directory
+# and process id, so that nothing else is touched)
+stop_command() {
+  local as=""; [ "$(id -u)" -ne 0 ] || as="runuser -u postgres -- "
+  printf '%s%s -D %s stop%s' "$as" "$PG_BIN/pg_ctl" "$PGDATA" "${FAKE_PID:+; kill $FAKE_PID}"
+}
+
+source "$REPO_ROOT/scripts/pg_versions.sh"
 
 CLEANUP=()
 run_cleanup() {

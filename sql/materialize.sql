@@ -1,7 +1,7 @@
 -- intercom_fdw.materialize: local copies kept up to date (docs/materialize.md).
 -- First loads of every stream, incremental runs that read only what changed,
 -- full streams with deletions, failures that change nothing, concurrent runs,
--- reset, Stitch state import/export, and pg_cron schedules.  Failed runs
+-- and reset and Stitch state import/export (pg_cron schedules: cron.sql).  Failed runs
 -- are logged by CALL materialize_run on a stock install (no dblink: it is
 -- created only for section 5's second session), for a superuser and for a
 -- role that is not one.
@@ -246,16 +246,7 @@ BEGIN;
 CALL intercom_fdw.materialize_run('ic.contacts', 'copies.contacts');
 ROLLBACK;
 \! python3 test/fakectl.py count
--- a cancel (here statement_timeout during a slow response) is a failure too
-\! python3 test/fakectl.py fault slow --count 1 --path /contacts --delay-ms 3000
-SET statement_timeout = '500ms';
-CALL intercom_fdw.materialize_run('ic.contacts', 'copies.contacts');
-RESET statement_timeout;
-\! python3 test/fakectl.py faults-clear
-SELECT pg_temp.fingerprint('copies.contacts') = :'copy_before' AS copy_unchanged,
-       (SELECT s::text FROM intercom_fdw.sync_state s WHERE target = 'copies.contacts') = :'state_before' AS state_unchanged;
-SELECT status, method, error_sqlstate, error_message, bookmark_to IS NULL AS no_new_bookmark
-  FROM intercom_fdw.sync_log WHERE id > :log_before ORDER BY id;
+-- (a cancel during a slow response is a failure too: timeouts.sql)
 -- once Intercom answers again, the next run catches up; CALL shows the result
 CALL intercom_fdw.materialize_run('ic.contacts', 'copies.contacts') \gset run_
 SELECT :'run_method' AS method, :run_rows_upserted >= 5 AS caught_up, :run_requests > 0 AS used_the_api;
@@ -452,48 +443,6 @@ SELECT method, rows_upserted FROM intercom_fdw.materialize('ic.contacts_by_role'
 SELECT count(*) AS one_row_per_key FROM copies.contacts_by_role;
 DROP FOREIGN TABLE ic.contacts_by_role;
 
--- 12. pg_cron refreshes copies on a schedule (every second from pg_cron 1.5,
---     every minute before).  Three jobs, run in the same tick: the function
---     form and the CALL form succeed; a CALL that fails (HTTP 500 from
---     /admins until the retries are spent) shows as failed in pg_cron's
---     cron.job_run_details and in sync_log.
-CREATE EXTENSION pg_cron;
-SELECT CASE WHEN string_to_array(split_part(extversion, '-', 1), '.')::int[] >= '{1,5}'
-            THEN '1 seconds' ELSE '* * * * *' END AS cron_schedule
-  FROM pg_extension WHERE extname = 'pg_cron' \gset
-\! python3 test/fakectl.py fault 500 --count 1000 --path /admins
-SELECT cron.schedule('intercom-teams', :'cron_schedule',
-    $$SELECT * FROM intercom_fdw.materialize('ic.teams', 'copies.teams_cron')$$) > 0 AS scheduled;
-SELECT cron.schedule('intercom-tags', :'cron_schedule',
-    $$CALL intercom_fdw.materialize_run('ic.tags', 'copies.tags_cron')$$) > 0 AS scheduled;
-SELECT cron.schedule('intercom-admins', :'cron_schedule',
-    $$CALL intercom_fdw.materialize_run('ic.admins', 'copies.admins_cron')$$) > 0 AS scheduled;
--- pg_cron connects to cron.host (localhost); this cluster listens on its socket only
-UPDATE cron.job SET nodename = split_part(current_setting('unix_socket_directories'), ',', 1)
- WHERE jobname LIKE 'intercom-%';
-DO $$
-BEGIN
-    FOR i IN 1..180 LOOP
-        EXIT WHEN (SELECT count(DISTINCT j.jobname) FROM cron.job_run_details d JOIN cron.job j USING (jobid)
-                    WHERE j.jobname LIKE 'intercom-%' AND d.status IN ('succeeded', 'failed')) = 3;
-        PERFORM pg_sleep(0.5);
-    END LOOP;
-END $$;
-SELECT DISTINCT ON (j.jobname) j.jobname, d.status,
-       regexp_replace(split_part(d.return_message, E'\n', 1), 'request id [0-9a-f-]+', 'request id R') AS return_message
-  FROM cron.job_run_details d JOIN cron.job j USING (jobid)
- WHERE j.jobname LIKE 'intercom-%' AND d.status IN ('succeeded', 'failed')
- ORDER BY j.jobname, d.runid;
-SELECT cron.unschedule(jobname) FROM cron.job WHERE jobname LIKE 'intercom-%' ORDER BY jobname;
-\! python3 test/fakectl.py faults-clear
-SELECT count(*) > 0 AS copied, pg_temp.diff('ic.teams', 'copies.teams_cron') AS differences FROM copies.teams_cron;
-SELECT count(*) > 0 AS copied, pg_temp.diff('ic.tags', 'copies.tags_cron') AS differences FROM copies.tags_cron;
-SELECT DISTINCT ON (target) target, status, method, error_sqlstate, error_message,
-       error_detail IS NOT NULL AS has_detail, error_hint
-  FROM intercom_fdw.sync_log WHERE target LIKE 'copies.%\_cron' ORDER BY target, id;
-SELECT to_regclass('copies.admins_cron') IS NULL AS no_copy,
-       NOT EXISTS (SELECT FROM intercom_fdw.sync_state WHERE target = 'copies.admins_cron') AS no_state;
-DROP EXTENSION pg_cron;
 SET client_min_messages = warning;
 DROP SCHEMA copies CASCADE;
 DROP OWNED BY regress_ic_mat CASCADE;

@@ -59,7 +59,7 @@ now_ms(void)
  *		postmaster death end the wait at once.
  */
 void
-ic_sleep_ms(int64 ms, IcStats *stats)
+ic_sleep_ms(int64 ms, IcWaitEvent why, IcStats *stats)
 {
 	int64		deadline = now_ms() + ms;
 
@@ -73,7 +73,7 @@ ic_sleep_ms(int64 ms, IcStats *stats)
 		if (left <= 0)
 			break;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 (long) left, PG_WAIT_EXTENSION);
+						 (long) left, ic_wait_event(why));
 		ResetLatch(MyLatch);
 	}
 }
@@ -372,7 +372,7 @@ perform_exchange(IcConnection *conn, IcHttpResult *res, IcRequestKind kind,
 
 	conn->in_transfer = true;
 	curl_multi_add_handle(conn->multi, conn->easy);
-	pgstat_report_wait_start(PG_WAIT_EXTENSION);
+	pgstat_report_wait_start(ic_wait_event(IC_WAIT_RESPONSE));
 	while (running)
 	{
 		CURLMcode	mc = curl_multi_perform(conn->multi, &running);
@@ -456,11 +456,11 @@ ic_http_pace(IcConnection *conn, IcStats *stats)
 	{
 		stats->rate_limit_waits++;
 		ic_backend_stats.rate_limit_waits++;
-		ic_sleep_ms(ms_until_reset(conn->rl_reset), stats);
+		ic_sleep_ms(ms_until_reset(conn->rl_reset), IC_WAIT_RATE_LIMIT, stats);
 		conn->rl_limit = 0;		/* unknown until the next response */
 	}
 	else if (remaining * 10 < conn->rl_limit)
-		ic_sleep_ms(window_left / remaining, stats);
+		ic_sleep_ms(window_left / remaining, IC_WAIT_RATE_LIMIT, stats);
 }
 
 /* ---------- the request loop ---------- */
@@ -618,7 +618,7 @@ ic_http_request_loop(IcConnection *conn, IcRequestKind kind, const char *method,
 				stats->rate_limit_waits++;
 				ic_backend_stats.rate_limit_waits++;
 				ic_sleep_ms(res.rl_reset > 0 ? ms_until_reset(res.rl_reset)
-							: backoff_ms(conn, rate_waits), stats);
+							: backoff_ms(conn, rate_waits), IC_WAIT_RATE_LIMIT, stats);
 				conn->rl_limit = 0;
 				if (res.body)
 					pfree(res.body);
@@ -647,7 +647,7 @@ ic_http_request_loop(IcConnection *conn, IcRequestKind kind, const char *method,
 		if (res.body)
 			pfree(res.body);
 		count_retry(stats);
-		ic_sleep_ms(backoff_ms(conn, attempt), stats);
+		ic_sleep_ms(backoff_ms(conn, attempt), IC_WAIT_RETRY_BACKOFF, stats);
 		attempt++;
 	}
 }

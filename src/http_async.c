@@ -198,7 +198,7 @@ ic_async_status(IcAsyncRequest *req)
 void
 ic_async_wait(IcAsyncRequest **reqs, int n, IcAsyncRequest *target)
 {
-	pgstat_report_wait_start(PG_WAIT_EXTENSION);
+	pgstat_report_wait_start(ic_wait_event(IC_WAIT_RESPONSE));
 	for (;;)
 	{
 		for (int i = 0; i < n; i++)
@@ -224,7 +224,7 @@ ic_async_wait_any(IcAsyncRequest **reqs, int n)
 {
 	int			first;
 
-	pgstat_report_wait_start(PG_WAIT_EXTENSION);
+	pgstat_report_wait_start(ic_wait_event(IC_WAIT_RESPONSE));
 	for (;;)
 	{
 		first = -1;
@@ -274,7 +274,7 @@ ic_async_finish(IcAsyncRequest *req, IcStats *stats)
 	long		status;
 
 	Assert(req->active);
-	pgstat_report_wait_start(PG_WAIT_EXTENSION);
+	pgstat_report_wait_start(ic_wait_event(IC_WAIT_RESPONSE));
 	while (!ic_async_poll(req))
 	{
 		if (InterruptPending)

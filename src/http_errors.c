@@ -57,7 +57,7 @@ summarize_body(IcHttpResult *res, char **code, char **message)
 			const char *rid = json_string_value(json_object_get(root, "request_id"));
 
 			if (rid)
-				strlcpy(res->request_id, rid, sizeof(res->request_id));
+				snprintf(res->request_id, sizeof(res->request_id), "%s", rid);
 		}
 		json_decref(root);
 		return;
@@ -216,5 +216,5 @@ ic_http_fill_failure(IcFailure *f, IcHttpResult *res, IcFailureClass failure, in
 							 : curl_easy_strerror(res->curl_code));
 	else
 		summarize_body(res, &f->code, &f->message);
-	strlcpy(f->request_id, res->request_id, sizeof(f->request_id));
+	snprintf(f->request_id, sizeof(f->request_id), "%s", res->request_id);
 }

@@ -63,10 +63,10 @@ extern void ic_http_pace(IcConnection *conn, IcStats *stats);
 extern void ic_http_remember_rate_limit(IcConnection *conn, IcHttpResult *res);
 extern void ic_http_count_request(IcStats *stats, IcHttpResult *res);
 extern void ic_http_decode_content(IcHttpResult *res);
-extern void ic_http_report_http_error(IcHttpResult *res, const char *method,
-									  const char *path, int attempts) pg_attribute_noreturn();
-extern void ic_http_report_failure(IcHttpResult *res, const char *method,
-								   const char *path, int attempts) pg_attribute_noreturn();
+pg_noreturn extern void ic_http_report_http_error(IcHttpResult *res, const char *method,
+												  const char *path, int attempts);
+pg_noreturn extern void ic_http_report_failure(IcHttpResult *res, const char *method,
+											   const char *path, int attempts);
 extern void ic_http_fill_failure(IcFailure *f, IcHttpResult *res, IcFailureClass failure,
 								 int attempts);
 extern IcJson *ic_http_parse_body(IcHttpResult *res, const char *count_key, IcStats *stats);

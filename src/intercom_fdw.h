@@ -24,7 +24,7 @@
 
 #include <jansson.h>
 
-#include "commands/explain.h"
+#include "pg_compat.h"
 
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
@@ -144,7 +144,19 @@ extern IcJson *ic_request_page(IcConnection *conn, IcRequestKind kind,
 							   long *status, IcFailure *failure,
 							   const char *count_key,
 							   IcStats *stats);
-extern void ic_sleep_ms(int64 ms, IcStats *stats);
+/* what a backend waits on, as pg_stat_activity shows it (wait_events.c) */
+typedef enum IcWaitEvent
+{
+	IC_WAIT_RESPONSE,			/* an Intercom response */
+	IC_WAIT_RATE_LIMIT,			/* the rate-limit window, or pacing within it */
+	IC_WAIT_RETRY_BACKOFF,		/* the pause before a retried request */
+	IC_WAIT_SCROLL_EXPIRY,		/* a company scroll that exists to expire */
+	IC_WAIT_COUNT
+} IcWaitEvent;
+
+extern uint32 ic_wait_event(IcWaitEvent what);
+
+extern void ic_sleep_ms(int64 ms, IcWaitEvent why, IcStats *stats);
 typedef struct IcAsyncRequest IcAsyncRequest;
 extern IcAsyncRequest *ic_async_create(IcConnection *conn, MemoryContext cxt,
 									   IcRequestKind kind,
@@ -233,7 +245,7 @@ typedef struct IcScrollRecovery
 extern void ic_scroll_recovery_init(IcScrollRecovery *r, MemoryContext cxt);
 extern void ic_scroll_restart(IcScrollRecovery *r, const IcFailure *f);
 extern void ic_scroll_wait(IcScrollRecovery *r, const IcFailure *f, IcStats *stats);
-extern void ic_scroll_fail(IcScrollRecovery *r, const IcFailure *f) pg_attribute_noreturn();
+pg_noreturn extern void ic_scroll_fail(IcScrollRecovery *r, const IcFailure *f);
 
 /* ---- in scan.c ---- */
 

@@ -23,7 +23,6 @@
 
 #include "access/table.h"
 #include "catalog/pg_type.h"
-#include "commands/explain.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -362,7 +361,6 @@ intercomBeginForeignScan(ForeignScanState *node, int eflags)
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
 	EState	   *estate = node->ss.ps.state;
 	IcScanState *st;
-	RangeTblEntry *rte;
 	Oid			userid;
 	List	   *attrs;
 	ListCell   *lc;
@@ -372,8 +370,7 @@ intercomBeginForeignScan(ForeignScanState *node, int eflags)
 	node->fdw_state = st;
 	st->rel = node->ss.ss_currentRelation;
 	st->stream = ic_table_stream(RelationGetRelid(st->rel));
-	rte = exec_rt_fetch(fsplan->scan.scanrelid, estate);
-	userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+	userid = ic_scan_user(fsplan, estate);
 	ic_get_options(RelationGetRelid(st->rel), userid, &st->opts);
 
 	st->mode = intVal(list_nth(fsplan->fdw_private, IcPrivMode));

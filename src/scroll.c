@@ -137,6 +137,6 @@ ic_scroll_wait(IcScrollRecovery *r, const IcFailure *f, IcStats *stats)
 						   (int) r->waited_ms,
 						   f->request_id[0] ? f->request_id : "(none)"),
 				 errhint("Intercom allows one company scroll per workspace; an abandoned one expires after about a minute. Retry then.")));
-	ic_sleep_ms(SCROLL_RETRY_MS, stats);
+	ic_sleep_ms(SCROLL_RETRY_MS, IC_WAIT_SCROLL_EXPIRY, stats);
 	r->waited_ms += SCROLL_RETRY_MS;
 }

@@ -82,8 +82,9 @@ DATASETS = {
     # with the test suites, do not change them casually.
     "small": dict(admins=7, teams=5, tags=12, segments=6, company_segments=3,
                   companies=37, contacts=123, conversations=42),
+    # demo: no updated_at after T_2026 (newest), so that none is in the future
     "demo": dict(admins=15, teams=6, tags=30, segments=10, company_segments=4,
-                 companies=300, contacts=2500, conversations=600),
+                 companies=300, contacts=2500, conversations=600, newest=T_2026),
     "bench": dict(admins=20, teams=8, tags=50, segments=12, company_segments=5,
                   companies=10000, contacts=100000, conversations=10000),
 }
@@ -255,7 +256,13 @@ class Generator:
         self.seed = seed
         self.counts = counts
         self.tz = tzname   # tz at generation time: used to place records near local midnight
+        # a dataset may cap updated_at (demo); the test datasets keep their data
+        self.newest = counts.get("newest")
         self.long_lists = {}   # contact index -> (tags, companies) when one has more than 10 (fake_more)
+
+    def capped(self, updated_at):
+        """updated_at, no later than the dataset's newest (when it has one)."""
+        return updated_at if self.newest is None else min(updated_at, self.newest)
 
     # --- small streams ----------------------------------------------------
     def admin_id(self, i):
@@ -371,7 +378,7 @@ class Generator:
         c = ts(r, T_2019, T_2026 - 30 * DAY)
         if i % 5 == 1:                      # shared second with the previous company
             c = ts(rng_for(self.seed, "company", i - 1), T_2019, T_2026 - 30 * DAY)
-        u = c + (0 if i % 4 == 0 else r.randint(1, 200 * DAY))
+        u = self.capped(c + (0 if i % 4 == 0 else r.randint(1, 200 * DAY)))
         name = f"{COMPANY_WORDS[i % len(COMPANY_WORDS)]} {['Inc', 'Ltd', 'GmbH', 'KK', 'S.A.'][i % 5]}"
         if i % 9 == 4:
             name = nasty_or(r, name, 1.0)
@@ -439,6 +446,7 @@ class Generator:
             u = c + r.choice([0, r.randint(1, 400 * DAY)])
         if 3 <= i <= 11 and i != 4:
             c, u = self._special_times(i, c, u)
+        u = self.capped(u)
         signed = None if i % 5 == 4 else (c - 86400 * 365 * 60 if i == 12 else c + r.randint(0, 3600))
         last_seen = None if i % 4 == 2 else min(u, c + r.randint(0, 300 * DAY))
         return c, u, signed, last_seen

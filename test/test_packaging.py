@@ -1,0 +1,27 @@
+"""The PGXN metadata, the control file and the install script agree."""
+import json
+import os
+import re
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class PackagingTest(unittest.TestCase):
+    def test_meta_matches_control(self):
+        meta = json.load(open(os.path.join(ROOT, "META.json")))
+        control = open(os.path.join(ROOT, "intercom_fdw.control")).read()
+        default = re.search(r"default_version\s*=\s*'([^']+)'", control).group(1)
+        ext = meta["provides"]["intercom_fdw"]
+        # PGXN wants semantic versions: control 1.0 is 1.0.0
+        self.assertEqual(ext["version"], default + ".0")
+        self.assertEqual(meta["version"], default + ".0")
+        self.assertTrue(os.path.exists(os.path.join(ROOT, ext["file"])))
+        self.assertEqual(ext["file"], f"intercom_fdw--{default}.sql")
+        self.assertEqual(meta["meta-spec"]["version"], "1.0.0")
+        for key in ("name", "abstract", "version", "maintainer", "license", "provides"):
+            self.assertIn(key, meta)
+
+
+if __name__ == "__main__":
+    unittest.main()
