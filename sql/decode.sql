@@ -230,7 +230,8 @@ SELECT attrs ? ('n' || U&'\FFFD' || 'ul') AS nul_key, attrs ? ('f' || U&'\FFFD' 
        attrs_json::jsonb = attrs AS attrs_json_ok
 FROM dc WHERE id = 'exotic-c-s16';
 -- EXPLAIN ANALYZE counts the replaced characters
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT s_text FROM dc WHERE id = 'exotic-c-s10';
+\i sql/include/explain.sql
+SELECT * FROM pg_temp.explain_analyze($$SELECT s_text FROM dc WHERE id = 'exotic-c-s10'$$);
 SELECT w.id, w.replaced,
        pg_temp.explain_analyze(format('SELECT s_text FROM dc WHERE id = %L', w.id),
                                ARRAY['Intercom Replaced Characters']) AS explain

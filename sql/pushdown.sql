@@ -560,10 +560,11 @@ EXPLAIN (COSTS OFF) SELECT id FROM ic.contacts WHERE updated_at > NULL;
 EXPLAIN (COSTS OFF) SELECT id FROM ic.contacts LIMIT 10;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id, email FROM ic.contacts WHERE updated_at >= '2021-03-10 08:00:00+00' AND role = 'lead';
 \! python3 test/fakectl.py count
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-  SELECT id FROM ic.contacts WHERE updated_at >= '2021-03-10 08:00:00+00' AND updated_at < '2021-03-11 00:00:00+00';
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-  SELECT id FROM ic.conversation_parts WHERE conversation_id IN ('100003', '100004');
+\i sql/include/explain.sql
+SELECT * FROM pg_temp.explain_analyze($$
+  SELECT id FROM ic.contacts WHERE updated_at >= '2021-03-10 08:00:00+00' AND updated_at < '2021-03-11 00:00:00+00'$$);
+SELECT * FROM pg_temp.explain_analyze($$
+  SELECT id FROM ic.conversation_parts WHERE conversation_id IN ('100003', '100004')$$);
 \! python3 test/fakectl.py log --clear-after
 
 --

@@ -540,8 +540,8 @@ SELECT count(*) AS fake_parts_without_100003,
        count(DISTINCT r->>'conversation_id') AS fake_conversations_with_parts
 FROM raw_conversation_parts WHERE r->>'conversation_id' <> '100003';
 \! python3 test/fakectl.py fault 404 --path /conversations/100003 --method GET
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-SELECT id FROM ic.conversation_parts;
+\i sql/include/explain.sql
+SELECT * FROM pg_temp.explain_analyze($$SELECT id FROM ic.conversation_parts$$);
 \! python3 test/fakectl.py faults-clear
 
 -- ---------------------------------------------------------------------------

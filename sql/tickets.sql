@@ -130,8 +130,9 @@ SELECT t.t,
 FROM bounds t ORDER BY t.t;
 -- EXPLAIN ANALYZE counts tickets gone between the search and their GET (none here)
 \! python3 test/fakectl.py log-clear
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-SELECT id FROM ic.ticket_parts WHERE ticket_updated_at < 'Sat Feb 11 07:38:24 2023 UTC';
+\i sql/include/explain.sql
+SELECT * FROM pg_temp.explain_analyze($$
+SELECT id FROM ic.ticket_parts WHERE ticket_updated_at < 'Sat Feb 11 07:38:24 2023 UTC'$$);
 -- one GET per ticket, each part stamped with its ticket
 \! python3 test/fakectl.py log-clear
 SELECT count(*) AS parts, count(DISTINCT ticket_id) AS tickets_with_parts FROM ic.ticket_parts;

@@ -7,6 +7,15 @@
 # first run after a restore failed with 23505 on sync_log_pkey.
 source "$(dirname "$0")/_lib.sh"
 bin="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+# pg_dump refuses a newer server; Debian 12's is 15's, and newer ones need
+# glibc 2.38 (README, "PostgreSQL versions"): runs where a pg_dump can dump
+pg_dump="$bin/pg_dump"; [ -x "$pg_dump" ] || pg_dump="$(command -v pg_dump)"
+dump_major="$("$pg_dump" --version | awk '{print $3}' | cut -d. -f1)"
+server_major="$(psql -X -At -d postgres -c "SELECT current_setting('server_version_num')::int / 10000")"
+if [ "$dump_major" -lt "$server_major" ]; then
+  echo "pg_dump $dump_major cannot dump PostgreSQL $server_major: runs on PostgreSQL $dump_major and older only"
+  exit 77
+fi
 
 SRC=ic_script_backup
 DST=ic_script_restore
@@ -45,12 +54,12 @@ max_id="$(q "$SRC" "SELECT max(id) FROM intercom_fdw.sync_log")"
 
 dump="$(mktemp /tmp/ic_backup.XXXXXX)"
 EXTRA_CLEANUP+=("rm -f $dump")
-"$bin/pg_dump" -Fc -d "$SRC" -f "$dump" || fail "pg_dump failed"
+"$pg_dump" -Fc -d "$SRC" -f "$dump" || fail "pg_dump failed"
 dropdb --if-exists --force "$DST" >/dev/null 2>&1 || true
 createdb "$DST"
 DBS+=("$DST")
 # log_statement off: the restore recreates the user mapping, token and all
-PGOPTIONS="-c log_statement=none" "$bin/pg_restore" --exit-on-error -d "$DST" "$dump" \
+PGOPTIONS="-c log_statement=none" "$(dirname "$pg_dump")/pg_restore" --exit-on-error -d "$DST" "$dump" \
   || fail "pg_restore failed"
 ok "pg_dump -Fc and pg_restore into a new database"
 
