@@ -10,10 +10,11 @@
 #       ahead (libfaketime): the suites must not depend on today's date.
 #       statement_timeout does not fire under libfaketime, so the tests that
 #       need it (sql/timeouts.sql, test/scripts/) are left out, and said so.
+requested_major="${PG_MAJOR:-}"   # before lib.sh gives PG_MAJOR its default
 source "$(dirname "$0")/lib.sh"
 
 if [ -z "${IC_TEST_ONE_VERSION:-}" ]; then
-  versions="${PG_MAJOR:-$PG_SUPPORTED_MAJORS}"
+  versions="${requested_major:-$PG_SUPPORTED_MAJORS}"
   ensure_packages
   status=0
   summary=()
@@ -50,6 +51,15 @@ if [ "$PG_MAJOR" = 15 ]; then PRELOAD_LIBRARIES=pg_cron start_cluster; else star
 start_fake
 
 status=0
+if [ -n "${IC_CLOCK_SHIFT:-}" ]; then
+  # the shift must really be in force, or the run proves nothing
+  server_day="$(psql -X -At -d postgres -c "SELECT current_date")"
+  fake_day="$(date -u -d "$(python3 -c 'import sys,urllib.request; print(urllib.request.urlopen(sys.argv[1] + "/_fake/stats").headers["Date"])' "$FAKE_URL")" +%F)"
+  log "PostgreSQL's date: $server_day, the fake's: $fake_day, the real one: $(date -u +%F)"
+  if [ "$server_day" = "$(date -u +%F)" ] || [ "$fake_day" = "$(date -u +%F)" ]; then
+    log "the clock shift $IC_CLOCK_SHIFT is not in force"; exit 1
+  fi
+fi
 log "PostgreSQL $PG_MAJOR: the page decoder against Python's json (test/decode)"
 PG_CONFIG="$PG_BIN/pg_config" python3 -m unittest discover -s "$REPO_ROOT/test/decode" -p 'test_*.py' 2>&1 | tail -n 5 || status=1
 
