@@ -19,6 +19,7 @@
  *-------------------------------------------------------------------------
  */
 #include "intercom_fdw.h"
+#include "request.h"
 
 #include "access/htup_details.h"
 #include "executor/spi.h"
@@ -41,34 +42,16 @@ stream_total(const IcStream *s, Oid relid)
 	IcOptions	opts;
 	IcStats		stats = {0};
 	IcConnection *conn;
-	const char *method = "GET";
-	char	   *path;
-	char	   *body = NULL;
 	IcJson	   *root;
 	IcJson	   *total;
 	long		status;
+	IcRequest	r;
 
-	if (s->parent || s->range_after || s->paging == IC_PAGING_NONE)
-		return -1;
-	if (s->limit_path)
-		path = psprintf("%s?per_page=1", s->limit_path);	/* companies: not the scroll */
-	else if (s->list_path && s->paging == IC_PAGING_PAGE_NUMBER)
-		path = psprintf("%s?per_page=1&page=1", s->list_path);
-	else if (s->list_path && s->paging == IC_PAGING_CURSOR)
-		path = psprintf("%s?per_page=1", s->list_path);
-	else if (s->list_query)
-	{
-		method = "POST";
-		path = pstrdup(s->search_path);
-		body = psprintf("{\"query\":%s,\"pagination\":{\"per_page\":1}}", s->list_query);
-	}
-	else
+	if (!ic_count_request(s, &r))
 		return -1;
 	ic_get_options(relid, GetUserId(), &opts);
 	conn = ic_connect(&opts);
-	root = ic_request_page(conn, body ? IC_REQ_SEARCH :
-						   s->paging == IC_PAGING_PAGE_NUMBER ? IC_REQ_PAGE_NUMBER : IC_REQ_LIST_CURSOR,
-						   method, path, body, NULL, &status, NULL, NULL, &stats);
+	root = ic_request_page(conn, r.kind, r.method, r.path, r.body, NULL, &status, NULL, NULL, &stats);
 	total = ic_json_get(root, "total_count");
 	if (!ic_json_is(total, IC_JSON_NUMBER))
 		return -1;

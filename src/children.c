@@ -12,6 +12,7 @@
  *-------------------------------------------------------------------------
  */
 #include "intercom_fdw.h"
+#include "request.h"
 #include "children.h"
 
 #include "utils/memutils.h"
@@ -131,6 +132,7 @@ fill_window(IcChildren *c)
 		IcJson	   *parent = ic_pager_next(c->pager);
 		char	   *id;
 		IcAsyncRequest *req;
+		IcRequest	r;
 
 		if (parent == NULL)
 			return;
@@ -138,8 +140,8 @@ fill_window(IcChildren *c)
 		if (id == NULL)
 			continue;
 		req = c->window[(c->window_head + c->window_count) % c->window_size];
-		ic_async_start(req, "GET", psprintf("%s%s", c->pager->stream->get_path, ic_url_escape(id)),
-					   NULL, c->pager->stats);
+		r = ic_get_request(IC_REQ_CHILD_DETAIL, c->pager->listing.stream->get_path, id);
+		ic_async_start(req, r.method, r.path, r.body, c->pager->stats);
 		c->window_count++;
 		c->parents_opened++;
 	}
@@ -194,7 +196,7 @@ ic_children_next_part(IcChildren *c)
 			return ic_json_item(c->rows, c->row_index++);
 		c->rows = NULL;
 
-		if (c->pager->mode == IC_MODE_IDS)
+		if (c->pager->listing.mode == IC_MODE_IDS)
 		{
 			/* conversation_id = X: the GET already returned the parts */
 			IcJson	   *detail = ic_pager_next(c->pager);

@@ -24,6 +24,7 @@
  *-------------------------------------------------------------------------
  */
 #include "intercom_fdw.h"
+#include "request.h"
 
 #include "miscadmin.h"
 
@@ -76,16 +77,14 @@ expanded_list(const IcStream *stream, const char *parent_id, IcConnection *conn,
 
 	for (;;)
 	{
-		char	   *path = psprintf(stream->link_expand, ic_url_escape(parent_id));
+		IcRequest	r = ic_link_list_request(stream, parent_id, page);
 		IcJson	   *root;
 		IcJson	   *data;
 		IcJson	   *total;
 		long		status;
 
 		CHECK_FOR_INTERRUPTS();
-		if (page > 1)			/* the companies list pages by number */
-			path = psprintf("%s%cpage=%d", path, strchr(path, '?') ? '&' : '?', page);
-		root = ic_request_page(conn, IC_REQ_CHILD_DETAIL, "GET", path, NULL, pass_404,
+		root = ic_request_page(conn, r.kind, r.method, r.path, NULL, pass_404,
 							   &status, NULL, NULL, stats);
 		if (root == NULL)
 			return NIL;
@@ -93,7 +92,7 @@ expanded_list(const IcStream *stream, const char *parent_id, IcConnection *conn,
 		if (!ic_json_is(data, IC_JSON_ARRAY))
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
-					 errmsg("Intercom response to GET %s has no \"data\" array", path),
+					 errmsg("Intercom response to GET %s has no \"data\" array", r.path),
 					 errdetail("Stream %s expands the lists its parent inlines only in part.",
 							   stream->name),
 					 errhint("Check the server option api_version; the envelope may differ in this version.")));

@@ -32,13 +32,13 @@ static const long pass_scroll[] = {400, 404, 0};
 static IcJson *
 envelope_records(IcPager *p, IcJson *root, const char *path)
 {
-	IcJson	   *records = ic_json_get(root, p->stream->list_key);
+	IcJson	   *records = ic_json_get(root, p->listing.stream->list_key);
 
 	if (!ic_json_is(records, IC_JSON_ARRAY))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
 				 errmsg("Intercom response to GET %s has no \"%s\" array", path,
-						p->stream->list_key),
+						p->listing.stream->list_key),
 				 errhint("Check the server option api_version; the envelope may differ in this version.")));
 	return records;
 }
@@ -82,15 +82,11 @@ fetch_by_id(IcPager *p)
 	while (p->next_id < list_length(p->ids))
 	{
 		char	   *id = strVal(list_nth(p->ids, p->next_id++));
-		char	   *path;
+		IcRequest	r = ic_record_request(&p->listing, id);
 		IcJson	   *root;
 		long		status;
 
-		if (p->mode == IC_MODE_LOOKUP)
-			path = psprintf("%s%s", p->stream->lookup_path, ic_url_escape(id));
-		else
-			path = psprintf("%s%s", p->stream->get_path, ic_url_escape(id));
-		root = ic_request_page(p->conn, IC_REQ_GET_BY_ID, "GET", path, NULL, pass_404,
+		root = ic_request_page(p->conn, r.kind, r.method, r.path, NULL, pass_404,
 							   &status, NULL, NULL, p->stats);
 		if (root == NULL)
 			continue;			/* no such record: no row */
@@ -110,86 +106,15 @@ fetch_by_id(IcPager *p)
 	p->exhausted = true;
 }
 
-/*
- * The page-numbered listing: a stream's LIMIT listing (companies), or the
- * listing itself when that is how the stream pages (articles).
- */
-const char *
-ic_pager_numbered_path(IcPager *p)
-{
-	return p->stream->limit_path ? p->stream->limit_path : p->list_path;
-}
-
-/* The request for the page at p->cursor (NULL: the first page). */
-static void
-page_request(IcPager *p, const char **method, char **path, char **body)
-{
-	if (p->mode == IC_MODE_SEARCH)
-	{
-		StringInfoData buf;
-
-		initStringInfo(&buf);
-		appendStringInfo(&buf, "{\"query\":%s,\"pagination\":{\"per_page\":%d", p->query_json, p->per_page);
-		if (p->cursor)
-		{
-			json_t	   *cursor = json_string(p->cursor);
-			char	   *quoted = json_dumps(cursor, JSON_ENCODE_ANY);
-
-			appendStringInfo(&buf, ",\"starting_after\":%s", quoted);
-			free(quoted);
-			json_decref(cursor);
-		}
-		appendStringInfoChar(&buf, '}');
-		if (p->sort_dir != 0)
-			appendStringInfo(&buf, ",\"sort\":{\"field\":\"updated_at\",\"order\":\"%s\"}",
-							 p->sort_dir > 0 ? "ascending" : "descending");
-		appendStringInfoChar(&buf, '}');
-		*method = "POST";
-		*path = pstrdup(p->stream->search_path);
-		*body = buf.data;
-		return;
-	}
-	*method = "GET";
-	*body = NULL;
-	if (p->by_page)
-		*path = psprintf("%s?per_page=%d&page=%s%s", ic_pager_numbered_path(p), p->per_page,
-						 p->cursor ? p->cursor : "1", p->range_query ? p->range_query : "");
-	else if (p->stream->paging == IC_PAGING_NONE)
-		*path = pstrdup(p->list_path);
-	else
-		*path = psprintf("%s?per_page=%d%s%s", p->list_path, p->per_page,
-						 p->cursor ? "&starting_after=" : "",
-						 p->cursor ? ic_url_escape(p->cursor) : "");
-}
-
-/* What a listing or search page request is, for its failures (retry.c). */
-IcRequestKind
-ic_pager_kind(IcPager *p)
-{
-	if (p->mode == IC_MODE_SEARCH)
-		return IC_REQ_SEARCH;
-	if (p->by_page)
-		return IC_REQ_PAGE_NUMBER;
-	if (p->stream->paging == IC_PAGING_NONE)
-		return IC_REQ_UNPAGED;
-	return IC_REQ_LIST_CURSOR;
-}
-
 /* Start downloading the page at cursor on the handle that is not in use. */
 static void
 start_prefetch(IcPager *p, const char *cursor)
 {
 	IcAsyncRequest *req = p->prefetch[p->prefetch_next ^ 1];
-	char	   *current = p->cursor;
-	const char *method;
-	char	   *path;
-	char	   *body;
+	IcRequest	r = ic_listing_request(&p->listing, cursor);
 
-	p->cursor = (char *) cursor;
-	page_request(p, &method, &path, &body);
-	p->cursor = current;
 	ic_async_cancel(req);
-	ic_async_start(req, method, path, body, p->stats);
+	ic_async_start(req, r.method, r.path, r.body, p->stats);
 }
 
 /*
@@ -204,24 +129,21 @@ fetch_list_or_search(IcPager *p)
 {
 	IcJson	   *root;
 	long		status;
-	const char *method;
-	char	   *path;
-	char	   *body;
+	IcRequest	r = ic_listing_request(&p->listing, p->cursor);
 
-	page_request(p, &method, &path, &body);
 	if (p->prefetch[0] && ic_async_active(p->prefetch[p->prefetch_next]))
 		root = ic_async_finish(p->prefetch[p->prefetch_next], p->stats);
 	else
-		root = ic_request_page(p->conn, ic_pager_kind(p), method, path, body, NULL,
+		root = ic_request_page(p->conn, r.kind, r.method, r.path, r.body, NULL,
 							   &status, NULL, p->count_key, p->stats);
 	p->pages++;
-	p->records = envelope_records(p, root, path);
+	p->records = envelope_records(p, root, r.path);
 	if (p->pages == 1 && p->partition_ok && next_cursor(root))
 	{
 		/* big enough? then this page is dropped and partitions read all */
-		p->partitions = ic_partition_start(p->conn, p->stream,
-										   p->mode == IC_MODE_SEARCH ? p->query_json : NULL,
-										   p->per_page, p->concurrency, p->count_key, root,
+		p->partitions = ic_partition_start(p->conn, p->listing.stream,
+										   p->listing.mode == IC_MODE_SEARCH ? p->listing.query_json : NULL,
+										   p->listing.per_page, p->concurrency, p->count_key, root,
 										   p->page_owner_cxt, p->stats);
 		if (p->partitions)
 		{
@@ -229,10 +151,10 @@ fetch_list_or_search(IcPager *p)
 			return;
 		}
 	}
-	if (p->by_page)
+	if (p->listing.by_page)
 		p->cursor = next_page_number(root, p->records, p->cursor);
 	else
-		p->cursor = p->stream->paging == IC_PAGING_NONE ? NULL : next_cursor(root);
+		p->cursor = p->listing.stream->paging == IC_PAGING_NONE ? NULL : next_cursor(root);
 	if (p->cursor)
 	{
 		/* the cursor must outlive this page's context */
@@ -278,10 +200,9 @@ fetch_scroll(IcPager *p)
 	{
 		long		status;
 		IcFailure	f;
-		char	   *path = p->scroll_param
-			? psprintf("%s?scroll_param=%s", p->stream->list_path, ic_url_escape(p->scroll_param))
-			: (char *) p->stream->list_path;
-		IcJson	   *root = ic_request_page(p->conn, IC_REQ_SCROLL, "GET", path, NULL,
+		IcRequest	r = ic_scroll_request(p->listing.stream->list_path, p->scroll_param);
+		char	   *path = r.path;
+		IcJson	   *root = ic_request_page(p->conn, r.kind, r.method, r.path, NULL,
 										   pass_scroll, &status, &f, NULL, p->stats);
 		IcJson	   *param;
 
@@ -360,7 +281,7 @@ ic_pager_next(IcPager *p)
 		p->records = NULL;
 		p->index = 0;
 		old = MemoryContextSwitchTo(p->page_cxt);
-		switch (p->mode)
+		switch (p->listing.mode)
 		{
 			case IC_MODE_IDS:
 			case IC_MODE_LOOKUP:
@@ -374,8 +295,8 @@ ic_pager_next(IcPager *p)
 					p->exhausted = p->records == NULL;
 					p->pages += p->records != NULL;
 				}
-				else if (p->stream->paging == IC_PAGING_SCROLL && p->mode == IC_MODE_LIST &&
-					!p->by_page)
+				else if (p->listing.stream->paging == IC_PAGING_SCROLL && p->listing.mode == IC_MODE_LIST &&
+					!p->listing.by_page)
 					fetch_scroll(p);
 				else if (p->started && p->cursor == NULL)
 					p->exhausted = true;

@@ -10,20 +10,15 @@
 #define INTERCOM_PAGER_H
 
 #include "intercom_fdw.h"
+#include "request.h"
 #include "utils/hsearch.h"
 
 /* One endpoint walked page by page. */
 typedef struct IcPager
 {
-	const IcStream *stream;		/* whose endpoints are read */
-	IcScanMode	mode;
+	IcListing	listing;		/* what every page asks for (request.h) */
 	IcConnection *conn;
 	IcStats    *stats;
-	int			per_page;
-	const char *list_path;		/* the listing under this API version */
-	char	   *range_query;	/* "&created_at_after=..." of a range listing */
-	char	   *query_json;		/* search: the "query" object as text */
-	int			sort_dir;
 	List	   *ids;			/* ids and lookup: values to GET */
 	int			next_id;
 	MemoryContext page_cxt;		/* the current page; reset per page */
@@ -36,7 +31,6 @@ typedef struct IcPager
 	char	   *cursor;			/* cursor paging: next starting_after */
 	char	   *scroll_param;	/* scroll paging */
 	HTAB	   *seen_ids;		/* scroll, by page: ids returned, to skip repeats */
-	bool		by_page;		/* LIMIT: page-numbered stream->limit_path */
 	IcAsyncRequest *prefetch[2];	/* prefetching: two handles, in turn */
 	int			prefetch_next;	/* the handle with the next page, if active */
 	const char *count_key;		/* set: no column is read, count records only */
@@ -53,7 +47,5 @@ typedef struct IcPager
  *		following call that fetches a page.
  */
 extern IcJson *ic_pager_next(IcPager *p);
-extern IcRequestKind ic_pager_kind(IcPager *p);
-extern const char *ic_pager_numbered_path(IcPager *p);
 
 #endif							/* INTERCOM_PAGER_H */

@@ -128,33 +128,12 @@ ic_part_and_query(IcPartitionScan *ps, json_t *a, json_t *b)
 	return result;
 }
 
-/* A search body: query text, page size, cursor, and created_at order if any. */
-char *
-ic_part_search_body(const char *query, int per_page, const char *cursor, const char *order)
+/* A partition's (or a probe's) search, ordered by created_at if order is set. */
+IcRequest
+ic_part_request(IcPartitionScan *ps, const char *query, int per_page, const char *cursor,
+				const char *order)
 {
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "{\"query\":%s,\"pagination\":{\"per_page\":%d", query, per_page);
-	if (cursor)
-	{
-		json_t	   *value = json_string(cursor);
-		char	   *quoted = value ? json_dumps(value, JSON_ENCODE_ANY) : NULL;
-
-		if (quoted == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
-					 errmsg("Intercom returned a cursor that is not valid UTF-8")));
-		appendStringInfo(&buf, ",\"starting_after\":%s", quoted);
-		free(quoted);
-		json_decref(value);
-	}
-	appendStringInfoChar(&buf, '}');
-	if (order)
-		appendStringInfo(&buf, ",\"sort\":{\"field\":\"%s\",\"order\":\"%s\"}",
-						 PARTITION_KEY, order);
-	appendStringInfoChar(&buf, '}');
-	return buf.data;
+	return ic_search_request(ps->stream, query, per_page, cursor, PARTITION_KEY, order);
 }
 
 static void
@@ -269,9 +248,9 @@ next_cursor(IcJson *root)
 /* ---------- requests on the slots ---------- */
 
 void
-ic_part_slot_start(IcPartitionScan *ps, IcAsyncRequest *req, const char *body)
+ic_part_slot_start(IcPartitionScan *ps, IcAsyncRequest *req, IcRequest request)
 {
-	ic_async_start(req, "POST", ps->stream->search_path, body, ps->stats);
+	ic_async_start(req, request.method, request.path, request.body, ps->stats);
 	ps->in_flight++;
 	ps->max_in_flight = Max(ps->max_in_flight, ps->in_flight);
 }
@@ -298,8 +277,8 @@ fill_slots(IcPartitionScan *ps)
 			continue;
 		ps->slot_part[s] = ps->next_part++;
 		part = &ps->parts[ps->slot_part[s]];
-		ic_part_slot_start(ps, ps->slots[s], ic_part_search_body(part->query, ps->per_page, part->cursor,
-												 "ascending"));
+		ic_part_slot_start(ps, ps->slots[s], ic_part_request(ps, part->query, ps->per_page, part->cursor,
+															 "ascending"));
 	}
 }
 
@@ -441,8 +420,8 @@ ic_partition_next_page(IcPartitionScan *ps)
 		pfree(part->cursor);
 	part->cursor = cursor ? MemoryContextStrdup(ps->cxt, cursor) : NULL;
 	if (part->cursor)
-		ic_part_slot_start(ps, ps->slots[s], ic_part_search_body(part->query, ps->per_page, part->cursor,
-												 "ascending"));
+		ic_part_slot_start(ps, ps->slots[s], ic_part_request(ps, part->query, ps->per_page, part->cursor,
+															 "ascending"));
 	else
 	{
 		ps->slot_part[s] = -1;	/* this partition is read */

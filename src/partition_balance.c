@@ -21,7 +21,7 @@
  *		each response into cxt.
  */
 static void
-run_probes(IcPartitionScan *ps, IcAsyncRequest **handles, char **bodies, int n,
+run_probes(IcPartitionScan *ps, IcAsyncRequest **handles, IcRequest *requests, int n,
 		   IcJson **roots, MemoryContext cxt)
 {
 	int		   *which = palloc(sizeof(int) * ps->nslots);
@@ -39,7 +39,7 @@ run_probes(IcPartitionScan *ps, IcAsyncRequest **handles, char **bodies, int n,
 			if (which[s] < 0)
 			{
 				which[s] = started;
-				ic_part_slot_start(ps, handles[s], bodies[started++]);
+				ic_part_slot_start(ps, handles[s], requests[started++]);
 			}
 		s = ic_async_wait_any(handles, ps->nslots);
 		Assert(s >= 0 && which[s] >= 0);
@@ -109,12 +109,12 @@ static bool
 probe_cuts(IcPartitionScan *ps, IcAsyncRequest **handles, int64 *cuts, int n,
 		   IcCutTable *t, MemoryContext cxt)
 {
-	char	  **bodies = palloc(sizeof(char *) * n);
+	IcRequest  *requests = palloc(sizeof(IcRequest) * n);
 	IcJson	  **roots = palloc(sizeof(IcJson *) * n);
 
 	for (int i = 0; i < n; i++)
-		bodies[i] = ic_part_search_body(ic_part_and_query(ps, ic_part_key_leaf("<", cuts[i]), NULL), 1, NULL, NULL);
-	run_probes(ps, handles, bodies, n, roots, cxt);
+		requests[i] = ic_part_request(ps, ic_part_and_query(ps, ic_part_key_leaf("<", cuts[i]), NULL), 1, NULL, NULL);
+	run_probes(ps, handles, requests, n, roots, cxt);
 	for (int i = 0; i < n; i++)
 	{
 		int64		below;
@@ -234,7 +234,7 @@ ic_part_choose_cuts(IcPartitionScan *ps, int64 seq_total)
 	int			max_cuts = ps->nslots * CUTS_PER_SLOT;
 	int64		min_step = ps->exact ? SECS_PER_DAY_INT : 1;
 	int64	   *cuts = palloc(sizeof(int64) * max_cuts);
-	char	   *bodies[2];
+	IcRequest	requests[2];
 	IcJson	   *roots[2];
 	char	   *cover;
 	int64		total,
@@ -254,9 +254,9 @@ ic_part_choose_cuts(IcPartitionScan *ps, int64 seq_total)
 
 	/* the range, and how many records the partitions cover together */
 	cover = ic_part_and_query(ps, ic_part_key_or(ic_part_key_leaf("<", 0), ic_part_key_leaf("=", 0), ic_part_key_leaf(">", 0)), NULL);
-	bodies[0] = ic_part_search_body(cover, 1, NULL, "ascending");
-	bodies[1] = ic_part_search_body(cover, 1, NULL, "descending");
-	run_probes(ps, handles, bodies, 2, roots, probe_cxt);
+	requests[0] = ic_part_request(ps, cover, 1, NULL, "ascending");
+	requests[1] = ic_part_request(ps, cover, 1, NULL, "descending");
+	run_probes(ps, handles, requests, 2, roots, probe_cxt);
 	if (!probe_total(roots[0], &total) || total != seq_total ||
 		!probe_key(ps, roots[0], &kmin) || !probe_key(ps, roots[1], &kmax) ||
 		kmax - kmin < 2 * min_step)

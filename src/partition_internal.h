@@ -12,6 +12,7 @@
 #define INTERCOM_PARTITION_INTERNAL_H
 
 #include "intercom_fdw.h"
+#include "request.h"
 
 #define PARTITION_KEY		"created_at"	/* never changes: see partition.c */
 #define CUTS_PER_SLOT		1	/* balance: first round's cuts per slot */
@@ -57,13 +58,13 @@ struct IcPartitionScan
 extern json_t *ic_part_key_leaf(const char *op, json_int_t value);
 extern json_t *ic_part_key_or(json_t *a, json_t *b, json_t *c);
 extern char *ic_part_and_query(IcPartitionScan *ps, json_t *a, json_t *b);
-extern char *ic_part_search_body(const char *query, int per_page, const char *cursor,
-								 const char *order);
+extern IcRequest ic_part_request(IcPartitionScan *ps, const char *query, int per_page,
+								 const char *cursor, const char *order);
 extern void ic_part_bound_clauses(IcPartitionScan *ps, IcPartition *part, json_t **lower,
 								  json_t **upper);
 extern IcJson *ic_part_page_records(IcPartitionScan *ps, IcJson *root);
 extern bool ic_part_json_int64(const IcJson *v, int64 *out);
-extern void ic_part_slot_start(IcPartitionScan *ps, IcAsyncRequest *req, const char *body);
+extern void ic_part_slot_start(IcPartitionScan *ps, IcAsyncRequest *req, IcRequest request);
 extern IcJson *ic_part_slot_finish(IcPartitionScan *ps, IcAsyncRequest *req);
 
 /* in partition_balance.c */

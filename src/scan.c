@@ -16,6 +16,7 @@
  *-------------------------------------------------------------------------
  */
 #include "intercom_fdw.h"
+#include "request.h"
 #include "pager.h"
 #include "children.h"
 
@@ -177,18 +178,18 @@ build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 	ListCell   *lp;
 	IcPager    *p = &st->pager;
 
-	p->stream = target;
-	p->mode = st->mode;
-	p->sort_dir = st->sort_dir;
-	p->per_page = st->limit > 0 ? Min(st->opts.per_page, Max(st->limit, 1)) : st->opts.per_page;
-	p->list_path = scan_list_path(st, target);
-	p->by_page = (st->mode == IC_MODE_LIST && target->limit_path != NULL &&
+	p->listing.stream = target;
+	p->listing.mode = st->mode;
+	p->listing.sort_dir = st->sort_dir;
+	p->listing.per_page = st->limit > 0 ? Min(st->opts.per_page, Max(st->limit, 1)) : st->opts.per_page;
+	p->listing.list_path = scan_list_path(st, target);
+	p->listing.by_page = (st->mode == IC_MODE_LIST && target->limit_path != NULL &&
 				  st->limit > 0 && st->limit <= IC_LIMIT_PATH_MAX_ROWS) ||
 		(st->mode == IC_MODE_LIST && target->paging == IC_PAGING_PAGE_NUMBER);
-	if (p->by_page)
-		p->per_page = Min(p->per_page, IC_LIMIT_PATH_MAX_PER_PAGE);
+	if (p->listing.by_page)
+		p->listing.per_page = Min(p->listing.per_page, IC_LIMIT_PATH_MAX_PER_PAGE);
 	p->ids = NIL;
-	p->range_query = NULL;
+	p->listing.range_query = NULL;
 	st->empty_result = false;
 
 	forthree(lf, st->filters, le, st->filter_exprs, lp, exprs_plain)
@@ -212,7 +213,7 @@ build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 		if (strcmp(op, "in") == 0 || ((strcmp(column, "id") == 0 || strcmp(column, key_column) == 0 ||
 									   is_lookup) && strcmp(op, "=") == 0))
 		{
-			if (p->mode != (is_lookup ? IC_MODE_LOOKUP : IC_MODE_IDS))
+			if (p->listing.mode != (is_lookup ? IC_MODE_LOOKUP : IC_MODE_IDS))
 				continue;
 			if (value.symbolic)
 				p->ids = lappend(p->ids, makeString(psprintf("{%s}", value.text)));
@@ -233,7 +234,7 @@ build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 				ic_range_add(&range, op, &value);
 			continue;
 		}
-		if (p->mode != IC_MODE_SEARCH)
+		if (p->listing.mode != IC_MODE_SEARCH)
 			continue;
 		if (value.isnull)
 		{
@@ -250,8 +251,8 @@ build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 		}
 	}
 	if (target->range_after)
-		p->range_query = ic_range_query(target, &range, st->opts.start_date);
-	if (p->mode == IC_MODE_IDS || p->mode == IC_MODE_LOOKUP)
+		p->listing.range_query = ic_range_query(target, &range, st->opts.start_date);
+	if (p->listing.mode == IC_MODE_IDS || p->listing.mode == IC_MODE_LOOKUP)
 	{
 		/* a duplicate id would return its row twice */
 		List	   *unique = NIL;
@@ -262,25 +263,25 @@ build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 				unique = lappend(unique, lfirst(lc));
 		p->ids = unique;
 	}
-	if (p->mode == IC_MODE_SEARCH && clauses == NIL && target->list_query)
+	if (p->listing.mode == IC_MODE_SEARCH && clauses == NIL && target->list_query)
 		clauses = lappend(clauses, json_loads(target->list_query, 0, NULL));
-	if (p->mode == IC_MODE_LIST && target->list_query)
+	if (p->listing.mode == IC_MODE_LIST && target->list_query)
 	{
 		/* no listing: search for everything (tickets) */
-		p->mode = IC_MODE_SEARCH;
+		p->listing.mode = IC_MODE_SEARCH;
 		clauses = lappend(clauses, json_loads(target->list_query, 0, NULL));
 	}
-	if (p->mode == IC_MODE_SEARCH)
+	if (p->listing.mode == IC_MODE_SEARCH)
 	{
 		if (clauses == NIL)
-			p->mode = IC_MODE_LIST; /* every filter value was NULL or unusable */
+			p->listing.mode = IC_MODE_LIST; /* every filter value was NULL or unusable */
 		else
 		{
 			json_t	   *query = ic_search_query(clauses);
 			char	   *text = json_dumps(query, JSON_COMPACT | JSON_SORT_KEYS);
 			ListCell   *lc;
 
-			p->query_json = pstrdup(text);
+			p->listing.query_json = pstrdup(text);
 			free(text);
 			json_decref(query);
 			foreach(lc, clauses)
@@ -289,58 +290,56 @@ build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 	}
 }
 
-/* Ids as sent (escaped); a symbolic "{expression}" stays readable. */
-static char *
-escape_unless_symbolic(const char *id)
-{
-	return id[0] == '{' ? (char *) id : ic_url_escape(id);
-}
-
+/*
+ * describe_request
+ *		The first request of the scan, as request.c builds it for the pager:
+ *		EXPLAIN shows what is sent. Values known only at execution appear
+ *		as their expressions in braces (EXPLAIN without ANALYZE).
+ */
 static char *
 describe_request(IcScanState *st)
 {
 	IcPager    *p = &st->pager;
 	StringInfoData buf;
 	ListCell   *lc;
+	IcRequest	r;
 
 	initStringInfo(&buf);
 	if (st->empty_result)
 		return "none (a compared value is NULL)";
-	switch (p->mode)
+	switch (p->listing.mode)
 	{
 		case IC_MODE_IDS:
 		case IC_MODE_LOOKUP:
 			foreach(lc, p->ids)
 			{
+				const char *id = strVal(lfirst(lc));
+
 				if (buf.len > 0)
 					appendStringInfoString(&buf, ", ");
-				if (p->mode == IC_MODE_LOOKUP)
-					appendStringInfo(&buf, "GET %s%s", p->stream->lookup_path, escape_unless_symbolic(strVal(lfirst(lc))));
+				if (id[0] == '{')
+				{
+					/* symbolic: the path up to the id, then the expression */
+					r = ic_record_request(&p->listing, "");
+					appendStringInfo(&buf, "%s %s%s", r.method, r.path, id);
+				}
 				else
-					appendStringInfo(&buf, "GET %s%s", p->stream->get_path, escape_unless_symbolic(strVal(lfirst(lc))));
+				{
+					r = ic_record_request(&p->listing, id);
+					appendStringInfoString(&buf, ic_request_text(&r));
+				}
 			}
 			if (buf.len == 0)
 				appendStringInfoString(&buf, "none (no id)");
 			break;
 		case IC_MODE_SEARCH:
-			appendStringInfo(&buf, "POST %s {\"query\":%s", p->stream->search_path, p->query_json);
-			if (p->sort_dir != 0)
-				appendStringInfo(&buf, ",\"sort\":{\"field\":\"updated_at\",\"order\":\"%s\"}",
-								 p->sort_dir > 0 ? "ascending" : "descending");
-			appendStringInfoChar(&buf, '}');
-			break;
 		case IC_MODE_LIST:
-			if (p->by_page)
-				appendStringInfo(&buf, "GET %s?per_page=%d&page=1%s", ic_pager_numbered_path(p), p->per_page,
-								 p->range_query ? p->range_query : "");
-			else if (p->stream->paging == IC_PAGING_CURSOR)
-				appendStringInfo(&buf, "GET %s?per_page=%d", p->list_path, p->per_page);
-			else
-				appendStringInfo(&buf, "GET %s", p->list_path);
+			r = ic_first_request(&p->listing);
+			appendStringInfoString(&buf, ic_request_text(&r));
 			break;
 	}
-	if (ic_is_parts(st->stream) && p->mode != IC_MODE_IDS)
-		appendStringInfo(&buf, ", then GET %s{id} for each", p->stream->get_path);
+	if (ic_is_parts(st->stream) && p->listing.mode != IC_MODE_IDS)
+		appendStringInfo(&buf, ", then GET %s{id} for each", p->listing.stream->get_path);
 	if (ic_is_link(st->stream) && st->stream->link_expand)
 		appendStringInfo(&buf, ", and GET %s where a list has more",
 						 psprintf(st->stream->link_expand, "{id}"));
@@ -447,7 +446,7 @@ start_scan(ForeignScanState *node, IcScanState *st)
 	build_request(st, node->ss.ps.ps_ExprContext, plain_filter_exprs(fsplan), false, NIL);
 	if (st->request_text == NULL)
 		st->request_text = describe_request(st);
-	if (p->stream->paging == IC_PAGING_SCROLL && p->mode == IC_MODE_LIST)
+	if (p->listing.stream->paging == IC_PAGING_SCROLL && p->listing.mode == IC_MODE_LIST)
 	{
 		/* ids returned: a scroll restart or a shifting page repeats rows */
 		HASHCTL		ctl;
@@ -462,7 +461,7 @@ start_scan(ForeignScanState *node, IcScanState *st)
 	p->partitions = NULL;
 	p->concurrency = st->opts.concurrency;
 	p->partition_ok = !st->empty_result &&
-		ic_partition_wanted(st->stream, p->mode, st->limit, st->sort_dir, st->opts.concurrency,
+		ic_partition_wanted(st->stream, p->listing.mode, st->limit, st->sort_dir, st->opts.concurrency,
 							st->opts.pushdown);
 
 	/*
@@ -472,16 +471,16 @@ start_scan(ForeignScanState *node, IcScanState *st)
 	 */
 	p->prefetch[0] = p->prefetch[1] = NULL;
 	p->prefetch_next = 0;
-	if (p->stream->paging != IC_PAGING_NONE && p->stream->paging != IC_PAGING_SCROLL &&
-		(p->mode == IC_MODE_LIST || p->mode == IC_MODE_SEARCH) &&
+	if (p->listing.stream->paging != IC_PAGING_NONE && p->listing.stream->paging != IC_PAGING_SCROLL &&
+		(p->listing.mode == IC_MODE_LIST || p->listing.mode == IC_MODE_SEARCH) &&
 		st->limit == 0 && st->opts.concurrency > 1)
 	{
-		p->prefetch[0] = ic_async_create(p->conn, p->page_owner_cxt, ic_pager_kind(p),
+		p->prefetch[0] = ic_async_create(p->conn, p->page_owner_cxt, ic_first_request(&p->listing).kind,
 										 p->count_key, NULL);
-		p->prefetch[1] = ic_async_create(p->conn, p->page_owner_cxt, ic_pager_kind(p),
+		p->prefetch[1] = ic_async_create(p->conn, p->page_owner_cxt, ic_first_request(&p->listing).kind,
 										 p->count_key, NULL);
 	}
-	if (ic_is_parts(st->stream) && p->mode != IC_MODE_IDS)
+	if (ic_is_parts(st->stream) && p->listing.mode != IC_MODE_IDS)
 		ic_children_open_window(&st->children, st->opts.concurrency);
 	p->exhausted = st->empty_result;
 	st->started = true;
@@ -581,9 +580,9 @@ intercomExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		if (cols.len == 0)
 			appendStringInfoString(&cols, counts_records(st) ? "(none: records counted, not parsed)" : "(none)");
 		ExplainPropertyText("Intercom Columns", cols.data, es);
-		ExplainPropertyInteger("Intercom Page Size", NULL, st->pager.per_page ? st->pager.per_page : st->opts.per_page, es);
+		ExplainPropertyInteger("Intercom Page Size", NULL, st->pager.listing.per_page ? st->pager.listing.per_page : st->opts.per_page, es);
 		if (!st->empty_result &&
-			ic_partition_wanted(st->stream, st->pager.mode, st->limit, st->sort_dir,
+			ic_partition_wanted(st->stream, st->pager.listing.mode, st->limit, st->sort_dir,
 								st->opts.concurrency, st->opts.pushdown))
 			ExplainPropertyText("Intercom Partitions",
 								psprintf("up to %d by %s", st->opts.concurrency,

@@ -1740,7 +1740,9 @@ class Handler(BaseHTTPRequestHandler):
             body = json.loads(raw) if raw else None
         except ValueError:
             body = raw.decode("utf-8", "replace")
-        entry = {"method": method, "path": path, "query": query, "body": body, "status": None}
+        # target and raw_body: the request exactly as sent (fakectl log --raw)
+        entry = {"method": method, "path": path, "query": query, "body": body, "status": None,
+                 "target": self.path, "raw_body": raw.decode("utf-8", "replace") if raw else None}
         with st.lock:
             st.log.append(entry)
             st.stats["api_requests"] += 1

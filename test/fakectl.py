@@ -84,6 +84,11 @@ def log_line(e):
     return line
 
 
+def raw_log_line(e):
+    """A request as the wrapper sent it, in EXPLAIN's form: METHOD target [body]."""
+    return f"{e['method']} {e['target']}" + (f" {e['raw_body']}" if e.get("raw_body") else "")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="fakectl", description="control the fake Intercom server")
     p.add_argument("--url", default=os.environ.get("FAKE_URL", "http://127.0.0.1:18765"))
@@ -102,6 +107,8 @@ def main(argv=None):
     c.add_argument("pairs", nargs="+", metavar="key=value")
     lg = sub.add_parser("log")
     lg.add_argument("--clear-after", action="store_true")
+    lg.add_argument("--raw", action="store_true",
+                    help="each request exactly as sent: METHOD target [body], no status")
     sub.add_parser("log-clear")
     cn = sub.add_parser("count")
     cn.add_argument("--path")
@@ -159,7 +166,7 @@ def main(argv=None):
         call(url, "POST", "/_fake/config", body)
     elif a.cmd == "log":
         for e in call(url, "GET", "/_fake/log"):
-            print(log_line(e))
+            print(raw_log_line(e) if a.raw else log_line(e))
         if a.clear_after:
             call(url, "POST", "/_fake/log/clear")
     elif a.cmd == "log-clear":
