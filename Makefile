@@ -1,9 +1,8 @@
 # intercom_fdw: PostgreSQL foreign data wrapper for the Intercom REST API.
 MODULE_big = intercom_fdw
-OBJS = intercom_fdw.o src/option.o src/http.o src/convert.o src/pushdown.o \
-       src/scan.o src/import.o src/streams.o src/json_decode.o \
-       src/retry.o src/scroll.o src/range.o src/link.o src/comment.o src/analyze.o \
-       src/partition.o src/partition_balance.o src/pager.o src/http_async.o src/http_errors.o src/gzip.o src/jsonb_build.o src/columns.o src/children.o src/wait_events.o src/request.o
+# src/ is grouped by layer (docs/architecture.md); every .c of a layer is built.
+LAYERS = catalogue planning requests paging http decoding executor
+OBJS = intercom_fdw.o $(patsubst %.c,%.o,$(sort $(foreach d,$(LAYERS),$(wildcard src/$(d)/*.c))))
 
 EXTENSION = intercom_fdw
 DATA = intercom_fdw--1.0.sql
@@ -13,7 +12,7 @@ PGFILEDESC = "intercom_fdw - foreign data wrapper for Intercom"
 REGRESS = $(sort $(basename $(notdir $(wildcard $(srcdir)/sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --load-extension=intercom_fdw
 
-PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags libcurl jansson libdeflate)
+PG_CPPFLAGS = -I$(srcdir)/src $(foreach d,$(LAYERS),-I$(srcdir)/src/$(d)) $(shell pkg-config --cflags libcurl jansson libdeflate)
 SHLIB_LINK = $(shell pkg-config --libs libcurl jansson libdeflate)
 
 EXTRA_CLEAN = results regression.diffs regression.out bench/raw_fetch
@@ -27,6 +26,6 @@ ifeq ($(filter 15 16 17 18,$(MAJORVERSION)),)
 $(error intercom_fdw supports PostgreSQL 15 to 18, found $(MAJORVERSION))
 endif
 
-# PGXS does not track header dependencies: every object includes both.
+# PGXS does not track header dependencies: every object depends on every header.
 # (After the include, so that the default goal stays PGXS's "all".)
-$(OBJS): $(srcdir)/src/intercom_fdw.h $(srcdir)/src/streams.h $(srcdir)/src/json_decode.h $(srcdir)/src/pager.h $(srcdir)/src/http_internal.h $(srcdir)/src/children.h $(srcdir)/src/partition_internal.h $(srcdir)/src/pg_compat.h $(srcdir)/src/request.h
+$(OBJS): $(wildcard $(srcdir)/src/*.h $(srcdir)/src/*/*.h)

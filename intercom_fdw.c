@@ -4,11 +4,11 @@
  *		Foreign data wrapper for the Intercom REST API: the handler, the
  *		planner callbacks and the SQL-callable functions.
  *
- * Each foreign table reads one Intercom stream (src/streams.c).  Planning
+ * Each foreign table reads one Intercom stream (src/catalogue/streams.c).  Planning
  * decides how: the list endpoint, the search endpoint with the filters the
- * API can apply (src/pushdown.c), or one GET per id.  Execution is in
- * src/scan.c, HTTP in src/http.c, value conversion in src/convert.c, IMPORT
- * FOREIGN SCHEMA in src/import.c, options in src/option.c.
+ * API can apply (src/planning/pushdown.c), or one GET per id.  Execution is in
+ * src/executor/scan.c, HTTP in src/http/http.c, value conversion in src/decoding/convert.c, IMPORT
+ * FOREIGN SCHEMA in src/catalogue/import.c, options in src/catalogue/option.c.
  *
  *-------------------------------------------------------------------------
  */

@@ -5,8 +5,8 @@
  *   decode_compare PAGE.json [iterations [list_key]]
  *
  * Build (from the repository root):
- *   gcc -O2 -I src -I $(pg_config --includedir-server) -I $(pg_config --includedir) \
- *       -o decode_compare bench/decode_compare.c src/json_decode.c \
+ *   gcc -O2 -I src/decoding -I $(pg_config --includedir-server) -I $(pg_config --includedir) \
+ *       -o decode_compare bench/decode_compare.c src/decoding/json_decode.c \
  *       -L $(pg_config --libdir) -L $(pg_config --pkglibdir) -lpgcommon -lpgport -ljansson
  *
  * Candidates: jansson (the old page parser: a tree of malloc'd nodes),
