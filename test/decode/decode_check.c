@@ -1,5 +1,5 @@
 /*
- * decode_check: src/json_decode.c on its own, outside PostgreSQL.
+ * decode_check: src/decoding/json_decode.c on its own, outside PostgreSQL.
  *
  * Reads one JSON text from stdin, decodes it, and prints the tree as JSON
  * on stdout with objects reduced to their last duplicate (as lookups see

@@ -1,4 +1,4 @@
-"""The page decoder (src/json_decode.c) on its own, against Python's json.
+"""The page decoder (src/decoding/json_decode.c) on its own, against Python's json.
 
 Builds test/decode/decode_check.c with the decoder, feeds it documents and
 compares what it decoded with what Python's json module reads from the same

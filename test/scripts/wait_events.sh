@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # pg_stat_activity names what a backend waits on. On PostgreSQL 17 and later
-# the extension's own wait events (src/wait_events.c): IntercomResponse
+# the extension's own wait events (src/http/wait_events.c): IntercomResponse
 # during a slow response, IntercomRetryBackoff in the pause before a retry
 # after HTTP 500. Before 17 both are the generic "Extension". The wait event
 # type is "Extension" on every version.
