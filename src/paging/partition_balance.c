@@ -10,6 +10,7 @@
  */
 #include "intercom_fdw.h"
 #include "partition_internal.h"
+#include "balance.h"
 
 #include <stdlib.h>
 
@@ -67,43 +68,6 @@ probe_key(IcPartitionScan *ps, IcJson *root, int64 *value)
 		ic_part_json_int64(ic_json_get(ic_json_item(records, 0), PARTITION_KEY), value);
 }
 
-/* What the probes know: "created_at < cut" holds for `below` records. */
-typedef struct IcCutCount
-{
-	int64		cut;
-	int64		below;
-} IcCutCount;
-
-typedef struct IcCutTable
-{
-	IcCutCount *points;			/* sorted by cut (and so by below) */
-	int			n;
-	int			cap;
-} IcCutTable;
-
-static void
-cut_insert(IcCutTable *t, int64 cut, int64 below)
-{
-	int			i = t->n;
-
-	for (int k = 0; k < t->n; k++)
-		if (t->points[k].cut == cut)
-			return;
-	if (t->n == t->cap)
-	{
-		t->cap *= 2;
-		t->points = repalloc(t->points, sizeof(IcCutCount) * t->cap);
-	}
-	while (i > 0 && t->points[i - 1].cut > cut)
-	{
-		t->points[i] = t->points[i - 1];
-		i--;
-	}
-	t->points[i].cut = cut;
-	t->points[i].below = below;
-	t->n++;
-}
-
 /* Count the records below each cut (one-record searches), into t. */
 static bool
 probe_cuts(IcPartitionScan *ps, IcAsyncRequest **handles, int64 *cuts, int n,
@@ -121,83 +85,9 @@ probe_cuts(IcPartitionScan *ps, IcAsyncRequest **handles, int64 *cuts, int n,
 
 		if (!probe_total(roots[i], &below))
 			return false;
-		cut_insert(t, cuts[i], below);
+		ic_cut_insert(t, cuts[i], below);
 	}
 	return true;
-}
-
-/*
- * refine_cuts
- *		New candidate cuts for the next round: every known bracket holding
- *		more than limit records, if wide enough, is divided evenly into
- *		about count / limit parts, the budget of max cuts shared in
- *		proportion, fullest brackets first.  Returns how many cuts were put
- *		into cuts.
- */
-static int
-refine_cuts(IcCutTable *t, int64 limit, int64 min_step, int64 *cuts, int max)
-{
-	int			n = 0;
-	int64		wanted = 0;
-	bool	   *done = palloc0(sizeof(bool) * t->n);
-
-	for (int a = 0; a + 1 < t->n; a++)
-	{
-		int64		count = t->points[a + 1].below - t->points[a].below;
-
-		if (count > limit && t->points[a + 1].cut - t->points[a].cut >= 2 * min_step)
-			wanted += (count + limit - 1) / limit - 1;
-	}
-	while (n < max && wanted > 0)
-	{
-		int			best = -1;
-		int64		count;
-		int64		width;
-		int64		k;
-
-		for (int a = 0; a + 1 < t->n; a++)
-		{
-			count = t->points[a + 1].below - t->points[a].below;
-			if (!done[a] && count > limit &&
-				t->points[a + 1].cut - t->points[a].cut >= 2 * min_step &&
-				(best < 0 || count > t->points[best + 1].below - t->points[best].below))
-				best = a;
-		}
-		if (best < 0)
-			break;
-		done[best] = true;
-		count = t->points[best + 1].below - t->points[best].below;
-		width = t->points[best + 1].cut - t->points[best].cut;
-		k = ((count + limit - 1) / limit - 1) * max / Max(wanted, max);
-		k = Min(Max(k, 1), width / min_step - 1);
-		for (int64 i = 1; i <= k && n < max; i++)
-			cuts[n++] = t->points[best].cut + width * i / (k + 1);
-	}
-	return n;
-}
-
-/*
- * worth_refining
- *		Another round trip of probes pays when a bracket holds more than two
- *		partitions' worth, or when many (half a round of probes) are over
- *		the target; a few brackets a little over it are left to the queue,
- *		which starts the largest partitions first.
- */
-static bool
-worth_refining(IcCutTable *t, int64 target, int nslots)
-{
-	int			over = 0;
-
-	for (int a = 0; a + 1 < t->n; a++)
-	{
-		int64		count = t->points[a + 1].below - t->points[a].below;
-
-		if (count > 2 * target)
-			return true;
-		if (count > target)
-			over++;
-	}
-	return over >= Max(nslots / 2, 1);
 }
 
 /* Largest estimated partition first: the slots then end close together. */
@@ -261,42 +151,27 @@ ic_part_choose_cuts(IcPartitionScan *ps, int64 seq_total)
 		!probe_key(ps, roots[0], &kmin) || !probe_key(ps, roots[1], &kmax) ||
 		kmax - kmin < 2 * min_step)
 		goto done;
-	/* about 2 partitions per slot, in whole pages: a partial page is a request */
-	target = Max(total / (2 * ps->nslots), 1);
-	target = (target + ps->per_page - 1) / ps->per_page * ps->per_page;
+	target = ic_partition_target(total, ps->nslots, ps->per_page);
 
 	/* known: nothing below the first record's cut, everything below past the last */
-	t.cap = 4 * max_cuts;
-	t.n = 0;
-	t.points = palloc(sizeof(IcCutCount) * t.cap);
-	cut_insert(&t, kmin, 0);
-	cut_insert(&t, kmax + min_step, total);
-	n = refine_cuts(&t, total / (max_cuts + 1), min_step, cuts, max_cuts);
+	ic_cut_table_init(&t, 4 * max_cuts);
+	ic_cut_insert(&t, kmin, 0);
+	ic_cut_insert(&t, kmax + min_step, total);
+	n = ic_refine_cuts(&t, total / (max_cuts + 1), min_step, cuts, max_cuts);
 	for (int round = 0; n > 0 && round < 4; round++)
 	{
 		if (!probe_cuts(ps, handles, cuts, n, &t, probe_cxt))
 			goto done;
-		n = worth_refining(&t, target, ps->nslots)
-			? refine_cuts(&t, target, min_step, cuts, ps->nslots) : 0;
+		n = ic_worth_refining(&t, target, ps->nslots)
+			? ic_refine_cuts(&t, target, min_step, cuts, ps->nslots) : 0;
 	}
 
 	/* group adjacent brackets into partitions of about target records */
 	chosen = palloc(sizeof(int64) * t.n);
 	estimate = palloc(sizeof(int64) * t.n);
-	for (int j = 1; j < t.n - 1; j++)
-	{
-		int64		here = t.points[j].below - start;
-		int64		next = t.points[j + 1].below - start;
-
-		/* cut here when going on to the next point would overshoot more */
-		if (here > 0 && t.points[j].below < total &&
-			(next > target && llabs(here - target) <= llabs(next - target)))
-		{
-			estimate[nchosen] = here;
-			chosen[nchosen++] = t.points[j].cut;
-			start = t.points[j].below;
-		}
-	}
+	nchosen = ic_group_cuts(&t, total, target, chosen, estimate);
+	for (int c = 0; c < nchosen; c++)
+		start += estimate[c];	/* the records below the last cut */
 	if (nchosen == 0)
 		goto done;
 
