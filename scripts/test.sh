@@ -20,7 +20,7 @@ if [ -z "${IC_TEST_ONE_VERSION:-}" ]; then
   summary=()
   if [ -z "${IC_SKIP_FAKE_TESTS:-}" ]; then
     log "the fake Intercom's own tests, packaging metadata"
-    if python3 -m unittest discover -s "$REPO_ROOT/test" -p 'test_*.py' 2>&1 | tail -n 5; then
+    if python3 -m unittest discover -s "$REPO_ROOT/test" -p 'test_*.py' 2>&1 | grep -E '^(FAIL|ERROR):|^Ran |^OK|^FAILED'; then
       summary+=("fake Intercom and packaging: passed")
     else
       status=1; summary+=("fake Intercom and packaging: FAILED")
@@ -61,9 +61,9 @@ if [ -n "${IC_CLOCK_SHIFT:-}" ]; then
   fi
 fi
 log "PostgreSQL $PG_MAJOR: the page decoder against Python's json (test/decode)"
-PG_CONFIG="$PG_BIN/pg_config" python3 -m unittest discover -s "$REPO_ROOT/test/decode" -p 'test_*.py' 2>&1 | tail -n 5 || status=1
+PG_CONFIG="$PG_BIN/pg_config" python3 -m unittest discover -s "$REPO_ROOT/test/decode" -p 'test_*.py' 2>&1 | grep -E '^(FAIL|ERROR):|^Ran |^OK|^FAILED' || status=1
 log "PostgreSQL $PG_MAJOR: partition balancing on its own (test/balance)"
-PG_CONFIG="$PG_BIN/pg_config" python3 -m unittest discover -s "$REPO_ROOT/test/balance" -p 'test_*.py' 2>&1 | tail -n 5 || status=1
+PG_CONFIG="$PG_BIN/pg_config" python3 -m unittest discover -s "$REPO_ROOT/test/balance" -p 'test_*.py' 2>&1 | grep -E '^(FAIL|ERROR):|^Ran |^OK|^FAILED' || status=1
 
 suites="${*:-$(cd "$REPO_ROOT/sql" && ls *.sql | sed 's/\.sql$//' | tr '\n' ' ')}"
 left_out=()

@@ -912,9 +912,16 @@ class TestControl(FakeCase):
             'POST /contacts/search 200 {"query":{"field":"role","operator":"=","value":"user"}}',
             "GET /tags 401"])
         self.assertEqual(self.ctl("count", "--path", "/contacts").stdout.strip(), "2")
+        # --raw: each request exactly as sent (query order and body bytes kept)
+        raw = self.ctl("log", "--raw").stdout.splitlines()
+        self.assertEqual(raw[0], "GET /contacts?per_page=2&b=x")
+        self.assertTrue(raw[1].startswith("POST /contacts/search {"), raw[1])
+        self.assertEqual(json.loads(raw[1].split(" ", 2)[2]),
+                         {"query": {"field": "role", "operator": "=", "value": "user"}})
         log = self.control("GET", "/_fake/log")
         self.assertEqual(log[0], {"method": "GET", "path": "/contacts", "query": {"per_page": "2", "b": "x"},
-                                  "body": None, "status": 200})
+                                  "body": None, "status": 200, "target": "/contacts?per_page=2&b=x",
+                                  "raw_body": None})
         self.ctl("log", "--clear-after")
         self.assertEqual(self.ctl("count").stdout.strip(), "0")
         self.assertEqual(self.ctl("reset").stdout, "")
