@@ -53,6 +53,7 @@ typedef struct IcScanState
 	IcJson	  **values;			/* this row's value of each reader */
 	MemoryContext scan_cxt;		/* lives as long as the scan */
 	MemoryContext row_cxt;		/* per row */
+	IcPagerStart request;		/* what the pager is asked for (build_request) */
 	IcPager		pager;
 	bool		empty_result;	/* a NULL bound: nothing can match */
 	bool		started;
@@ -176,7 +177,7 @@ build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 	ListCell   *lf;
 	ListCell   *le;
 	ListCell   *lp;
-	IcPager    *p = &st->pager;
+	IcPagerStart *p = &st->request;
 
 	p->listing.stream = target;
 	p->listing.mode = st->mode;
@@ -299,7 +300,7 @@ build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 static char *
 describe_request(IcScanState *st)
 {
-	IcPager    *p = &st->pager;
+	IcPagerStart *p = &st->request;
 	StringInfoData buf;
 	ListCell   *lc;
 	IcRequest	r;
@@ -385,11 +386,7 @@ intercomBeginForeignScan(ForeignScanState *node, int eflags)
 										ALLOCSET_DEFAULT_SIZES);
 	st->children.detail_cxt = AllocSetContextCreate(st->scan_cxt, "intercom_fdw parent",
 													ALLOCSET_DEFAULT_SIZES);
-	st->pager.page_cxt = AllocSetContextCreate(st->scan_cxt, "intercom_fdw page",
-											   ALLOCSET_DEFAULT_SIZES);
-	st->pager.state_cxt = st->scan_cxt;
-	st->pager.page_owner_cxt = AllocSetContextCreate(st->scan_cxt, "intercom_fdw prefetch",
-													 ALLOCSET_SMALL_SIZES);
+	ic_pager_init(&st->pager, st->scan_cxt);
 
 	/* the columns to convert: only those the query needs */
 	st->readers = palloc0(sizeof(IcColumnReader) * Max(list_length(attrs), 1));
@@ -423,66 +420,36 @@ counts_records(const IcScanState *st)
 		(st->mode == IC_MODE_LIST || st->mode == IC_MODE_SEARCH);
 }
 
-/* First Iterate after Begin or ReScan: connect and build the request. */
+/* First Iterate after Begin or ReScan: connect, build the request, begin the pager. */
 static void
 start_scan(ForeignScanState *node, IcScanState *st)
 {
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
 	MemoryContext old = MemoryContextSwitchTo(st->scan_cxt);
-	IcPager    *p = &st->pager;
+	IcPagerStart *r = &st->request;
 
-	MemoryContextReset(p->page_cxt);
-	MemoryContextReset(p->page_owner_cxt);	/* drops a pending prefetch */
-	p->records = NULL;
-	p->index = 0;
-	p->started = p->exhausted = false;
-	p->cursor = p->scroll_param = NULL;
-	p->next_id = 0;
-	ic_scroll_recovery_init(&p->scroll, st->scan_cxt);
-	ic_children_reset(&st->children, st->stream, p);
-
-	p->conn = ic_connect(&st->opts);
-	p->stats = &st->stats;
+	ic_children_reset(&st->children, st->stream, &st->pager);
 	build_request(st, node->ss.ps.ps_ExprContext, plain_filter_exprs(fsplan), false, NIL);
 	if (st->request_text == NULL)
 		st->request_text = describe_request(st);
-	if (p->listing.stream->paging == IC_PAGING_SCROLL && p->listing.mode == IC_MODE_LIST)
-	{
-		/* ids returned: a scroll restart or a shifting page repeats rows */
-		HASHCTL		ctl;
-
-		ctl.keysize = NAMEDATALEN * 2;
-		ctl.entrysize = NAMEDATALEN * 2;
-		ctl.hcxt = st->scan_cxt;
-		p->seen_ids = hash_create("intercom_fdw scroll ids", 1024, &ctl,
-								  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
-	}
-	p->count_key = counts_records(st) ? st->stream->list_key : NULL;
-	p->partitions = NULL;
-	p->concurrency = st->opts.concurrency;
-	p->partition_ok = !st->empty_result &&
-		ic_partition_wanted(st->stream, p->listing.mode, st->limit, st->sort_dir, st->opts.concurrency,
+	r->empty = st->empty_result;
+	r->conn = ic_connect(&st->opts);
+	r->stats = &st->stats;
+	r->count_key = counts_records(st) ? st->stream->list_key : NULL;
+	r->concurrency = st->opts.concurrency;
+	r->partition_ok = !st->empty_result &&
+		ic_partition_wanted(st->stream, r->listing.mode, st->limit, st->sort_dir, st->opts.concurrency,
 							st->opts.pushdown);
 
 	/*
-	 * Prefetch pages of cursor-paged endpoints, unless the query has a LIMIT
-	 * (a prefetched page could be one request too many) or concurrency is 1
-	 * (strictly one request at a time).
+	 * Prefetch the next page, unless the query has a LIMIT (a prefetched
+	 * page could be one request too many) or concurrency is 1 (strictly one
+	 * request at a time).
 	 */
-	p->prefetch[0] = p->prefetch[1] = NULL;
-	p->prefetch_next = 0;
-	if (p->listing.stream->paging != IC_PAGING_NONE && p->listing.stream->paging != IC_PAGING_SCROLL &&
-		(p->listing.mode == IC_MODE_LIST || p->listing.mode == IC_MODE_SEARCH) &&
-		st->limit == 0 && st->opts.concurrency > 1)
-	{
-		p->prefetch[0] = ic_async_create(p->conn, p->page_owner_cxt, ic_first_request(&p->listing).kind,
-										 p->count_key, NULL);
-		p->prefetch[1] = ic_async_create(p->conn, p->page_owner_cxt, ic_first_request(&p->listing).kind,
-										 p->count_key, NULL);
-	}
-	if (ic_is_parts(st->stream) && p->listing.mode != IC_MODE_IDS)
+	r->prefetch = st->limit == 0 && st->opts.concurrency > 1;
+	ic_pager_begin(&st->pager, r);
+	if (ic_is_parts(st->stream) && r->listing.mode != IC_MODE_IDS)
 		ic_children_open_window(&st->children, st->opts.concurrency);
-	p->exhausted = st->empty_result;
 	st->started = true;
 	MemoryContextSwitchTo(old);
 }
@@ -506,10 +473,8 @@ intercomIterateForeignScan(ForeignScanState *node)
 	if (record == NULL)
 		return slot;
 	st->rows_fetched++;
-	if (st->pager.prefetch[0] && (st->rows_fetched & 15) == 0)
-		(void) ic_async_poll(st->pager.prefetch[st->pager.prefetch_next]);	/* keep it moving */
-	if (st->pager.partitions && (st->rows_fetched & 15) == 0)
-		ic_partition_poll(st->pager.partitions);
+	if ((st->rows_fetched & 15) == 0)
+		ic_pager_poll(&st->pager);	/* keep the next pages moving */
 
 	memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
 	errcb.callback = conversion_error_callback;
@@ -580,9 +545,9 @@ intercomExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		if (cols.len == 0)
 			appendStringInfoString(&cols, counts_records(st) ? "(none: records counted, not parsed)" : "(none)");
 		ExplainPropertyText("Intercom Columns", cols.data, es);
-		ExplainPropertyInteger("Intercom Page Size", NULL, st->pager.listing.per_page ? st->pager.listing.per_page : st->opts.per_page, es);
+		ExplainPropertyInteger("Intercom Page Size", NULL, st->request.listing.per_page ? st->request.listing.per_page : st->opts.per_page, es);
 		if (!st->empty_result &&
-			ic_partition_wanted(st->stream, st->pager.listing.mode, st->limit, st->sort_dir,
+			ic_partition_wanted(st->stream, st->request.listing.mode, st->limit, st->sort_dir,
 								st->opts.concurrency, st->opts.pushdown))
 			ExplainPropertyText("Intercom Partitions",
 								psprintf("up to %d by %s", st->opts.concurrency,
@@ -604,8 +569,7 @@ intercomExplainForeignScan(ForeignScanState *node, ExplainState *es)
 											parent + 1),
 								   NULL, st->children.parents_missing, es);
 		}
-		if (st->pager.partitions)
-			ic_partition_explain(st->pager.partitions, es);
+		ic_pager_explain(&st->pager, es);
 		/* like "Rows Removed by Filter": shown when there are some */
 		if (st->stats.replaced_chars > 0 || es->format != EXPLAIN_FORMAT_TEXT)
 			ExplainPropertyInteger("Intercom Replaced Characters", NULL, st->stats.replaced_chars, es);

@@ -1,11 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * pager.c
- *		Walking one endpoint page by page, in its paging style: cursor
- *		listings and searches (with the next page prefetched, or read in
- *		partitions by partition.c), page-numbered listings, the company
- *		scroll, and GETs by id.  The scan (scan.c) asks for one record at a
- *		time.
+ *		The pager owns paging: a scan begins it with its request
+ *		(ic_pager_begin) and takes one record at a time (ic_pager_next).
+ *		Each paging style fetches pages in a file of its own, behind the
+ *		table below: listings and searches (pages.c), partitions
+ *		(partition.c), the company scroll (scroll.c), reads by id (by_id.c).
  *
  * A page lives in p->page_cxt, reset when the next page is fetched; cursors
  * and scroll params live in p->state_cxt, for the whole scan.
@@ -15,228 +15,130 @@
 #include "intercom_fdw.h"
 #include "pager.h"
 
-#include "common/hashfn.h"
-#include "miscadmin.h"
-#include "storage/lmgr.h"
-#include "storage/lock.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 
-/* advisory lock class of company scrolls: one per workspace at a time */
-#define SCROLL_LOCK_CLASS	0x1C0F
+typedef struct IcPagingStyleOps
+{
+	const char *name;
+	void		(*fetch) (IcPager *p);	/* the next page into p->records, or exhausted */
+} IcPagingStyleOps;
 
-static const long pass_404[] = {404, 0};
-/* a scroll's answers: 400 scroll_exists, 404 expired or nothing to scroll */
-static const long pass_scroll[] = {400, 404, 0};
+static const IcPagingStyleOps paging_styles[IC_STYLE_COUNT] = {
+	[IC_STYLE_PAGES] = {"pages", ic_fetch_pages},
+	[IC_STYLE_PARTITIONS] = {"partitions", ic_fetch_partition_page},
+	[IC_STYLE_SCROLL] = {"scroll", ic_fetch_scroll},
+	[IC_STYLE_BY_ID] = {"by id", ic_fetch_by_id},
+};
 
-static IcJson *
-envelope_records(IcPager *p, IcJson *root, const char *path)
+void
+ic_pager_init(IcPager *p, MemoryContext scan_cxt)
+{
+	memset(p, 0, sizeof(*p));
+	p->page_cxt = AllocSetContextCreate(scan_cxt, "intercom_fdw page", ALLOCSET_DEFAULT_SIZES);
+	p->state_cxt = scan_cxt;
+	p->page_owner_cxt = AllocSetContextCreate(scan_cxt, "intercom_fdw prefetch",
+											  ALLOCSET_SMALL_SIZES);
+}
+
+/* The paging style of a listing: how its stream pages, or by id. */
+static IcPagingStyle
+choose_style(const IcListing *l)
+{
+	if (l->mode == IC_MODE_IDS || l->mode == IC_MODE_LOOKUP)
+		return IC_STYLE_BY_ID;
+	if (l->mode == IC_MODE_LIST && l->stream->paging == IC_PAGING_SCROLL && !l->by_page)
+		return IC_STYLE_SCROLL;
+	return IC_STYLE_PAGES;
+}
+
+/*
+ * ic_pager_begin
+ *		Start a walk (a scan start or restart): the last walk's pages, a
+ *		pending prefetch and cursors are dropped.
+ */
+void
+ic_pager_begin(IcPager *p, const IcPagerStart *start)
+{
+	MemoryContextReset(p->page_cxt);
+	MemoryContextReset(p->page_owner_cxt);	/* drops a pending prefetch */
+	p->listing = start->listing;
+	p->style = choose_style(&p->listing);
+	p->ids = start->ids;
+	p->next_id = 0;
+	p->conn = start->conn;
+	p->stats = start->stats;
+	p->count_key = start->count_key;
+	p->concurrency = start->concurrency;
+	p->partition_ok = start->partition_ok;
+	p->partitions = NULL;
+	p->records = NULL;
+	p->index = 0;
+	p->started = false;
+	p->exhausted = start->empty;
+	p->cursor = p->scroll_param = NULL;
+	p->seen_ids = NULL;
+	ic_scroll_recovery_init(&p->scroll, p->state_cxt);
+	if (p->style == IC_STYLE_SCROLL)
+	{
+		/* ids returned: a scroll restart or a shifting page repeats rows */
+		HASHCTL		ctl;
+
+		ctl.keysize = NAMEDATALEN * 2;
+		ctl.entrysize = NAMEDATALEN * 2;
+		ctl.hcxt = p->state_cxt;
+		p->seen_ids = hash_create("intercom_fdw scroll ids", 1024, &ctl,
+								  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	}
+	p->prefetch[0] = p->prefetch[1] = NULL;
+	p->prefetch_next = 0;
+	if (start->prefetch && p->style == IC_STYLE_PAGES &&
+		p->listing.stream->paging != IC_PAGING_NONE && p->listing.stream->paging != IC_PAGING_SCROLL)
+	{
+		IcRequestKind kind = ic_first_request(&p->listing).kind;
+
+		p->prefetch[0] = ic_async_create(p->conn, p->page_owner_cxt, kind, p->count_key, NULL);
+		p->prefetch[1] = ic_async_create(p->conn, p->page_owner_cxt, kind, p->count_key, NULL);
+	}
+}
+
+IcJson *
+ic_pager_records(IcPager *p, IcJson *root, const IcRequest *r)
 {
 	IcJson	   *records = ic_json_get(root, p->listing.stream->list_key);
 
 	if (!ic_json_is(records, IC_JSON_ARRAY))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
-				 errmsg("Intercom response to GET %s has no \"%s\" array", path,
+				 errmsg("Intercom response to %s %s has no \"%s\" array", r->method, r->path,
 						p->listing.stream->list_key),
 				 errhint("Check the server option api_version; the envelope may differ in this version.")));
 	return records;
 }
 
-/* pages.next.starting_after, or NULL on the last page (next absent) */
-static char *
-next_cursor(IcJson *root)
+/* The partitions' next page, whichever arrives first. */
+void
+ic_fetch_partition_page(IcPager *p)
 {
-	IcJson	   *next = ic_json_get(ic_json_get(root, "pages"), "next");
-	IcJson	   *cursor = ic_json_get(next, "starting_after");
-
-	if (!ic_json_is(cursor, IC_JSON_STRING) || cursor->len == 0)
-		return NULL;
-	return pnstrdup(cursor->u.text, cursor->len);
+	p->records = ic_partition_next_page(p->partitions);
+	p->exhausted = p->records == NULL;
+	p->pages += p->records != NULL;
 }
 
-/*
- * Page-numbered paging: the number after current (NULL: page 1), or NULL on
- * the last page (pages.next is a URL, or null at the end).
- */
-static char *
-next_page_number(IcJson *root, IcJson *records, const char *current)
+void
+ic_pager_poll(IcPager *p)
 {
-	IcJson	   *next = ic_json_get(ic_json_get(root, "pages"), "next");
-	IcJson	   *total = ic_json_get(ic_json_get(root, "pages"), "total_pages");
-	int			page = current ? atoi(current) : 1;
-
-	if (records->len == 0)
-		return NULL;
-	/* total_pages when sent (articles may omit next), else next */
-	if (ic_json_is(total, IC_JSON_NUMBER))
-		return page < atoi(pnstrdup(total->u.text, total->len)) ? psprintf("%d", page + 1) : NULL;
-	if (next == NULL || next->type == IC_JSON_NULL)
-		return NULL;
-	return psprintf("%d", page + 1);
+	if (p->prefetch[0])
+		(void) ic_async_poll(p->prefetch[p->prefetch_next]);
+	if (p->partitions)
+		ic_partition_poll(p->partitions);
 }
 
-static void
-fetch_by_id(IcPager *p)
+void
+ic_pager_explain(IcPager *p, ExplainState *es)
 {
-	while (p->next_id < list_length(p->ids))
-	{
-		char	   *id = strVal(list_nth(p->ids, p->next_id++));
-		IcRequest	r = ic_record_request(&p->listing, id);
-		IcJson	   *root;
-		long		status;
-
-		root = ic_request_page(p->conn, r.kind, r.method, r.path, NULL, pass_404,
-							   &status, NULL, NULL, p->stats);
-		if (root == NULL)
-			continue;			/* no such record: no row */
-		p->pages++;
-		if (ic_json_is(ic_json_get(root, "data"), IC_JSON_ARRAY))
-			p->records = ic_json_get(root, "data");
-		else
-		{
-			/* the record itself: a page of one */
-			p->records = palloc(sizeof(IcJson));
-			p->records->type = IC_JSON_ARRAY;
-			p->records->len = 1;
-			p->records->u.items = root;
-		}
-		return;
-	}
-	p->exhausted = true;
-}
-
-/* Start downloading the page at cursor on the handle that is not in use. */
-static void
-start_prefetch(IcPager *p, const char *cursor)
-{
-	IcAsyncRequest *req = p->prefetch[p->prefetch_next ^ 1];
-	IcRequest	r = ic_listing_request(&p->listing, cursor);
-
-	ic_async_cancel(req);
-	ic_async_start(req, r.method, r.path, r.body, p->stats);
-}
-
-/*
- * fetch_list_or_search
- *		The next page of a listing or search.  When prefetching, the request
- *		for the following page starts as soon as this one is decoded (the
- *		decoder's one pass gives the cursor), so it downloads while this
- *		page's rows are converted and returned.
- */
-static void
-fetch_list_or_search(IcPager *p)
-{
-	IcJson	   *root;
-	long		status;
-	IcRequest	r = ic_listing_request(&p->listing, p->cursor);
-
-	if (p->prefetch[0] && ic_async_active(p->prefetch[p->prefetch_next]))
-		root = ic_async_finish(p->prefetch[p->prefetch_next], p->stats);
-	else
-		root = ic_request_page(p->conn, r.kind, r.method, r.path, r.body, NULL,
-							   &status, NULL, p->count_key, p->stats);
-	p->pages++;
-	p->records = envelope_records(p, root, r.path);
-	if (p->pages == 1 && p->partition_ok && next_cursor(root))
-	{
-		/* big enough? then this page is dropped and partitions read all */
-		p->partitions = ic_partition_start(p->conn, p->listing.stream,
-										   p->listing.mode == IC_MODE_SEARCH ? p->listing.query_json : NULL,
-										   p->listing.per_page, p->concurrency, p->count_key, root,
-										   p->page_owner_cxt, p->stats);
-		if (p->partitions)
-		{
-			p->records = NULL;
-			return;
-		}
-	}
-	if (p->listing.by_page)
-		p->cursor = next_page_number(root, p->records, p->cursor);
-	else
-		p->cursor = p->listing.stream->paging == IC_PAGING_NONE ? NULL : next_cursor(root);
-	if (p->cursor)
-	{
-		/* the cursor must outlive this page's context */
-		p->cursor = MemoryContextStrdup(p->state_cxt, p->cursor);
-		if (p->prefetch[0])
-		{
-			start_prefetch(p, p->cursor);
-			p->prefetch_next ^= 1;
-		}
-	}
-}
-
-static uint32
-scroll_lock_key(IcPager *p)
-{
-	/*
-	 * Which workspace a token belongs to is unknown here, so one lock covers
-	 * every company scroll of this database: scrolls of different
-	 * workspaces wait for each other too, which is safe, if not necessary.
-	 */
-	return (uint32) hash_bytes((const unsigned char *) "companies/scroll", 16);
-}
-
-/*
- * fetch_scroll
- *		The company scroll: one per workspace, so scrolls are serialized
- *		across backends with a transaction-level advisory lock; a
- *		scroll_exists is waited out; any failure of a page (http.c returns
- *		them all: IC_REQ_SCROLL is never resent) or an expiry restarts the
- *		scroll, and ids already returned are skipped.
- */
-static void
-fetch_scroll(IcPager *p)
-{
-	if (!p->started)
-	{
-		LOCKTAG		tag;
-
-		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, SCROLL_LOCK_CLASS, scroll_lock_key(p), 2);
-		(void) LockAcquire(&tag, ExclusiveLock, false, false);
-	}
-	for (;;)
-	{
-		long		status;
-		IcFailure	f;
-		IcRequest	r = ic_scroll_request(p->listing.stream->list_path, p->scroll_param);
-		char	   *path = r.path;
-		IcJson	   *root = ic_request_page(p->conn, r.kind, r.method, r.path, NULL,
-										   pass_scroll, &status, &f, NULL, p->stats);
-		IcJson	   *param;
-
-		if (root)
-		{
-			p->pages++;
-			p->records = envelope_records(p, root, path);
-			param = ic_json_get(root, "scroll_param");
-			p->scroll_param = ic_json_is(param, IC_JSON_STRING)
-				? MemoryContextStrdup(p->state_cxt, pnstrdup(param->u.text, param->len))
-				: NULL;
-			if (p->records->len == 0)
-				p->exhausted = true;
-			return;
-		}
-		if (f.failure == IC_FAILURE_CLIENT && p->scroll_param == NULL)
-		{
-			if (f.status == 400 && f.code && strcmp(f.code, "scroll_exists") == 0)
-			{
-				ic_scroll_wait(&p->scroll, &f, p->stats);
-				continue;
-			}
-			if (f.status == 404 && p->scroll.restarts == 0)
-			{
-				p->exhausted = true;	/* nothing to scroll */
-				return;
-			}
-			/* a 404 on reopening, companies returned already: a failure */
-		}
-		if (f.failure == IC_FAILURE_CLIENT && f.status == 400)
-			ic_scroll_fail(&p->scroll, &f); /* not a state to restart from */
-		ic_scroll_restart(&p->scroll, &f);	/* a failure, or a 404: expired */
-		p->scroll_param = NULL;
-	}
+	if (p->partitions)
+		ic_partition_explain(p->partitions, es);
 }
 
 /*
@@ -281,29 +183,7 @@ ic_pager_next(IcPager *p)
 		p->records = NULL;
 		p->index = 0;
 		old = MemoryContextSwitchTo(p->page_cxt);
-		switch (p->listing.mode)
-		{
-			case IC_MODE_IDS:
-			case IC_MODE_LOOKUP:
-				fetch_by_id(p);
-				break;
-			case IC_MODE_SEARCH:
-			case IC_MODE_LIST:
-				if (p->partitions)
-				{
-					p->records = ic_partition_next_page(p->partitions);
-					p->exhausted = p->records == NULL;
-					p->pages += p->records != NULL;
-				}
-				else if (p->listing.stream->paging == IC_PAGING_SCROLL && p->listing.mode == IC_MODE_LIST &&
-					!p->listing.by_page)
-					fetch_scroll(p);
-				else if (p->started && p->cursor == NULL)
-					p->exhausted = true;
-				else
-					fetch_list_or_search(p);
-				break;
-		}
+		paging_styles[p->style].fetch(p);
 		p->started = true;
 		MemoryContextSwitchTo(old);
 	}

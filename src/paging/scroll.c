@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * scroll.c
- *		Recovering a company scroll from its failures, within bounds.
+ *		The paging style of the company scroll: its pages, serialized across
+ *		backends, and its recovery from failures, within bounds.
  *
  * Intercom's scroll cannot be resumed: the server moves it on with every
  * page it serves, also one lost on the way, so a failed page is never asked
@@ -21,6 +22,19 @@
  *-------------------------------------------------------------------------
  */
 #include "intercom_fdw.h"
+#include "pager.h"
+
+#include "common/hashfn.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
+#include "utils/memutils.h"
+
+/* advisory lock class of company scrolls: one per workspace at a time */
+#define SCROLL_LOCK_CLASS	0x1C0F
+
+/* a scroll's answers: 400 scroll_exists, 404 expired or nothing to scroll */
+static const long pass_scroll[] = {400, 404, 0};
 
 #define SCROLL_RETRY_MS		2000	/* between attempts to open a scroll */
 #define SCROLL_WAIT_MS		65000	/* scroll_exists waited out, per scan */
@@ -139,4 +153,77 @@ ic_scroll_wait(IcScrollRecovery *r, const IcFailure *f, IcStats *stats)
 				 errhint("Intercom allows one company scroll per workspace; an abandoned one expires after about a minute. Retry then.")));
 	ic_sleep_ms(SCROLL_RETRY_MS, IC_WAIT_SCROLL_EXPIRY, stats);
 	r->waited_ms += SCROLL_RETRY_MS;
+}
+
+/* ---------- the scroll's pages ---------- */
+
+static uint32
+scroll_lock_key(IcPager *p)
+{
+	/*
+	 * Which workspace a token belongs to is unknown here, so one lock covers
+	 * every company scroll of this database: scrolls of different
+	 * workspaces wait for each other too, which is safe, if not necessary.
+	 */
+	return (uint32) hash_bytes((const unsigned char *) "companies/scroll", 16);
+}
+
+/*
+ * ic_fetch_scroll
+ *		The company scroll: one per workspace, so scrolls are serialized
+ *		across backends with a transaction-level advisory lock; a
+ *		scroll_exists is waited out; any failure of a page (http.c returns
+ *		them all: IC_REQ_SCROLL is never resent) or an expiry restarts the
+ *		scroll, and ids already returned are skipped.
+ */
+void
+ic_fetch_scroll(IcPager *p)
+{
+	if (!p->started)
+	{
+		LOCKTAG		tag;
+
+		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, SCROLL_LOCK_CLASS, scroll_lock_key(p), 2);
+		(void) LockAcquire(&tag, ExclusiveLock, false, false);
+	}
+	for (;;)
+	{
+		long		status;
+		IcFailure	f;
+		IcRequest	r = ic_scroll_request(p->listing.stream->list_path, p->scroll_param);
+		IcJson	   *root = ic_request_page(p->conn, r.kind, r.method, r.path, NULL,
+										   pass_scroll, &status, &f, NULL, p->stats);
+		IcJson	   *param;
+
+		if (root)
+		{
+			p->pages++;
+			p->records = ic_pager_records(p, root, &r);
+			param = ic_json_get(root, "scroll_param");
+			p->scroll_param = ic_json_is(param, IC_JSON_STRING)
+				? MemoryContextStrdup(p->state_cxt, pnstrdup(param->u.text, param->len))
+				: NULL;
+			if (p->records->len == 0)
+				p->exhausted = true;
+			return;
+		}
+		if (f.failure == IC_FAILURE_CLIENT && p->scroll_param == NULL)
+		{
+			if (f.status == 400 && f.code && strcmp(f.code, "scroll_exists") == 0)
+			{
+				ic_scroll_wait(&p->scroll, &f, p->stats);
+				continue;
+			}
+			if (f.status == 404 && p->scroll.restarts == 0)
+			{
+				p->exhausted = true;	/* nothing to scroll */
+				return;
+			}
+			/* a 404 on reopening, companies returned already: a failure */
+		}
+		if (f.failure == IC_FAILURE_CLIENT && f.status == 400)
+			ic_scroll_fail(&p->scroll, &f); /* not a state to restart from */
+		ic_scroll_restart(&p->scroll, &f);	/* a failure, or a 404: expired */
+		p->scroll_param = NULL;
+	}
 }

@@ -1,0 +1,117 @@
+/*-------------------------------------------------------------------------
+ *
+ * pages.c
+ *		The paging style of listings and searches: page after page by
+ *		cursor (pages.next.starting_after) or by page number, the next page
+ *		prefetched while this one's rows are returned, and the hand-off to
+ *		partitions (partition.c) when the first page shows a big scan.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "intercom_fdw.h"
+#include "pager.h"
+
+#include "utils/memutils.h"
+
+/* pages.next.starting_after, or NULL on the last page (next absent) */
+static char *
+next_cursor(IcJson *root)
+{
+	IcJson	   *next = ic_json_get(ic_json_get(root, "pages"), "next");
+	IcJson	   *cursor = ic_json_get(next, "starting_after");
+
+	if (!ic_json_is(cursor, IC_JSON_STRING) || cursor->len == 0)
+		return NULL;
+	return pnstrdup(cursor->u.text, cursor->len);
+}
+
+/*
+ * Page-numbered paging: the number after current (NULL: page 1), or NULL on
+ * the last page (pages.next is a URL, or null at the end).
+ */
+static char *
+next_page_number(IcJson *root, IcJson *records, const char *current)
+{
+	IcJson	   *next = ic_json_get(ic_json_get(root, "pages"), "next");
+	IcJson	   *total = ic_json_get(ic_json_get(root, "pages"), "total_pages");
+	int			page = current ? atoi(current) : 1;
+
+	if (records->len == 0)
+		return NULL;
+	/* total_pages when sent (articles may omit next), else next */
+	if (ic_json_is(total, IC_JSON_NUMBER))
+		return page < atoi(pnstrdup(total->u.text, total->len)) ? psprintf("%d", page + 1) : NULL;
+	if (next == NULL || next->type == IC_JSON_NULL)
+		return NULL;
+	return psprintf("%d", page + 1);
+}
+
+/* Start downloading the page at cursor on the handle that is not in use. */
+static void
+start_prefetch(IcPager *p, const char *cursor)
+{
+	IcAsyncRequest *req = p->prefetch[p->prefetch_next ^ 1];
+	IcRequest	r = ic_listing_request(&p->listing, cursor);
+
+	ic_async_cancel(req);
+	ic_async_start(req, r.method, r.path, r.body, p->stats);
+}
+
+/*
+ * ic_fetch_pages
+ *		The next page of a listing or search.  When prefetching, the request
+ *		for the following page starts as soon as this one is decoded (the
+ *		decoder's one pass gives the cursor), so it downloads while this
+ *		page's rows are converted and returned.
+ */
+void
+ic_fetch_pages(IcPager *p)
+{
+	IcJson	   *root;
+	long		status;
+	IcRequest	r;
+
+	if (p->started && p->cursor == NULL)
+	{
+		p->exhausted = true;	/* the last page had no next */
+		return;
+	}
+	r = ic_listing_request(&p->listing, p->cursor);
+
+	if (p->prefetch[0] && ic_async_active(p->prefetch[p->prefetch_next]))
+		root = ic_async_finish(p->prefetch[p->prefetch_next], p->stats);
+	else
+		root = ic_request_page(p->conn, r.kind, r.method, r.path, r.body, NULL,
+							   &status, NULL, p->count_key, p->stats);
+	p->pages++;
+	p->records = ic_pager_records(p, root, &r);
+	if (p->pages == 1 && p->partition_ok && next_cursor(root))
+	{
+		/* big enough? then this page is dropped and partitions read all */
+		p->partitions = ic_partition_start(p->conn, p->listing.stream,
+										   p->listing.mode == IC_MODE_SEARCH ? p->listing.query_json : NULL,
+										   p->listing.per_page, p->concurrency, p->count_key, root,
+										   p->page_owner_cxt, p->stats);
+		if (p->partitions)
+		{
+			p->records = NULL;
+			p->style = IC_STYLE_PARTITIONS;
+			return;
+		}
+	}
+	if (p->listing.by_page)
+		p->cursor = next_page_number(root, p->records, p->cursor);
+	else
+		p->cursor = p->listing.stream->paging == IC_PAGING_NONE ? NULL : next_cursor(root);
+	if (p->cursor)
+	{
+		/* the cursor must outlive this page's context */
+		p->cursor = MemoryContextStrdup(p->state_cxt, p->cursor);
+		if (p->prefetch[0])
+		{
+			start_prefetch(p, p->cursor);
+			p->prefetch_next ^= 1;
+		}
+	}
+}
+
