@@ -3,7 +3,8 @@ MODULE_big = intercom_fdw
 OBJS = intercom_fdw.o src/option.o src/http.o src/convert.o src/pushdown.o \
        src/scan.o src/import.o src/streams.o src/json_decode.o \
        src/retry.o src/scroll.o src/range.o src/link.o src/comment.o src/analyze.o \
-       src/partition.o src/partition_balance.o src/pager.o src/http_async.o src/http_errors.o src/gzip.o src/jsonb_build.o src/columns.o src/children.o src/wait_events.o
+       src/partition.o src/partition_balance.o src/pager.o src/http_async.o src/http_errors.o src/gzip.o src/jsonb_build.o src/columns.o src/children.o src/wait_events.o \
+       src/write_map.o src/write_body.o src/write_send.o src/modify.o
 
 EXTENSION = intercom_fdw
 DATA = intercom_fdw--1.0.sql
@@ -29,4 +30,4 @@ endif
 
 # PGXS does not track header dependencies: every object includes both.
 # (After the include, so that the default goal stays PGXS's "all".)
-$(OBJS): $(srcdir)/src/intercom_fdw.h $(srcdir)/src/streams.h $(srcdir)/src/json_decode.h $(srcdir)/src/pager.h $(srcdir)/src/http_internal.h $(srcdir)/src/children.h $(srcdir)/src/partition_internal.h $(srcdir)/src/pg_compat.h
+$(OBJS): $(srcdir)/src/intercom_fdw.h $(srcdir)/src/streams.h $(srcdir)/src/json_decode.h $(srcdir)/src/pager.h $(srcdir)/src/http_internal.h $(srcdir)/src/children.h $(srcdir)/src/partition_internal.h $(srcdir)/src/pg_compat.h $(srcdir)/src/write_map.h $(srcdir)/src/modify_internal.h
