@@ -339,6 +339,7 @@ intercomBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 		ic_get_options(relid, user, &opts);
 		ic_get_write_options(relid, user, &st->wo);
 		st->conn = ic_connect(&opts);
+		st->conn_concurrency = opts.concurrency;
 	}
 	foreach(lc, (List *) linitial(fdw_private))
 		st->targets = bms_add_member(st->targets, lfirst_int(lc));
@@ -373,6 +374,14 @@ intercomBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	}
 	st->row_cxt = AllocSetContextCreate(estate->es_query_cxt, "intercom_fdw write row",
 										ALLOCSET_DEFAULT_SIZES);
+
+	/*
+	 * Concurrent requests where nothing waits for a row's answer: no
+	 * RETURNING, no row triggers, a request that is harmless to repeat.
+	 */
+	if (((ModifyTable *) mtstate->ps.plan)->returningLists == NIL && rel->trigdesc == NULL &&
+		!st->op->creates && st->conn_concurrency > 1)
+		st->window = ic_window_create(st, st->conn_concurrency);
 }
 
 /* The old row (UPDATE, DELETE), deformed from the whole-row junk column. */
@@ -452,10 +461,45 @@ set_link_id(IcModifyState *st, Datum *values, bool *nulls, const char *parent,
 typedef void (*IcRowFn) (IcModifyState *st, TupleTableSlot *slot, TupleTableSlot *planSlot);
 
 /*
+ * ic_modify_rethrow
+ *		Re-raise the error being handled (also a cancel) with the
+ *		statement's account in its detail: how many rows are already
+ *		written, which row failed, how far that row got, and what else was
+ *		under way.  Called in a PG_CATCH.
+ */
+void
+ic_modify_rethrow(IcModifyState *st)
+{
+	ErrorData  *edata;
+	char	   *account;
+
+	/* a window's failure inside a row: accounted for once */
+	if (st->accounted)
+		PG_RE_THROW();
+	st->accounted = true;
+	MemoryContextSwitchTo(GetMemoryChunkContext(st));
+	edata = CopyErrorData();
+	FlushErrorState();
+	account = psprintf("This statement wrote %lld row%s to Intercom before this one; they stay written (Intercom has no transactions). The failing row is %s%s%s.",
+					   (long long) st->rows_written, st->rows_written == 1 ? "" : "s",
+					   st->row_desc ? st->row_desc : "the next one",
+					   st->row_requests ?
+					   psprintf(", of which %d request%s carried out", st->row_requests,
+								st->row_requests == 1 ? " was" : "s were") : "",
+					   st->others_in_flight ?
+					   psprintf("; %d other row%s requests were under way and may have been written too",
+								st->others_in_flight, st->others_in_flight == 1 ? "'s" : "s'") : "");
+	edata->detail = edata->detail ? psprintf("%s %s", edata->detail, account) : account;
+	ReThrowError(edata);
+}
+
+typedef void (*IcRowFn) (IcModifyState *st, TupleTableSlot *slot, TupleTableSlot *planSlot);
+
+/*
  * run_row
- *		One row's requests.  An error (also a cancel) gets the statement's
- *		account in its detail: how many rows are already written, which row
- *		failed, and how far that row got.
+ *		One row's requests, in the row's own memory; a failure gets the
+ *		statement's account (ic_modify_rethrow).  A row whose request went
+ *		into the window counts as written when it is answered.
  */
 static void
 run_row(IcModifyState *st, IcRowFn fn, TupleTableSlot *slot, TupleTableSlot *planSlot)
@@ -466,33 +510,40 @@ run_row(IcModifyState *st, IcRowFn fn, TupleTableSlot *slot, TupleTableSlot *pla
 	st->row_desc = NULL;
 	st->row_check = NULL;
 	st->row_requests = 0;
+	st->row_deferred = false;
+	st->accounted = false;
 	PG_TRY();
 	{
 		fn(st, slot, planSlot);
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-		char	   *account;
-
-		MemoryContextSwitchTo(old);
-		edata = CopyErrorData();
-		FlushErrorState();
-		account = psprintf("This statement wrote %lld row%s to Intercom before this one; they stay written (Intercom has no transactions). The failing row is %s%s.",
-						   (long long) st->rows_written, st->rows_written == 1 ? "" : "s",
-						   st->row_desc ? st->row_desc : "the next one",
-						   st->row_requests ?
-						   psprintf(", of which %d request%s carried out", st->row_requests,
-									st->row_requests == 1 ? " was" : "s were") : "");
-		edata->detail = edata->detail ? psprintf("%s %s", edata->detail, account) : account;
-		ReThrowError(edata);
+		ic_modify_rethrow(st);
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(old);
+	if (st->row_deferred)
+		return;
 	if (st->row_requests > 0)
 		st->rows_written++;
 	else
 		st->rows_unchanged++;
+}
+
+/*
+ * send
+ *		A row's request: into the window where it may go (write_window.c),
+ *		else now.  NULL: deferred, or a DELETE of what is gone.
+ */
+static IcJson *
+send(IcModifyState *st, const char *method, const char *path, bool creates, json_t *body)
+{
+	if (st->window && !creates)
+	{
+		ic_window_send(st, method, path, body);
+		return NULL;
+	}
+	return ic_write_send(st, method, path, creates, body);
 }
 
 /* The INSERT of a link: attach the child to the parent. */
@@ -513,8 +564,8 @@ insert_link(IcModifyState *st, TupleTableSlot *slot, TupleTableSlot *planSlot)
 		ic_body_set(body, "admin_id", json_string(st->wo.admin_id));
 	PG_TRY();
 	{
-		(void) ic_write_send(st, st->op->method, ic_write_path(st->op->path, parent, NULL),
-							 st->op->creates, body);
+		(void) send(st, st->op->method, ic_write_path(st->op->path, parent, NULL),
+					st->op->creates, body);
 	}
 	PG_FINALLY();
 	{
@@ -747,8 +798,8 @@ update_record(IcModifyState *st, TupleTableSlot *slot, TupleTableSlot *planSlot)
 			any_body = true;
 		}
 		if (any_body)
-			answer = ic_write_send(st, st->op->method, ic_write_path(st->op->path, id, NULL),
-								   false, body);
+			answer = send(st, st->op->method, ic_write_path(st->op->path, id, NULL),
+						  false, body);
 	}
 	PG_FINALLY();
 	{
@@ -802,7 +853,7 @@ delete_row(IcModifyState *st, TupleTableSlot *slot, TupleTableSlot *planSlot)
 	}
 	PG_TRY();
 	{
-		(void) ic_write_send(st, st->op->method, path, false, body);
+		(void) send(st, st->op->method, path, false, body);
 	}
 	PG_FINALLY();
 	{
@@ -829,6 +880,7 @@ intercomEndForeignModify(EState *estate, ResultRelInfo *rinfo)
 
 	if (st == NULL || st->explain_only)
 		return;
+	ic_window_drain(st);
 	if (st->stats.requests >= IC_WRITE_NOTICE_REQUESTS)
 		ereport(NOTICE,
 				(errmsg("%s on foreign table \"%s\" made %lld requests to Intercom",
@@ -858,8 +910,13 @@ intercomExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 		request = psprintf("POST %s (state, assignment; only when they change), %s (other columns)",
 						   st->map->parts_path, request);
 	ExplainPropertyText("Intercom Request", request, es);
+	if (st->window || (es->verbose && !st->explain_only))
+		ExplainPropertyInteger("Intercom Concurrent Requests", NULL,
+							   st->window ? st->conn_concurrency : 1, es);
 	if (es->analyze && !st->explain_only)
 	{
+		/* the rows are all in: what is still in the window is answered now */
+		ic_window_drain(st);
 		ExplainPropertyInteger("Intercom Requests", NULL, st->stats.requests, es);
 		ExplainPropertyInteger("Rows Written", NULL, st->rows_written, es);
 		ExplainPropertyInteger("Rows Unchanged", NULL, st->rows_unchanged, es);

@@ -16,6 +16,8 @@
 #include "executor/tuptable.h"
 #include "utils/rel.h"
 
+typedef struct IcWriteWindow IcWriteWindow;
+
 /* A statement's write state (ResultRelInfo.ri_FdwState). */
 typedef struct IcModifyState
 {
@@ -26,6 +28,7 @@ typedef struct IcModifyState
 	CmdType		operation;
 	bool		explain_only;
 	IcConnection *conn;
+	int			conn_concurrency;	/* the server's concurrency option */
 	IcWriteOptions wo;
 	AttrNumber	wholerow;		/* UPDATE/DELETE: the old row's junk column */
 	int			natts;
@@ -44,7 +47,14 @@ typedef struct IcModifyState
 	char	   *row_desc;		/* the current row, for an error's detail */
 	char	   *row_check;		/* SQL that shows whether the row was written */
 	int			row_requests;	/* requests of the current row carried out */
+	bool		row_deferred;	/* the row's request is in the window */
+	IcWriteWindow *window;		/* concurrent writes (write_window.c), or NULL */
+	int			others_in_flight;	/* a window's failure: requests still under way */
+	bool		accounted;		/* the error being raised has the account */
 } IcModifyState;
+
+/* ---- in modify.c ---- */
+pg_noreturn extern void ic_modify_rethrow(IcModifyState *st);
 
 /* ---- in write_body.c ---- */
 extern json_t *ic_datum_to_json(Datum value, bool isnull, Oid typid, IcWriteValue how,
@@ -59,5 +69,11 @@ extern char *ic_json_body_text(json_t *body);
 /* ---- in write_send.c ---- */
 extern IcJson *ic_write_send(IcModifyState *st, const char *method, const char *path,
 							 bool creates, json_t *body);
+
+/* ---- in write_window.c ---- */
+extern IcWriteWindow *ic_window_create(IcModifyState *st, int size);
+extern void ic_window_send(IcModifyState *st, const char *method, const char *path,
+						   json_t *body);
+extern void ic_window_drain(IcModifyState *st);
 
 #endif							/* INTERCOM_MODIFY_INTERNAL_H */
