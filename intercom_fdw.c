@@ -376,6 +376,7 @@ intercom_fdw_handler(PG_FUNCTION_ARGS)
 	routine->ExecForeignUpdate = intercomExecForeignUpdate;
 	routine->ExecForeignDelete = intercomExecForeignDelete;
 	routine->EndForeignModify = intercomEndForeignModify;
+	routine->BeginForeignInsert = intercomBeginForeignInsert;	/* COPY: refused */
 	routine->IsForeignRelUpdatable = intercomIsForeignRelUpdatable;
 	routine->ExplainForeignModify = intercomExplainForeignModify;
 

@@ -50,6 +50,9 @@ INSERT INTO ic.companies (name) VALUES ('No company_id');
 UPDATE ic.companies SET company_id = 'x' WHERE id = :'co1';
 INSERT INTO ic.conversation_tags (conversation_id, tag_id) VALUES ('100000', '101');
 UPDATE ic.conversations SET state = 'closed' WHERE id = '100000';
+COPY ic.tags (name) FROM stdin;
+Copied
+\.
 \! python3 test/fakectl.py count
 
 -- 2. Link tables.  contact_tags: POST /contacts/{id}/tags {id}, one per row;

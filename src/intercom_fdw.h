@@ -339,6 +339,7 @@ extern List *intercomPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 									   Index resultRelation, int subplan_index);
 extern void intercomBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 									   List *fdw_private, int subplan_index, int eflags);
+extern void intercomBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo);
 extern TupleTableSlot *intercomExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 												 TupleTableSlot *slot, TupleTableSlot *planSlot);
 extern TupleTableSlot *intercomExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,

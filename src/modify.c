@@ -629,6 +629,23 @@ insert_record(IcModifyState *st, TupleTableSlot *slot, TupleTableSlot *planSlot)
 	store_answer(st, slot, answer);
 }
 
+/*
+ * intercomBeginForeignInsert
+ *		COPY into a table, or a row routed into it as a partition: neither
+ *		is planned, so none of the plan-time checks would have run.  Refused;
+ *		INSERT ... SELECT from a staging table sends the same requests.
+ */
+void
+intercomBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_ERROR),
+			 errmsg("COPY into foreign table \"%s\" (or routing rows to it as a partition) is not supported",
+					RelationGetRelationName(rinfo->ri_RelationDesc)),
+			 errhint("COPY into a staging table, then INSERT INTO %s SELECT ... FROM it.",
+					 RelationGetRelationName(rinfo->ri_RelationDesc))));
+}
+
 TupleTableSlot *
 intercomExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 						  TupleTableSlot *planSlot)

@@ -14,6 +14,8 @@ instead of the route.  Those that lose or damage a response on the way
 (drop, slow, truncated, empty, html_200, bad_json, bad_gzip, gzip_bomb) let the route produce
 it first, as a real server would have: a company scroll page they hit has
 advanced the scroll, so resending its scroll_param reads the next page.
+stall is neither: no answer (the connection closed after delay_ms) and
+the route never runs, a write that timed out before the server acted.
 
 Data is generated lazily and deterministically: record i of a stream is a
 pure function of (seed, stream, i), so a million contacts cost nothing at

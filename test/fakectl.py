@@ -12,7 +12,7 @@ Commands:
   fault KIND [--path P] [--method M] [--count N] [--after K] [--delay-ms D]
                                           KIND: 429 500 502_html 503_json 404 drop slow truncated
                                           empty html_200 bad_json bad_gzip gzip_bomb scroll_500
-                                          scroll_expire
+                                          scroll_expire stall (no answer after D ms, nothing done)
   faults-clear
   faults-left                             injections still pending (the sum of their counts)
   config key=value ...                    rate_limit, rate_window_seconds, latency_ms, timezone,
