@@ -277,3 +277,10 @@ SELECT name FROM w_copies.contacts WHERE id = :'c1';
 
 -- the token never appears in what a failed write reports
 \! python3 test/fakectl.py log | grep -c tok_test_1
+
+-- leave nothing behind for the suites that share this database
+SET client_min_messages = warning;
+SELECT intercom_fdw.reset('w_copies.contacts');
+DELETE FROM intercom_fdw.sync_log WHERE target = 'w_copies.contacts';
+DROP SCHEMA w_custom, w_copies CASCADE;
+RESET client_min_messages;
