@@ -4,7 +4,7 @@ OBJS = intercom_fdw.o src/option.o src/http.o src/convert.o src/pushdown.o \
        src/scan.o src/import.o src/streams.o src/json_decode.o \
        src/retry.o src/scroll.o src/range.o src/link.o src/comment.o src/analyze.o \
        src/partition.o src/partition_balance.o src/pager.o src/http_async.o src/http_errors.o src/gzip.o src/jsonb_build.o src/columns.o src/children.o src/wait_events.o \
-       src/write_map.o src/write_body.o src/write_send.o src/write_window.o src/modify.o
+       src/write_map.o src/write_body.o src/write_send.o src/write_window.o src/modify_plan.o src/modify.o
 
 EXTENSION = intercom_fdw
 DATA = intercom_fdw--1.0.sql

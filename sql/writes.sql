@@ -121,6 +121,17 @@ IMPORT FOREIGN SCHEMA intercom LIMIT TO (contacts, companies) FROM SERVER fake I
 UPDATE w_custom.contacts SET seats = 12, is_vip = true, "Plan Tier" = 'pro', trial_ends = '2027-01-02 03:04:05+00'
  WHERE id = :'c2' RETURNING seats, is_vip, "Plan Tier", trial_ends;
 \! python3 test/fakectl.py log | grep '^PUT'
+-- a custom attribute Intercom does not let a client write (api_writable
+-- false) is refused at plan time (one GET /data_attributes, only for a
+-- statement that sets custom attribute columns); so is a column naming an
+-- attribute Intercom does not have
+\! python3 test/fakectl.py attribute contact seats --api-writable false
+\! python3 test/fakectl.py log-clear
+UPDATE w_custom.contacts SET seats = 13 WHERE id = :'c2';
+ALTER FOREIGN TABLE w_custom.contacts ADD COLUMN gone text OPTIONS (path 'custom_attributes.gone');
+UPDATE w_custom.contacts SET gone = 'x' WHERE id = :'c2';
+\! python3 test/fakectl.py log
+\! python3 test/fakectl.py attribute contact seats --api-writable true
 -- a value Intercom refuses (an owner that is no admin): its 400, and the account
 UPDATE ic.contacts SET owner_id = '12345' WHERE id = :'c1';
 

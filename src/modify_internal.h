@@ -53,6 +53,10 @@ typedef struct IcModifyState
 	bool		accounted;		/* the error being raised has the account */
 } IcModifyState;
 
+/* ---- in modify_plan.c ---- */
+extern const char *ic_operation_name(CmdType operation);
+extern const IcWriteOp *ic_write_op(const IcWriteMap *map, CmdType operation);
+
 /* ---- in modify.c ---- */
 pg_noreturn extern void ic_modify_rethrow(IcModifyState *st);
 

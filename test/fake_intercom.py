@@ -2364,6 +2364,8 @@ class Handler(BaseHTTPRequestHandler):
                 return 200, self.delete(body)
             if path == "/_fake/create" and method == "POST":
                 return 200, self.create(body)
+            if path == "/_fake/attribute" and method == "POST":
+                return 200, fake_writes.set_attribute(st.store, body)
         return 404, {"error": f"no control route {method} {path}"}
 
     def dump(self, s, stream, ver):

@@ -64,6 +64,22 @@ def route(handler, fi, method, parts, body):
     return None
 
 
+def set_attribute(store, body):
+    """Control (/_fake/attribute, fakectl attribute): change a data
+    attribute's api_writable, to test writes Intercom refuses.  Caller holds
+    the state lock; reset discards it."""
+    model, name = body["model"], body["name"]
+    for a in store.gen.attributes(model):
+        if a["name"] == name and a.get("custom"):
+            key = (model, a["name"], a.get("id"))
+            store.attr_overrides = dict(store.attr_overrides)
+            store.attr_overrides[key] = dict(store.attr_overrides.get(key, a),
+                                             api_writable=bool(body.get("api_writable", True)))
+            store.generation += 1
+            return {"ok": True}
+    raise KeyError(f"no custom {model} attribute {name}")
+
+
 class Writer:
     def __init__(self, handler, fi, body):
         self.h, self.fi, self.body = handler, fi, body
