@@ -233,6 +233,69 @@ UPDATE ic.conversations SET state = 'closed' WHERE id = '100005';
 SELECT state FROM ic.conversations WHERE id = '100005';
 ALTER SERVER fake OPTIONS (DROP timeout_ms);
 
+-- Every injectable fault against both kinds of write (gzip_bomb aside: a
+-- body over the limit is never retried, for any kind).  A PUT is retried
+-- after each and succeeds; a creating POST /tags is waited out after a 429
+-- (refused before being served) and otherwise never resent: whether the
+-- tag exists then shows whether the server acted before the failure.
+ALTER SERVER fake OPTIONS (ADD timeout_ms '700');
+\set VERBOSITY terse
+\! python3 test/fakectl.py log-clear
+\! python3 test/fakectl.py fault 429 --path /contacts/ --method PUT --delay-ms 1500
+UPDATE ic.contacts SET name = 'matrix 429' WHERE id = :'c1' RETURNING name;
+\! python3 test/fakectl.py fault 500 --path /contacts/ --method PUT --delay-ms 1500
+UPDATE ic.contacts SET name = 'matrix 500' WHERE id = :'c1' RETURNING name;
+\! python3 test/fakectl.py fault 502_html --path /contacts/ --method PUT --delay-ms 1500
+UPDATE ic.contacts SET name = 'matrix 502_html' WHERE id = :'c1' RETURNING name;
+\! python3 test/fakectl.py fault 503_json --path /contacts/ --method PUT --delay-ms 1500
+UPDATE ic.contacts SET name = 'matrix 503_json' WHERE id = :'c1' RETURNING name;
+\! python3 test/fakectl.py fault drop --path /contacts/ --method PUT --delay-ms 1500
+UPDATE ic.contacts SET name = 'matrix drop' WHERE id = :'c1' RETURNING name;
+\! python3 test/fakectl.py fault slow --path /contacts/ --method PUT --delay-ms 1500
+UPDATE ic.contacts SET name = 'matrix slow' WHERE id = :'c1' RETURNING name;
+\! python3 test/fakectl.py fault stall --path /contacts/ --method PUT --delay-ms 1500
+UPDATE ic.contacts SET name = 'matrix stall' WHERE id = :'c1' RETURNING name;
+\! python3 test/fakectl.py fault truncated --path /contacts/ --method PUT --delay-ms 1500
+UPDATE ic.contacts SET name = 'matrix truncated' WHERE id = :'c1' RETURNING name;
+\! python3 test/fakectl.py fault empty --path /contacts/ --method PUT --delay-ms 1500
+UPDATE ic.contacts SET name = 'matrix empty' WHERE id = :'c1' RETURNING name;
+\! python3 test/fakectl.py fault html_200 --path /contacts/ --method PUT --delay-ms 1500
+UPDATE ic.contacts SET name = 'matrix html_200' WHERE id = :'c1' RETURNING name;
+\! python3 test/fakectl.py fault bad_json --path /contacts/ --method PUT --delay-ms 1500
+UPDATE ic.contacts SET name = 'matrix bad_json' WHERE id = :'c1' RETURNING name;
+\! python3 test/fakectl.py fault bad_gzip --path /contacts/ --method PUT --delay-ms 1500
+UPDATE ic.contacts SET name = 'matrix bad_gzip' WHERE id = :'c1' RETURNING name;
+\! python3 test/fakectl.py log | grep -c '^PUT /contacts/'
+\! python3 test/fakectl.py log-clear
+\! python3 test/fakectl.py fault 429 --path /tags --method POST --delay-ms 1500
+INSERT INTO ic.tags (name) VALUES ('matrix 429');
+\! python3 test/fakectl.py fault 500 --path /tags --method POST --delay-ms 1500
+INSERT INTO ic.tags (name) VALUES ('matrix 500');
+\! python3 test/fakectl.py fault 502_html --path /tags --method POST --delay-ms 1500
+INSERT INTO ic.tags (name) VALUES ('matrix 502_html');
+\! python3 test/fakectl.py fault 503_json --path /tags --method POST --delay-ms 1500
+INSERT INTO ic.tags (name) VALUES ('matrix 503_json');
+\! python3 test/fakectl.py fault drop --path /tags --method POST --delay-ms 1500
+INSERT INTO ic.tags (name) VALUES ('matrix drop');
+\! python3 test/fakectl.py fault slow --path /tags --method POST --delay-ms 1500
+INSERT INTO ic.tags (name) VALUES ('matrix slow');
+\! python3 test/fakectl.py fault stall --path /tags --method POST --delay-ms 1500
+INSERT INTO ic.tags (name) VALUES ('matrix stall');
+\! python3 test/fakectl.py fault truncated --path /tags --method POST --delay-ms 1500
+INSERT INTO ic.tags (name) VALUES ('matrix truncated');
+\! python3 test/fakectl.py fault empty --path /tags --method POST --delay-ms 1500
+INSERT INTO ic.tags (name) VALUES ('matrix empty');
+\! python3 test/fakectl.py fault html_200 --path /tags --method POST --delay-ms 1500
+INSERT INTO ic.tags (name) VALUES ('matrix html_200');
+\! python3 test/fakectl.py fault bad_json --path /tags --method POST --delay-ms 1500
+INSERT INTO ic.tags (name) VALUES ('matrix bad_json');
+\! python3 test/fakectl.py fault bad_gzip --path /tags --method POST --delay-ms 1500
+INSERT INTO ic.tags (name) VALUES ('matrix bad_gzip');
+\! python3 test/fakectl.py log | grep -c '^POST /tags'
+SELECT name FROM ic.tags WHERE name LIKE 'matrix %' ORDER BY 1;
+\set VERBOSITY default
+ALTER SERVER fake OPTIONS (DROP timeout_ms);
+
 -- 5. A statement that fails part way: row 3's PUT keeps failing; the error
 --    says how many rows were written and which row failed.  (One request
 --    at a time, concurrency 1, so that row 3 is the third request.)
