@@ -6,11 +6,8 @@
  *		decided when the write is planned (modify_plan.c).
  *
  * Writes are off until asked (the updatable option, postgres_fdw's name),
- * and what may be written is the static write map (write_map.c).  Every
- * refusal happens at plan time, before a single request: a read-only
- * table, a stream with no such write, a column Intercom does not let a
- * client set, a missing admin_id, a DELETE FROM contacts without
- * allow_delete.
+ * and what may be written is the static write map (write_map.c); every
+ * refusal happens at plan time, before a single write request.
  *
  * Intercom has no transactions: each row's requests are final once
  * answered.  So an UPDATE sends only the columns whose values change (the
@@ -27,9 +24,6 @@
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
-#include "nodes/makefuncs.h"
-#include "optimizer/appendinfo.h"
-#include "parser/parsetree.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -37,8 +31,6 @@
 
 /* A statement that made at least this many requests ends with a NOTICE. */
 #define IC_WRITE_NOTICE_REQUESTS 50
-
-/* ---------- execution ---------- */
 
 /*
  * intercomBeginForeignModify
@@ -265,12 +257,12 @@ run_row(IcModifyState *st, IcRowFn fn, TupleTableSlot *slot, TupleTableSlot *pla
 }
 
 /*
- * send
+ * send_row_request
  *		A row's request: into the window where it may go (write_window.c),
  *		else now.  NULL: deferred, or a DELETE of what is gone.
  */
 static IcJson *
-send(IcModifyState *st, const char *method, const char *path, bool creates, json_t *body)
+send_row_request(IcModifyState *st, const char *method, const char *path, bool creates, json_t *body)
 {
 	if (st->window && !creates)
 	{
@@ -298,8 +290,8 @@ insert_link(IcModifyState *st, TupleTableSlot *slot, TupleTableSlot *planSlot)
 		ic_body_set(body, "admin_id", json_string(st->wo.admin_id));
 	PG_TRY();
 	{
-		(void) send(st, st->op->method, ic_write_path(st->op->path, parent, NULL),
-					st->op->creates, body);
+		(void) send_row_request(st, st->op->method, ic_write_path(st->op->path, parent, NULL),
+								st->op->creates, body);
 	}
 	PG_FINALLY();
 	{
@@ -549,8 +541,8 @@ update_record(IcModifyState *st, TupleTableSlot *slot, TupleTableSlot *planSlot)
 			any_body = true;
 		}
 		if (any_body)
-			answer = send(st, st->op->method, ic_write_path(st->op->path, id, NULL),
-						  false, body);
+			answer = send_row_request(st, st->op->method, ic_write_path(st->op->path, id, NULL),
+									  false, body);
 	}
 	PG_FINALLY();
 	{
@@ -604,7 +596,7 @@ delete_row(IcModifyState *st, TupleTableSlot *slot, TupleTableSlot *planSlot)
 	}
 	PG_TRY();
 	{
-		(void) send(st, st->op->method, path, false, body);
+		(void) send_row_request(st, st->op->method, path, false, body);
 	}
 	PG_FINALLY();
 	{
