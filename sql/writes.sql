@@ -345,7 +345,8 @@ CREATE SCHEMA w_copies;
 SET client_min_messages = warning;
 SELECT method FROM intercom_fdw.materialize('ic.contacts', 'w_copies.contacts');
 UPDATE ic.contacts SET name = 'Seen by the copy' WHERE id = :'c1';
-SELECT method, rows_upserted >= 1 AS upserted FROM intercom_fdw.materialize('ic.contacts', 'w_copies.contacts');
+CALL intercom_fdw.materialize_run('ic.contacts', 'w_copies.contacts') \gset run_
+SELECT :'run_method' AS method, :run_rows_upserted >= 1 AS upserted;
 RESET client_min_messages;
 SELECT name FROM w_copies.contacts WHERE id = :'c1';
 
