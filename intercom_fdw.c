@@ -368,6 +368,18 @@ intercom_fdw_handler(PG_FUNCTION_ARGS)
 	/* EXPLAIN */
 	routine->ExplainForeignScan = intercomExplainForeignScan;
 
+	/* writes: off until the updatable option is on (src/modify.c) */
+	routine->AddForeignUpdateTargets = intercomAddForeignUpdateTargets;
+	routine->PlanForeignModify = intercomPlanForeignModify;
+	routine->BeginForeignModify = intercomBeginForeignModify;
+	routine->ExecForeignInsert = intercomExecForeignInsert;
+	routine->ExecForeignUpdate = intercomExecForeignUpdate;
+	routine->ExecForeignDelete = intercomExecForeignDelete;
+	routine->EndForeignModify = intercomEndForeignModify;
+	routine->BeginForeignInsert = intercomBeginForeignInsert;	/* COPY: refused */
+	routine->IsForeignRelUpdatable = intercomIsForeignRelUpdatable;
+	routine->ExplainForeignModify = intercomExplainForeignModify;
+
 	/* IMPORT FOREIGN SCHEMA */
 	routine->ImportForeignSchema = intercomImportForeignSchema;
 

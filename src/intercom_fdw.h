@@ -72,7 +72,16 @@ typedef struct IcStats
 	int64		replaced_chars;	/* decoded characters replaced by U+FFFD */
 } IcStats;
 
+/* What a write may do (option.c): off until asked. */
+typedef struct IcWriteOptions
+{
+	bool		updatable;		/* server or table option updatable */
+	bool		allow_delete;	/* table option: irreversible deletes */
+	char	   *admin_id;		/* user mapping, table or server: the acting admin */
+} IcWriteOptions;
+
 /* ---- in option.c ---- */
+extern void ic_get_write_options(Oid foreigntableid, Oid userid, IcWriteOptions *wo);
 extern void ic_get_options(Oid foreigntableid, Oid userid, IcOptions *opts);
 extern void ic_get_server_options(ForeignServer *server, UserMapping *um,
 								  IcOptions *opts);
@@ -95,6 +104,8 @@ typedef enum IcRequestKind
 	IC_REQ_CHILD_DETAIL,		/* GET /conversations/{id} for conversation_parts */
 	IC_REQ_GET_BY_ID,			/* GET /contacts/{id}, /companies?company_id= */
 	IC_REQ_UNPAGED,				/* GET /tags, /admins, /data_attributes... */
+	IC_REQ_WRITE,				/* PUT, attach/detach, DELETE: the same again is harmless */
+	IC_REQ_WRITE_CREATE,		/* POST /tags, /companies, parts: a resend may double it */
 	IC_REQ_NKINDS
 } IcRequestKind;
 
@@ -318,6 +329,27 @@ extern IcJson *ic_partition_next_page(IcPartitionScan *ps);
 extern bool ic_partition_keep(IcPartitionScan *ps, IcJson *record);
 extern void ic_partition_poll(IcPartitionScan *ps);
 extern void ic_partition_explain(IcPartitionScan *ps, ExplainState *es);
+
+/* ---- in modify.c ---- */
+extern void intercomAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
+											RangeTblEntry *target_rte,
+											Relation target_relation);
+extern int	intercomIsForeignRelUpdatable(Relation rel);
+extern List *intercomPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
+									   Index resultRelation, int subplan_index);
+extern void intercomBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+									   List *fdw_private, int subplan_index, int eflags);
+extern void intercomBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo);
+extern TupleTableSlot *intercomExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
+												 TupleTableSlot *slot, TupleTableSlot *planSlot);
+extern TupleTableSlot *intercomExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
+												 TupleTableSlot *slot, TupleTableSlot *planSlot);
+extern TupleTableSlot *intercomExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
+												 TupleTableSlot *slot, TupleTableSlot *planSlot);
+extern void intercomEndForeignModify(EState *estate, ResultRelInfo *rinfo);
+extern void intercomExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+										 List *fdw_private, int subplan_index,
+										 ExplainState *es);
 
 /* ---- in import.c ---- */
 extern List *intercomImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);

@@ -104,4 +104,41 @@ ic_new_wait_event(const char *name)
 #endif
 }
 
+/*
+ * The columns an INSERT gives or an UPDATE sets (attnums offset by
+ * FirstLowInvalidHeapAttributeNumber): 16 moved them from the range table
+ * entry to its RTEPermissionInfo.
+ */
+#if PG_VERSION_NUM >= 160000
+#include "parser/parse_relation.h"
+#endif
+static inline Bitmapset *
+ic_changed_cols(PlannerInfo *root, RangeTblEntry *rte, CmdType operation)
+{
+#if PG_VERSION_NUM >= 160000
+	RTEPermissionInfo *perminfo = getRTEPermissionInfo(root->parse->rteperminfos, rte);
+
+	return operation == CMD_INSERT ? perminfo->insertedCols : perminfo->updatedCols;
+#else
+	(void) root;
+	return operation == CMD_INSERT ? rte->insertedCols : rte->updatedCols;
+#endif
+}
+
+/*
+ * The user a write runs as (whose user mapping and admin_id it uses): 16
+ * added ExecGetResultRelCheckAsUser, as checkAsUser left the range table.
+ */
+static inline Oid
+ic_modify_user(ResultRelInfo *rinfo, EState *estate)
+{
+#if PG_VERSION_NUM >= 160000
+	return ExecGetResultRelCheckAsUser(rinfo, estate);
+#else
+	Oid			user = exec_rt_fetch(rinfo->ri_RangeTableIndex, estate)->checkAsUser;
+
+	return OidIsValid(user) ? user : GetUserId();
+#endif
+}
+
 #endif							/* IC_PG_COMPAT_H */

@@ -14,6 +14,8 @@ instead of the route.  Those that lose or damage a response on the way
 (drop, slow, truncated, empty, html_200, bad_json, bad_gzip, gzip_bomb) let the route produce
 it first, as a real server would have: a company scroll page they hit has
 advanced the scroll, so resending its scroll_param reads the next page.
+stall is neither: no answer (the connection closed after delay_ms) and
+the route never runs, a write that timed out before the server acted.
 
 Data is generated lazily and deterministically: record i of a stream is a
 pure function of (seed, stream, i), so a million contacts cost nothing at
@@ -65,6 +67,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fake_more  # noqa: E402  (the streams beyond the first eleven)
+import fake_writes  # noqa: E402  (INSERT, UPDATE, DELETE through intercom_fdw)
 
 # ---------------------------------------------------------------------------
 # Constants
@@ -691,6 +694,11 @@ class Generator:
         added = conv.get("_added_parts_at", [])
         for p, at in zip(parts[len(parts) - len(added):], added):
             p["created_at"] = p["updated_at"] = p["notified_at"] = at
+        # parts written through the API (fake_writes): their own kind
+        kinds = conv.get("_added_part_types", [])
+        for p, kind in zip(parts[len(parts) - len(kinds):], kinds):
+            p["part_type"] = kind
+            p["body"] = None
         return parts
 
 
@@ -1798,6 +1806,16 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(503, self.err_body(rid, "service_unavailable", "Service Unavailable"), hdrs)
             if kind == "404":
                 return self.send(404, self.err_body(rid, "not_found", "Resource Not Found"), hdrs)
+            if kind == "stall":
+                # no answer, and the request never reaches the route: a
+                # write that times out before the server acted
+                time.sleep(fault.get("delay_ms", 5000) / 1000.0)
+                self.close_connection = True
+                try:
+                    self.connection.shutdown(2)
+                except OSError:
+                    pass
+                return None
             if kind == "scroll_500":
                 with st.lock:
                     st.scroll = None          # a 500 mid-scroll kills the scroll
@@ -1909,6 +1927,10 @@ class Handler(BaseHTTPRequestHandler):
                                  "created_at": T_2019, "secure": False, "identity_verification": False,
                                  "timezone": self.cfg["timezone"], "region": "US"},
                          "avatar": {"type": "avatar", "image_url": None}, "has_inbox_seat": True}
+        self.ver = ver
+        written = fake_writes.route(self, sys.modules[__name__], method, parts, body)
+        if written is not None:
+            return written
         more = fake_more.route(self, sys.modules[__name__], s.gen, method, parts, q, ver, need, body)
         if more is not None:
             return more
@@ -2312,7 +2334,8 @@ class Handler(BaseHTTPRequestHandler):
                 return 200, dict(st.config)
             if path == "/_fake/faults" and method == "POST":
                 kinds = {"429", "500", "502_html", "503_json", "drop", "slow", "truncated", "empty",
-                         "html_200", "bad_json", "bad_gzip", "gzip_bomb", "scroll_500", "scroll_expire", "404"}
+                         "html_200", "bad_json", "bad_gzip", "gzip_bomb", "scroll_500", "scroll_expire", "404",
+                         "stall"}
                 kind = str(body["kind"])
                 if kind not in kinds:
                     raise ValueError(f"unknown fault kind {kind}")
@@ -2343,6 +2366,8 @@ class Handler(BaseHTTPRequestHandler):
                 return 200, self.delete(body)
             if path == "/_fake/create" and method == "POST":
                 return 200, self.create(body)
+            if path == "/_fake/attribute" and method == "POST":
+                return 200, fake_writes.set_attribute(st.store, body)
         return 404, {"error": f"no control route {method} {path}"}
 
     def dump(self, s, stream, ver):

@@ -287,8 +287,10 @@ class MoreGen:
         change = self.ticket_changes.get(i)
         title = self.fi.nasty_or(r, f"Ticket {i}")
         if change:
-            u, title = change["updated_at"], f"{title or ''} (mutated)"
-        return {
+            u = change["updated_at"]
+            if change.get("mark", True):      # /_fake/mutate marks; a PUT writes fields
+                title = f"{title or ''} (mutated)"
+        rec = {
             "type": "ticket", "id": str(630 + i), "ticket_id": str(38 + i), "category": tt["category"],
             "ticket_attributes": {"_default_title_": title,
                                   "_default_description_": None if i % 3 else f"Details «{i}»\nline two"},
@@ -302,6 +304,7 @@ class MoreGen:
             "linked_objects": {"type": "list", "total_count": 0, "has_more": False, "data": []},
             "is_shared": i % 2 == 0, "previous_ticket_state_id": None if i % 4 == 0 else str(8300 + (i - 1) % 4),
         }
+        return apply_ticket_fields(rec, (change or {}).get("fields"))
 
     def ticket_full(self, i):
         t = dict(self.ticket(i))
@@ -319,6 +322,24 @@ class MoreGen:
         if stream in ("articles", "help_center_collections"):
             recs.sort(key=lambda x: (-x["updated_at"], int(x["id"])))
         return recs
+
+
+def apply_ticket_fields(rec, fields):
+    """A ticket with the fields PUT /tickets/{id} wrote (fake_writes)."""
+    if not fields:
+        return rec
+    for k, v in fields.items():
+        if k == "ticket_state_id":
+            rec["previous_ticket_state_id"] = rec["ticket_state"]["id"]
+            rec["ticket_state"] = next(x for x in rec["ticket_type"]["ticket_states"]["data"] if x["id"] == str(v))
+            rec["open"] = rec["ticket_state"]["category"] != "resolved"
+        elif k == "assignee_id":
+            rec["admin_assignee_id"] = int(v) if v not in (None, "", "0") else 0
+        elif k == "ticket_attributes":
+            rec["ticket_attributes"] = dict(rec["ticket_attributes"], **v)
+        elif k != "company_id":
+            rec[k] = v
+    return rec
 
 
 def counts_of(handler):
@@ -439,7 +460,7 @@ def mutate_ticket(store, counts, body):
     store.ticket_changes = dict(store.ticket_changes)   # snapshots keep theirs
     for i in idx:
         old = store.ticket_changes.get(i, {})
-        store.ticket_changes[i] = {"updated_at": t,
+        store.ticket_changes[i] = {"updated_at": t, "fields": old.get("fields"),
                                    "added_at": old.get("added_at", []) + [t] * int(body.get("add_parts") or 0)}
     return {"ids": [str(630 + i) for i in idx]}
 

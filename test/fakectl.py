@@ -12,7 +12,7 @@ Commands:
   fault KIND [--path P] [--method M] [--count N] [--after K] [--delay-ms D]
                                           KIND: 429 500 502_html 503_json 404 drop slow truncated
                                           empty html_200 bad_json bad_gzip gzip_bomb scroll_500
-                                          scroll_expire
+                                          scroll_expire stall (no answer after D ms, nothing done)
   faults-clear
   faults-left                             injections still pending (the sum of their counts)
   config key=value ...                    rate_limit, rate_window_seconds, latency_ms, timezone,
@@ -34,6 +34,8 @@ Commands:
                                           string, 1000 keys) in contacts and companies; see
                                           EXOTIC_* in fake_intercom.py.  reset turns them off.
   tag-all CONTACT_ID                      give a contact every tag (more than the 10 it inlines)
+  attribute MODEL NAME --api-writable {true,false}
+                                          a custom data attribute (not) writable through the API
   prewarm [STREAM...] [--version V] [--per-page N]
                                           render contacts/conversations (default) into the
                                           fake's cache before a benchmark; --per-page also
@@ -131,6 +133,10 @@ def main(argv=None):
     ex.add_argument("--print-ids", action="store_true", help="print the exotic ids, one per line")
     ta = sub.add_parser("tag-all")
     ta.add_argument("contact_id")
+    at = sub.add_parser("attribute")
+    at.add_argument("model")
+    at.add_argument("name")
+    at.add_argument("--api-writable", choices=["true", "false"], required=True)
     sh = sub.add_parser("scroll-hold")
     sh.add_argument("seconds", type=float)
     pw = sub.add_parser("prewarm")
@@ -176,6 +182,9 @@ def main(argv=None):
         print(sum(1 for e in entries if not a.path or e["path"].startswith(a.path)))
     elif a.cmd == "tag-all":
         call(url, "POST", "/_fake/tag_all", {"contact_id": a.contact_id})
+    elif a.cmd == "attribute":
+        call(url, "POST", "/_fake/attribute",
+             {"model": a.model, "name": a.name, "api_writable": a.api_writable == "true"})
     elif a.cmd == "dump":
         path = f"/_fake/data/{quote(a.stream)}" + (f"?version={quote(a.version)}" if a.version else "")
         out = sys.stdout

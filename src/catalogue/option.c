@@ -36,7 +36,8 @@ typedef enum IcOptionKind
 	OPT_REGION,					/* us, eu, au */
 	OPT_STREAM,					/* one of the streams */
 	OPT_SECRET,					/* the token */
-	OPT_VERSION					/* an Intercom API version: 2.14, Preview */
+	OPT_VERSION,				/* an Intercom API version: 2.14, Preview */
+	OPT_ADMIN					/* an admin's id: digits */
 } IcOptionKind;
 
 typedef struct IcOptionDef
@@ -60,9 +61,16 @@ static const IcOptionDef ic_option_defs[] = {
 	{"concurrency", ForeignServerRelationId, OPT_INT, 1, 32},
 	{"pushdown", ForeignServerRelationId, OPT_BOOL, 0, 0},
 	{"start_date", ForeignServerRelationId, OPT_TEXT, 0, 0},
+	/* writes (modify.c): off until asked, like postgres_fdw's updatable */
+	{"updatable", ForeignServerRelationId, OPT_BOOL, 0, 0},
+	{"admin_id", ForeignServerRelationId, OPT_ADMIN, 0, 0},
 	{"token", UserMappingRelationId, OPT_SECRET, 0, 0},
+	{"admin_id", UserMappingRelationId, OPT_ADMIN, 0, 0},
 	{"stream", ForeignTableRelationId, OPT_STREAM, 0, 0},
 	{"pushdown", ForeignTableRelationId, OPT_BOOL, 0, 0},
+	{"updatable", ForeignTableRelationId, OPT_BOOL, 0, 0},
+	{"allow_delete", ForeignTableRelationId, OPT_BOOL, 0, 0},
+	{"admin_id", ForeignTableRelationId, OPT_ADMIN, 0, 0},
 	{"path", AttributeRelationId, OPT_TEXT, 0, 0},
 	{NULL, InvalidOid, OPT_TEXT, 0, 0}
 };
@@ -277,6 +285,15 @@ validate_option(DefElem *def, const IcOptionDef *opt)
 						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 						 errmsg("invalid value for option \"api_version\": \"%s\"", value),
 						 errhint("Use an Intercom API version such as 2.14 or 2.16, or Preview.")));
+			break;
+		case OPT_ADMIN:
+			/* Intercom's admin ids are integers (sent as strings) */
+			if (value[0] == '\0' || strlen(value) > 20 ||
+				strspn(value, "0123456789") != strlen(value))
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("invalid value for option \"admin_id\": \"%s\"", value),
+						 errhint("Give the id of an Intercom admin (teammate), digits only, as in SELECT id FROM admins.")));
 			break;
 		case OPT_SECRET:
 			/* never echo the value, even when it is wrong */
@@ -573,4 +590,46 @@ ic_parse_api_version(const char *value, int *major, int *minor)
 	if (minor)
 		*minor = mi;
 	return true;
+}
+
+/* The first value of option name in a list, or NULL. */
+static const char *
+list_option(List *options, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = lfirst_node(DefElem, lc);
+
+		if (strcmp(def->defname, name) == 0)
+			return defGetString(def);
+	}
+	return NULL;
+}
+
+/*
+ * ic_get_write_options
+ *		What a write to a foreign table may do: updatable (table, else
+ *		server, else false), allow_delete (table, else false) and admin_id
+ *		(user mapping, else table, else server, else NULL).
+ */
+void
+ic_get_write_options(Oid foreigntableid, Oid userid, IcWriteOptions *wo)
+{
+	ForeignTable *table = GetForeignTable(foreigntableid);
+	ForeignServer *server = GetForeignServer(table->serverid);
+	UserMapping *um = ic_find_user_mapping(userid, server->serverid);
+	const char *v;
+
+	memset(wo, 0, sizeof(*wo));
+	if ((v = list_option(table->options, "updatable")) != NULL ||
+		(v = list_option(server->options, "updatable")) != NULL)
+		(void) parse_bool(v, &wo->updatable);
+	if ((v = list_option(table->options, "allow_delete")) != NULL)
+		(void) parse_bool(v, &wo->allow_delete);
+	if ((um && (v = list_option(um->options, "admin_id")) != NULL) ||
+		(v = list_option(table->options, "admin_id")) != NULL ||
+		(v = list_option(server->options, "admin_id")) != NULL)
+		wo->admin_id = pstrdup(v);
 }

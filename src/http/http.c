@@ -343,6 +343,13 @@ ic_http_setup_easy(IcConnection *conn, CURL *easy, IcHttpResult *res, IcRequestK
 		curl_easy_setopt(easy, CURLOPT_POST, 1L);
 		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body ? body : "");
 	}
+	else if (strcmp(method, "GET") != 0)
+	{
+		/* PUT and DELETE (writes, modify.c); a DELETE may carry a body too */
+		curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method);
+		if (body)
+			curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body);
+	}
 }
 
 void

@@ -53,6 +53,22 @@ static const struct
 	{IC_REQ_GET_BY_ID, true},
 	/* GET /tags, /admins, /data_attributes...: one read, no paging */
 	{IC_REQ_UNPAGED, true},
+
+	/*
+	 * PUT /contacts/{id} and the like set fields to values: sending the same
+	 * again leaves the same record.  Attaching a tag or company that is
+	 * attached, or detaching one that is not, changes nothing either; a
+	 * DELETE repeated finds nothing to delete (write_send.c takes that 404
+	 * as done).
+	 */
+	{IC_REQ_WRITE, true},
+
+	/*
+	 * POST /tags and /companies create (or upsert), and a conversation part
+	 * is a new visible part each time: a request that may have been served
+	 * is not sent again; modify.c says the row may or may not be written.
+	 */
+	{IC_REQ_WRITE_CREATE, false},
 };
 
 StaticAssertDecl(lengthof(request_kinds) == IC_REQ_NKINDS,
