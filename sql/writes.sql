@@ -183,10 +183,9 @@ SELECT count(*) AS left FROM ic.contacts WHERE id = :'c2';
 -- EXPLAIN shows the request each row sends; ANALYZE the requests made
 EXPLAIN (COSTS OFF) INSERT INTO ic.contact_tags (contact_id, tag_id) VALUES (:'c1', '101');
 EXPLAIN (COSTS OFF) UPDATE ic.conversations SET state = 'open' WHERE id = '100001';
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-  UPDATE ic.contacts SET name = 'Explained' WHERE id = :'c1';
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-  UPDATE ic.contacts SET name = 'Explained' WHERE id = :'c1';
+\i sql/include/explain.sql
+SELECT * FROM pg_temp.explain_analyze(format('UPDATE ic.contacts SET name = %L WHERE id = %L', 'Explained', :'c1'));
+SELECT * FROM pg_temp.explain_analyze(format('UPDATE ic.contacts SET name = %L WHERE id = %L', 'Explained', :'c1'));
 
 -- 4. Faults.  A 429 is waited out; a PUT or an attach that fails (500, a
 --    lost connection, a timeout after the server acted) is sent again.
@@ -313,8 +312,8 @@ ALTER SERVER fake OPTIONS (DROP concurrency);
 -- default), all answered before the statement ends.
 \! python3 test/fakectl.py config latency_ms=50
 \! python3 test/fakectl.py log-clear
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-  UPDATE ic.contacts SET name = 'In the window ' || id WHERE role = 'lead';
+SELECT * FROM pg_temp.explain_analyze($$
+  UPDATE ic.contacts SET name = 'In the window ' || id WHERE role = 'lead'$$);
 \! python3 test/fakectl.py log | grep -c '^PUT /contacts/.* 200'
 SELECT count(*) FILTER (WHERE name = 'In the window ' || id) AS renamed, count(*) AS leads
   FROM ic.contacts WHERE role = 'lead';

@@ -141,4 +141,13 @@ ic_modify_user(ResultRelInfo *rinfo, EState *estate)
 #endif
 }
 
+/*
+ * A composite Datum's tuple header. DatumGetHeapTupleHeader became an
+ * exported function in recent minor releases (17.12's headers declare it,
+ * 17.10's server lacks it): a module built against newer minor headers
+ * would not load into an older server of the same major. Detoasting
+ * directly is what it does for a plain composite value, on every release.
+ */
+#define ic_datum_get_tuple_header(d)	((HeapTupleHeader) PG_DETOAST_DATUM(d))
+
 #endif							/* IC_PG_COMPAT_H */

@@ -120,7 +120,7 @@ old_row(IcModifyState *st, TupleTableSlot *planSlot, Datum *values, bool *nulls)
 
 	if (isnull)
 		elog(ERROR, "intercom_fdw: the old row is NULL");
-	tuple.t_data = DatumGetHeapTupleHeader(datum);
+	tuple.t_data = ic_datum_get_tuple_header(datum);
 	tuple.t_len = HeapTupleHeaderGetDatumLength(tuple.t_data);
 	ItemPointerSetInvalid(&tuple.t_self);
 	tuple.t_tableOid = InvalidOid;
