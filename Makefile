@@ -3,7 +3,8 @@ MODULE_big = intercom_fdw
 OBJS = intercom_fdw.o src/option.o src/http.o src/convert.o src/pushdown.o \
        src/scan.o src/import.o src/streams.o src/json_decode.o \
        src/retry.o src/scroll.o src/range.o src/link.o src/comment.o src/analyze.o \
-       src/partition.o src/partition_balance.o src/pager.o src/http_async.o src/http_errors.o src/gzip.o src/jsonb_build.o src/columns.o src/children.o
+       src/partition.o src/partition_balance.o src/pager.o src/http_async.o src/http_errors.o src/gzip.o src/jsonb_build.o src/columns.o src/children.o \
+       src/reconcile.o
 
 EXTENSION = intercom_fdw
 DATA = intercom_fdw--1.0.sql

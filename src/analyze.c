@@ -66,9 +66,9 @@ stream_total(const IcStream *s, Oid relid)
 		return -1;
 	ic_get_options(relid, GetUserId(), &opts);
 	conn = ic_connect(&opts);
-	root = ic_request_page(conn, body ? IC_REQ_SEARCH :
-						   s->paging == IC_PAGING_PAGE_NUMBER ? IC_REQ_PAGE_NUMBER : IC_REQ_LIST_CURSOR,
-						   method, path, body, NULL, &status, NULL, NULL, &stats);
+	root = ic_request_page_version(conn, s->api_version, body ? IC_REQ_SEARCH :
+								   s->paging == IC_PAGING_PAGE_NUMBER ? IC_REQ_PAGE_NUMBER : IC_REQ_LIST_CURSOR,
+								   method, path, body, NULL, &status, NULL, NULL, &stats);
 	total = ic_json_get(root, "total_count");
 	if (!ic_json_is(total, IC_JSON_NUMBER))
 		return -1;

@@ -144,6 +144,12 @@ extern IcJson *ic_request_page(IcConnection *conn, IcRequestKind kind,
 							   long *status, IcFailure *failure,
 							   const char *count_key,
 							   IcStats *stats);
+extern IcJson *ic_request_page_version(IcConnection *conn, const char *version,
+									   IcRequestKind kind, const char *method,
+									   const char *path, const char *body,
+									   const long *pass_statuses, long *status,
+									   IcFailure *failure, const char *count_key,
+									   IcStats *stats);
 extern void ic_sleep_ms(int64 ms, IcStats *stats);
 typedef struct IcAsyncRequest IcAsyncRequest;
 extern IcAsyncRequest *ic_async_create(IcConnection *conn, MemoryContext cxt,

@@ -212,8 +212,9 @@ fetch_list_or_search(IcPager *p)
 	if (p->prefetch[0] && ic_async_active(p->prefetch[p->prefetch_next]))
 		root = ic_async_finish(p->prefetch[p->prefetch_next], p->stats);
 	else
-		root = ic_request_page(p->conn, ic_pager_kind(p), method, path, body, NULL,
-							   &status, NULL, p->count_key, p->stats);
+		root = ic_request_page_version(p->conn, p->stream->api_version, ic_pager_kind(p),
+									   method, path, body, NULL, &status, NULL,
+									   p->count_key, p->stats);
 	p->pages++;
 	p->records = envelope_records(p, root, path);
 	if (p->pages == 1 && p->partition_ok && next_cursor(root))

@@ -470,14 +470,15 @@ start_scan(ForeignScanState *node, IcScanState *st)
 
 	/*
 	 * Prefetch pages of cursor-paged endpoints, unless the query has a LIMIT
-	 * (a prefetched page could be one request too many) or concurrency is 1
-	 * (strictly one request at a time).
+	 * (a prefetched page could be one request too many), concurrency is 1
+	 * (strictly one request at a time) or the stream has its own API version
+	 * (only a request in the foreground can say it).
 	 */
 	p->prefetch[0] = p->prefetch[1] = NULL;
 	p->prefetch_next = 0;
 	if (p->stream->paging != IC_PAGING_NONE && p->stream->paging != IC_PAGING_SCROLL &&
 		(p->mode == IC_MODE_LIST || p->mode == IC_MODE_SEARCH) &&
-		st->limit == 0 && st->opts.concurrency > 1)
+		st->limit == 0 && st->opts.concurrency > 1 && p->stream->api_version == NULL)
 	{
 		p->prefetch[0] = ic_async_create(p->conn, p->page_owner_cxt, ic_pager_kind(p),
 										 p->count_key, NULL);
