@@ -659,6 +659,7 @@ BEGIN
         lookback := coalesce(lookback,
                              nullif(current_setting('intercom_fdw.lookback', true), '')::interval,
                              interval '1 day 1 hour');
+        reconcile := coalesce(reconcile, true);
         reconcile_every := coalesce(reconcile_every,
                                     nullif(current_setting('intercom_fdw.reconcile_every', true), '')::interval);
         budget := coalesce(nullif(current_setting('intercom_fdw.reconcile_max_requests', true), '')::bigint, 500);
@@ -722,7 +723,7 @@ BEGIN
         entry.bookmark_from := bound;
         -- a stream the API cannot filter is read whole anyway: read it all,
         -- so that what the read did not return can be deleted
-        whole := entry.method = 'incremental' AND src.deletion = 'whole' AND reconcile;
+        whole := entry.method = 'incremental' AND src.deletion IS NOT DISTINCT FROM 'whole' AND reconcile;
 
         -- read what changed; `<bookmark column> >= $1` is a plain comparison
         -- with a timestamptz parameter, which the FDW pushes down
