@@ -588,6 +588,72 @@ END
 $$;
 
 /*
+ * _remove_deleted
+ *		The step of an incremental run that removes from the copy what was
+ *		deleted upstream, for a stream whose stream_deletion rule is 'feed'
+ *		or 'count' (whole reads delete as they stage): the rows deleted, of
+ *		them merged, the rows repaired, the requests spent, what it did
+ *		(sync_log.reconcile), and whether it looked in full (a new
+ *		last_reconciled_at).
+ *
+ * A reconciliation that fails, is cut short or meets a rate limit is rolled
+ * back as a whole (its subtransaction): it deletes and repairs nothing, a
+ * WARNING and the note say why, and the run goes on.  A failed feed read
+ * fails the run, as any failed read does.
+ */
+CREATE FUNCTION _remove_deleted(source regclass, target text, how text, key_column text, cols text[],
+                                pk text, col_list text, bound timestamptz, upper timestamptz,
+                                floor timestamptz, reconcile boolean, reconcile_every interval,
+                                last_reconciled_at timestamptz, budget bigint,
+                                OUT deleted bigint, OUT merged bigint, OUT repaired bigint,
+                                OUT requests bigint, OUT note text, OUT checked boolean)
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    r0      bigint := (@extschema@.request_stats()).requests;
+    started timestamptz := clock_timestamp();
+    rc      record;
+BEGIN
+    deleted := 0;
+    checked := false;
+    IF NOT reconcile THEN
+        note := 'off';
+    ELSIF how = 'feed' AND key_column = ANY (cols) THEN
+        deleted := @extschema@._forget_deleted_conversations(source, target, key_column, bound);
+        note := 'done: feed';
+        checked := true;
+    ELSIF how = 'feed' THEN
+        note := pg_catalog.format('skipped: the copy has no %I column', key_column);
+    ELSIF NOT 'created_at' = ANY (cols) THEN
+        note := 'skipped: the copy has no created_at column';
+    ELSIF reconcile_every IS NOT NULL AND last_reconciled_at > started - reconcile_every THEN
+        note := pg_catalog.format('skipped: last at %s, reconcile_every %s', last_reconciled_at, reconcile_every);
+    ELSE
+        BEGIN
+            rc := @extschema@._reconcile(source, target, pk, col_list, upper, floor, budget);
+            deleted := rc.deleted;
+            merged := rc.merged;
+            repaired := rc.repaired;
+            note := 'done: counts';
+            checked := true;
+        EXCEPTION WHEN OTHERS THEN
+            -- never delete on doubt: everything it did is rolled back
+            note := CASE WHEN SQLSTATE = 'ICR01' THEN 'cut short: ' ELSE 'failed: ' END
+                    || SQLERRM || '; nothing deleted';
+            RAISE WARNING 'materialize %: the check for deleted records did not finish; nothing deleted', target
+                USING DETAIL = SQLERRM,
+                      HINT = 'The next run checks again; sync_log.reconcile says why.';
+        END;
+    END IF;
+    requests := (@extschema@.request_stats()).requests - r0;
+    IF note NOT LIKE 'skipped%' AND note <> 'off' THEN
+        PERFORM @extschema@._progress(target, 'deleted upstream', deleted,
+                                      extract(epoch FROM clock_timestamp() - started) * 1000, requests);
+    END IF;
+END
+$$;
+
+/*
  * _run
  *		One run of materialize: bring the copy `target` of the foreign table
  *		`source` up to date, and return its sync_log entry.
@@ -643,7 +709,6 @@ DECLARE
     whole     boolean := false;
     checked   boolean := false;     -- deletions looked for in full: a new last_reconciled_at
     rc        record;
-    rc_del    bigint := 0;
     budget    bigint;
     e_detail  text;
     e_hint    text;
@@ -826,49 +891,22 @@ BEGIN
         DROP TABLE pg_temp.intercom_fdw_stage;
 
         -- records deleted upstream (stream_deletion): a full read already
-        -- mirrors the stream; an incremental one asks
+        -- mirrors the stream, an incremental one asks
         IF entry.method = 'full' THEN
             checked := true;
-        ELSIF src.deletion IS NOT NULL AND NOT reconcile THEN
+        ELSIF src.deletion IN ('feed', 'count') THEN
+            rc := @extschema@._remove_deleted(source, t.qualified, src.deletion, src.deletion_key, cols,
+                                              pk, col_list, bound, run_start - lookback, src.start_date,
+                                              reconcile, reconcile_every, st.last_reconciled_at, budget);
+            n_del := n_del + rc.deleted;
+            n_up := n_up + coalesce(rc.repaired, 0);
+            entry.rows_merged := rc.merged;
+            entry.rows_repaired := rc.repaired;
+            entry.reconcile := rc.note;
+            entry.reconcile_requests := rc.requests;
+            checked := checked OR rc.checked;
+        ELSIF src.deletion = 'whole' AND NOT reconcile THEN
             entry.reconcile := 'off';
-        ELSIF src.deletion = 'feed' AND src.deletion_key = ANY (cols) THEN
-            phase_r := (@extschema@.request_stats()).requests;
-            n_gone := @extschema@._forget_deleted_conversations(source, t.qualified, src.deletion_key, bound);
-            n_del := n_del + n_gone;
-            entry.reconcile_requests := (@extschema@.request_stats()).requests - phase_r;
-            entry.reconcile := 'done: feed';
-            checked := true;
-        ELSIF src.deletion = 'count' AND NOT 'created_at' = ANY (cols) THEN
-            entry.reconcile := 'skipped: the copy has no created_at column';
-        ELSIF src.deletion = 'count' AND reconcile_every IS NOT NULL
-              AND st.last_reconciled_at > run_start - reconcile_every THEN
-            entry.reconcile := pg_catalog.format('skipped: last at %s, reconcile_every %s',
-                                                 st.last_reconciled_at, reconcile_every);
-        ELSIF src.deletion = 'count' THEN
-            phase_t := clock_timestamp();
-            phase_r := (@extschema@.request_stats()).requests;
-            BEGIN
-                rc := @extschema@._reconcile(source, t.qualified, pk, col_list,
-                                             run_start - lookback, src.start_date, budget);
-                rc_del := rc.deleted;
-                n_del := n_del + rc.deleted;
-                n_up := n_up + rc.repaired;
-                entry.rows_merged := rc.merged;
-                entry.rows_repaired := rc.repaired;
-                entry.reconcile := 'done: counts';
-                checked := true;
-            EXCEPTION WHEN OTHERS THEN
-                -- never delete on doubt: everything it did is rolled back
-                entry.reconcile := CASE WHEN SQLSTATE = 'ICR01' THEN 'cut short: ' ELSE 'failed: ' END
-                                   || SQLERRM || '; nothing deleted';
-                RAISE WARNING 'materialize %: the check for deleted records did not finish; nothing deleted', t.qualified
-                    USING DETAIL = SQLERRM,
-                          HINT = 'The next run checks again; sync_log.reconcile says why.';
-            END;
-            entry.reconcile_requests := (@extschema@.request_stats()).requests - phase_r;
-            PERFORM @extschema@._progress(t.qualified, 'reconciled, deleted', rc_del,
-                                          extract(epoch FROM clock_timestamp() - phase_t) * 1000,
-                                          entry.reconcile_requests);
         END IF;
         entry.write_ms := extract(epoch FROM clock_timestamp() - write_t) * 1000;
         EXECUTE pg_catalog.format('SELECT count(*) FROM %s', t.qualified) INTO n_rows;

@@ -45,7 +45,7 @@ run() {  # run SOURCE TARGET: one materialize, then its sync_log row as key=valu
                      'reconcile=' || quote_literal(coalesce(reconcile, ''))
                 FROM intercom_fdw.sync_log WHERE target = '$2' ORDER BY id DESC LIMIT 1"
 }
-field() { sed -E "s/.*$1=([^ ]*).*/\1/" <<<"$2"; }
+field() { sed -E "s/(^|.* )$1=([^ ]*).*/\2/" <<<"$2"; }
 
 log "1. full load of $contacts contacts"
 full=$(run ic.contacts public.contacts_copy)
