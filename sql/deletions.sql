@@ -58,8 +58,17 @@ SELECT array_agg(id ORDER BY deleted_at DESC) AS since_bound
   FROM intercom_fdw.deleted_conversations_since('ic.conversations', to_timestamp(1700000150));
 \! python3 test/fakectl.py log | sed -E 's/ \[.*//'
 SELECT count(*) AS whole_feed FROM intercom_fdw.deleted_conversations_since('ic.conversations', NULL);
--- the user needs SELECT on the table the functions read through
+-- the functions read through an intercom_fdw table, which the user must be
+-- allowed to SELECT from
 SELECT ic_try($$SELECT count(*) FROM intercom_fdw.deleted_conversations_since('pg_class', NULL)$$);
+CREATE ROLE regress_ic_del;
+GRANT USAGE ON SCHEMA ic, intercom_fdw TO regress_ic_del;
+SET ROLE regress_ic_del;
+SELECT ic_try($$SELECT intercom_fdw.search_count('ic.contacts', NULL, now())::text$$);
+SELECT ic_try($$SELECT count(*) FROM intercom_fdw.record_status('ic.contacts', ARRAY['x'])$$);
+RESET ROLE;
+REVOKE USAGE ON SCHEMA ic, intercom_fdw FROM regress_ic_del;
+DROP ROLE regress_ic_del;
 
 -- 2. Conversations and their parts and link rows: an incremental run reads
 --    the feed down to its bookmark minus lookback (2 of its 4 pages of 4
