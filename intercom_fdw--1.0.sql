@@ -664,7 +664,11 @@ $$;
  * read `<bookmark column> >= bookmark - lookback` (pushed down to the search
  * API) and upsert; full streams are read whole and mirrored.  The new
  * bookmark is the clock when the run started, so nothing updated during a run
- * is missed.
+ * is missed.  Unless reconcile is false, an incremental run then removes
+ * what was deleted upstream (stream_deletion): streams the API cannot filter
+ * are read whole and mirrored, the others go through _remove_deleted (the
+ * deleted conversations feed, or count reconciliation at most every
+ * reconcile_every).
  *
  * A successful run writes the copy, its sync_state row and its sync_log row
  * in the caller's transaction, and returns the entry with status

@@ -253,7 +253,8 @@ intercom_fdw_search_count(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1) && PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("search_count needs created_from or created_before")));
+				 errmsg("search_count needs created_from or created_before"),
+				 errhint("Give at least one bound; the search needs a condition.")));
 	query = created_at_clause(col,
 							  !PG_ARGISNULL(1), PG_ARGISNULL(1) ? 0 : timestamptz_epoch(PG_GETARG_TIMESTAMPTZ(1)),
 							  !PG_ARGISNULL(2), PG_ARGISNULL(2) ? 0 : timestamptz_epoch(PG_GETARG_TIMESTAMPTZ(2)));
@@ -302,7 +303,8 @@ intercom_fdw_record_status(PG_FUNCTION_ARGS)
 	if (stream->get_path == NULL || stream->parent != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("stream %s has no GET by id", stream->name)));
+				 errmsg("stream %s has no GET by id", stream->name),
+				 errhint("Contacts, companies, conversations, tickets and articles have one.")));
 	InitMaterializedSRF(fcinfo, 0);
 	deconstruct_array(ids, TEXTOID, -1, false, TYPALIGN_INT, &elems, &elem_nulls, &n);
 	req_cxt = AllocSetContextCreate(CurrentMemoryContext, "intercom_fdw status",
@@ -334,6 +336,7 @@ intercom_fdw_record_status(PG_FUNCTION_ARGS)
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		MemoryContextReset(req_cxt);
+		CHECK_FOR_INTERRUPTS();
 	}
 	MemoryContextDelete(req_cxt);
 	return (Datum) 0;
