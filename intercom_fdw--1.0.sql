@@ -160,22 +160,25 @@ GRANT SELECT ON stream_parent TO PUBLIC;
 --   count  search counts over created_at ranges against the copy's, narrowed
 --          where they differ; ids the copy has and the API did not list are
 --          checked one by one (404 or 410: deleted).
+-- A feed stream with audit also compares counts, for what the feed could
+-- not say (deletions older than the run's lower bound).
 -- Streams without a row (the full ones already mirror each read) need none.
 CREATE TABLE stream_deletion (
     stream      text PRIMARY KEY,             -- as in streams()
     how         text NOT NULL CHECK (how IN ('feed', 'whole', 'count')),
-    key_column  text                          -- feed: the column with the conversation's id
+    key_column  text,                         -- feed: the column with the conversation's id
+    audit       boolean NOT NULL DEFAULT false -- feed: also compare counts (at most every reconcile_every)
 );
 INSERT INTO stream_deletion VALUES
-    ('conversations', 'feed', 'id'),
-    ('conversation_parts', 'feed', 'conversation_id'),
-    ('conversation_tags', 'feed', 'conversation_id'),
-    ('conversation_contacts', 'feed', 'conversation_id'),
-    ('companies', 'whole', NULL),
-    ('segments', 'whole', NULL),
-    ('company_segments', 'whole', NULL),
-    ('contacts', 'count', NULL),
-    ('tickets', 'count', NULL);
+    ('conversations', 'feed', 'id', true),
+    ('conversation_parts', 'feed', 'conversation_id', false),
+    ('conversation_tags', 'feed', 'conversation_id', false),
+    ('conversation_contacts', 'feed', 'conversation_id', false),
+    ('companies', 'whole', NULL, false),
+    ('segments', 'whole', NULL, false),
+    ('company_segments', 'whole', NULL, false),
+    ('contacts', 'count', NULL, false),
+    ('tickets', 'count', NULL, false);
 COMMENT ON TABLE stream_deletion IS
     'intercom_fdw.materialize: how incremental runs notice records deleted upstream';
 GRANT SELECT ON stream_deletion TO PUBLIC;
@@ -229,7 +232,7 @@ CREATE FUNCTION _source_info(source regclass,
     OUT stream text, OUT primary_key text, OUT incremental boolean,
     OUT start_date timestamptz, OUT columns text[], OUT has_updated_at boolean,
     OUT bookmark_column text, OUT has_bookmark boolean, OUT parent_key text,
-    OUT deletion text, OUT deletion_key text)
+    OUT deletion text, OUT deletion_key text, OUT deletion_audit boolean)
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
@@ -275,7 +278,7 @@ BEGIN
     IF NOT parent_key = ANY (columns) THEN
         parent_key := NULL;
     END IF;
-    SELECT d.how, d.key_column INTO deletion, deletion_key
+    SELECT d.how, d.key_column, d.audit INTO deletion, deletion_key, deletion_audit
       FROM @extschema@.stream_deletion d WHERE d.stream = _source_info.stream;
     has_updated_at := EXISTS (SELECT FROM pg_catalog.pg_attribute a
                                WHERE a.attrelid = source AND a.attname = 'updated_at'
@@ -588,22 +591,60 @@ END
 $$;
 
 /*
+ * _reconcile_safely
+ *		_reconcile in a subtransaction: one that fails, is cut short or
+ *		meets a rate limit is rolled back as a whole, deletes and repairs
+ *		nothing, and says why in the note (and a WARNING); the run goes on.
+ */
+CREATE FUNCTION _reconcile_safely(source regclass, target text, pk text, col_list text,
+                                  upper timestamptz, floor timestamptz, budget bigint,
+                                  OUT deleted bigint, OUT merged bigint, OUT repaired bigint,
+                                  OUT note text, OUT checked boolean)
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    rc record;
+BEGIN
+    deleted := 0;
+    checked := false;
+    BEGIN
+        rc := @extschema@._reconcile(source, target, pk, col_list, upper, floor, budget);
+        deleted := rc.deleted;
+        merged := rc.merged;
+        repaired := rc.repaired;
+        note := 'done: counts';
+        checked := true;
+    EXCEPTION WHEN OTHERS THEN
+        -- never delete on doubt: everything it did is rolled back
+        note := CASE WHEN SQLSTATE = 'ICR01' THEN 'cut short: ' ELSE 'failed: ' END
+                || SQLERRM || '; nothing deleted';
+        RAISE WARNING 'materialize %: the check for deleted records did not finish; nothing deleted', target
+            USING DETAIL = SQLERRM,
+                  HINT = 'The next run checks again; sync_log.reconcile says why.';
+    END;
+END
+$$;
+
+/*
  * _remove_deleted
  *		The step of an incremental run that removes from the copy what was
  *		deleted upstream, for a stream whose stream_deletion rule is 'feed'
  *		or 'count' (whole reads delete as they stage): the rows deleted, of
  *		them merged, the rows repaired, the requests spent, what it did
- *		(sync_log.reconcile), and whether it looked in full (a new
- *		last_reconciled_at).
+ *		(sync_log.reconcile), and whether a count reconciliation completed
+ *		(a new last_reconciled_at).
  *
- * A reconciliation that fails, is cut short or meets a rate limit is rolled
- * back as a whole (its subtransaction): it deletes and repairs nothing, a
- * WARNING and the note say why, and the run goes on.  A failed feed read
- * fails the run, as any failed read does.
+ * 'feed' reads the deleted conversations feed; with audit, the counts are
+ * compared too, at most every reconcile_every, for what the feed could not
+ * say (a copy left alone longer than the lookback).  'count' compares the
+ * counts at most every reconcile_every.  A failed feed read fails the run,
+ * as any failed read does; a failed reconciliation does not
+ * (_reconcile_safely).
  */
-CREATE FUNCTION _remove_deleted(source regclass, target text, how text, key_column text, cols text[],
-                                pk text, col_list text, bound timestamptz, upper timestamptz,
-                                floor timestamptz, reconcile boolean, reconcile_every interval,
+CREATE FUNCTION _remove_deleted(source regclass, target text, how text, key_column text,
+                                audit boolean, cols text[], pk text, col_list text,
+                                bound timestamptz, upper timestamptz, floor timestamptz,
+                                reconcile boolean, reconcile_every interval,
                                 last_reconciled_at timestamptz, budget bigint,
                                 OUT deleted bigint, OUT merged bigint, OUT repaired bigint,
                                 OUT requests bigint, OUT note text, OUT checked boolean)
@@ -612,44 +653,41 @@ AS $$
 DECLARE
     r0      bigint := (@extschema@.request_stats()).requests;
     started timestamptz := clock_timestamp();
+    counts  text;
     rc      record;
 BEGIN
     deleted := 0;
     checked := false;
+    requests := 0;
     IF NOT reconcile THEN
         note := 'off';
-    ELSIF how = 'feed' AND key_column = ANY (cols) THEN
+        RETURN;
+    END IF;
+    IF how = 'feed' AND key_column = ANY (cols) THEN
         deleted := @extschema@._forget_deleted_conversations(source, target, key_column, bound);
         note := 'done: feed';
-        checked := true;
     ELSIF how = 'feed' THEN
         note := pg_catalog.format('skipped: the copy has no %I column', key_column);
-    ELSIF NOT 'created_at' = ANY (cols) THEN
-        note := 'skipped: the copy has no created_at column';
-    ELSIF reconcile_every IS NOT NULL AND last_reconciled_at > started - reconcile_every THEN
-        note := pg_catalog.format('skipped: last at %s, reconcile_every %s', last_reconciled_at, reconcile_every);
-    ELSE
-        BEGIN
-            rc := @extschema@._reconcile(source, target, pk, col_list, upper, floor, budget);
-            deleted := rc.deleted;
+    END IF;
+    IF how = 'count' OR audit THEN
+        IF NOT 'created_at' = ANY (cols) THEN
+            counts := 'skipped: the copy has no created_at column';
+        ELSIF reconcile_every IS NOT NULL AND last_reconciled_at > started - reconcile_every THEN
+            counts := pg_catalog.format('skipped: last at %s, reconcile_every %s',
+                                        last_reconciled_at, reconcile_every);
+        ELSE
+            rc := @extschema@._reconcile_safely(source, target, pk, col_list, upper, floor, budget);
+            deleted := deleted + rc.deleted;
             merged := rc.merged;
             repaired := rc.repaired;
-            note := 'done: counts';
-            checked := true;
-        EXCEPTION WHEN OTHERS THEN
-            -- never delete on doubt: everything it did is rolled back
-            note := CASE WHEN SQLSTATE = 'ICR01' THEN 'cut short: ' ELSE 'failed: ' END
-                    || SQLERRM || '; nothing deleted';
-            RAISE WARNING 'materialize %: the check for deleted records did not finish; nothing deleted', target
-                USING DETAIL = SQLERRM,
-                      HINT = 'The next run checks again; sync_log.reconcile says why.';
-        END;
+            checked := rc.checked;
+            counts := rc.note;
+        END IF;
+        note := concat_ws('; ', note, counts);
     END IF;
     requests := (@extschema@.request_stats()).requests - r0;
-    IF note NOT LIKE 'skipped%' AND note <> 'off' THEN
-        PERFORM @extschema@._progress(target, 'deleted upstream', deleted,
-                                      extract(epoch FROM clock_timestamp() - started) * 1000, requests);
-    END IF;
+    PERFORM @extschema@._progress(target, 'deleted upstream', deleted,
+                                  extract(epoch FROM clock_timestamp() - started) * 1000, requests);
 END
 $$;
 
@@ -899,7 +937,8 @@ BEGIN
         IF entry.method = 'full' THEN
             checked := true;
         ELSIF src.deletion IN ('feed', 'count') THEN
-            rc := @extschema@._remove_deleted(source, t.qualified, src.deletion, src.deletion_key, cols,
+            rc := @extschema@._remove_deleted(source, t.qualified, src.deletion, src.deletion_key,
+                                              src.deletion_audit, cols,
                                               pk, col_list, bound, run_start - lookback, src.start_date,
                                               reconcile, reconcile_every, st.last_reconciled_at, budget);
             n_del := n_del + rc.deleted;

@@ -73,8 +73,10 @@ DROP ROLE regress_ic_del;
 -- 2. Conversations and their parts and link rows: an incremental run reads
 --    the feed down to its bookmark minus lookback (2 of its 4 pages of 4
 --    here: 4 recent deletions, then older ones) and deletes the rows of the
---    conversations deleted since.  (conversation_tags and _contacts are
---    read whole by every run: what is gone is not returned, and goes.)
+--    conversations deleted since.  The conversations copy also compares
+--    counts (an audit: stream_deletion.audit), which finds the conversations
+--    deleted before the bound.  (conversation_tags and _contacts are read
+--    whole by every run: what is gone is not returned, and goes.)
 \! python3 test/fakectl.py reset
 SELECT method FROM intercom_fdw.materialize('ic.conversations', 'del.conversations');
 SELECT method FROM intercom_fdw.materialize('ic.conversation_parts', 'del.conversation_parts');
@@ -84,7 +86,8 @@ SELECT method FROM intercom_fdw.materialize('ic.conversation_contacts', 'del.con
 \! python3 test/fakectl.py delete conversations --ids 100001 100002 100007 100011
 CREATE TEMP TABLE gone (id text);
 INSERT INTO gone VALUES ('100001'), ('100002'), ('100007'), ('100011');
--- (the 12 deleted long ago stay: older than the bound, a full refresh drops them)
+-- (the 12 deleted long ago are older than the bound: the conversations'
+-- audit finds them, their parts stay until a full refresh)
 CREATE TEMP TABLE gone_long_ago AS SELECT id FROM del.conversations WHERE id >= '100030';
 SELECT (SELECT count(*) FROM del.conversations WHERE id IN (SELECT id FROM gone)) AS conversations,
        (SELECT count(*) FROM del.conversation_parts WHERE conversation_id IN (SELECT id FROM gone)) > 500
@@ -112,14 +115,16 @@ SELECT target, reconcile, reconcile_requests
   FROM intercom_fdw.sync_log WHERE target LIKE 'del.conversation%' AND method = 'incremental' ORDER BY id;
 SELECT (SELECT count(*) FROM del.conversations WHERE id IN (SELECT id FROM gone)) AS conversations_left,
        (SELECT count(*) FROM del.conversation_parts WHERE conversation_id IN (SELECT id FROM gone)) AS parts_left,
-       (SELECT count(*) FROM del.conversations WHERE id IN (SELECT id FROM gone_long_ago)) AS long_ago_kept;
-DELETE FROM del.conversations WHERE id IN (SELECT id FROM gone_long_ago);
+       (SELECT count(*) FROM del.conversations WHERE id IN (SELECT id FROM gone_long_ago)) AS long_ago_left,
+       (SELECT count(*) FROM del.conversation_parts WHERE conversation_id IN (SELECT id FROM gone_long_ago)) > 0
+           AS long_ago_parts_left;
 DELETE FROM del.conversation_parts WHERE conversation_id IN (SELECT id FROM gone_long_ago);
 SELECT pg_temp.diff('ic.conversations', 'del.conversations') AS conversations_diff,
        pg_temp.diff('ic.conversation_parts', 'del.conversation_parts') AS parts_diff,
        pg_temp.diff('ic.conversation_tags', 'del.conversation_tags') AS tags_diff,
        pg_temp.diff('ic.conversation_contacts', 'del.conversation_contacts') AS contacts_diff;
--- the feed says nothing new: nothing deleted, the same two requests of it
+-- nothing new: nothing deleted; the same two feed requests, GET /me and
+-- one count
 SELECT rows_deleted FROM intercom_fdw.materialize('ic.conversations', 'del.conversations');
 SELECT reconcile, reconcile_requests FROM pg_temp.last_run('del.conversations');
 -- a failed feed read fails the run: nothing of it is kept
