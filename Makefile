@@ -1,7 +1,7 @@
 # intercom_fdw: PostgreSQL foreign data wrapper for the Intercom REST API.
 MODULE_big = intercom_fdw
 # src/ is grouped by layer (docs/architecture.md); every .c of a layer is built.
-LAYERS = catalogue planning requests paging http decoding executor writing
+LAYERS = catalogue planning requests paging http decoding executor writing copies
 OBJS = intercom_fdw.o $(patsubst %.c,%.o,$(sort $(foreach d,$(LAYERS),$(wildcard src/$(d)/*.c))))
 
 EXTENSION = intercom_fdw

@@ -38,6 +38,32 @@ RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'intercom_fdw_streams'
 LANGUAGE C STRICT IMMUTABLE;
 
+-- What materialize asks to notice records deleted upstream (src/reconcile.c,
+-- docs/materialize.md).  Each reads through the foreign table's server and
+-- user mapping, and needs SELECT on the table.
+-- The deleted conversations feed (2.16), newest first, down to `since`.
+CREATE FUNCTION deleted_conversations_since(source regclass, since timestamptz,
+    OUT id text, OUT deleted_at timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'intercom_fdw_deleted_conversations_since'
+LANGUAGE C VOLATILE;
+-- The search's total_count of records created in [created_from, created_before).
+CREATE FUNCTION search_count(source regclass, created_from timestamptz, created_before timestamptz)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'intercom_fdw_search_count'
+LANGUAGE C VOLATILE;
+-- GET by id of each id: 200, 404 (deleted) or 410 (merged contact).
+CREATE FUNCTION record_status(source regclass, ids text[],
+    OUT id text, OUT status integer, OUT code text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'intercom_fdw_record_status'
+LANGUAGE C STRICT VOLATILE;
+-- The workspace's time zone (GET /me): contact search counts its days.
+CREATE FUNCTION workspace_timezone(source regclass)
+RETURNS text
+AS 'MODULE_PATHNAME', 'intercom_fdw_workspace_timezone'
+LANGUAGE C STRICT VOLATILE;
+
 -- ===========================================================================
 -- materialize: keep local copies of foreign tables up to date
 -- (docs/materialize.md).  Everything below is PL/pgSQL over the foreign
@@ -60,7 +86,8 @@ CREATE TABLE sync_state (
     last_rows_upserted bigint,
     last_rows_deleted bigint,
     rows            bigint,                 -- rows in the copy after the last run
-    runs            bigint NOT NULL DEFAULT 0
+    runs            bigint NOT NULL DEFAULT 0,
+    last_reconciled_at timestamptz          -- bookmark of the last run that checked for deletions in full
 );
 COMMENT ON TABLE sync_state IS 'intercom_fdw.materialize: one row per copy (bookmark, last run)';
 
@@ -90,7 +117,11 @@ CREATE TABLE sync_log (
     error_message   text,
     error_detail    text,
     error_hint      text,
-    error_context   text                    -- PostgreSQL's CONTEXT: e.g. the column and record of a bad value
+    error_context   text,                   -- PostgreSQL's CONTEXT: e.g. the column and record of a bad value
+    rows_merged     bigint,                 -- of rows_deleted: contacts merged into another (410)
+    rows_repaired   bigint,                 -- of rows_upserted: rows an earlier run missed (reconciliation)
+    reconcile_requests bigint,              -- of requests: spent finding deletions
+    reconcile       text                    -- what the deletion check did: done, skipped, failed, cut short
 );
 CREATE INDEX sync_log_target_idx ON sync_log (target, started_at);
 COMMENT ON TABLE sync_log IS 'intercom_fdw.materialize: one row per run, successful or failed';
@@ -119,6 +150,38 @@ INSERT INTO stream_parent VALUES ('conversation_parts', 'conversation_id', 'conv
 COMMENT ON TABLE stream_parent IS
     'intercom_fdw.materialize: streams whose rows carry their parent''s fields; a changed parent''s rows are all rewritten';
 GRANT SELECT ON stream_parent TO PUBLIC;
+
+-- How an incremental run notices records deleted upstream (issue 20,
+-- docs/materialize.md "Deleted and merged records"):
+--   feed   the deleted conversations feed, read down to the run's lower
+--          bound; the copy's rows whose key_column names one are deleted;
+--   whole  the stream is read whole anyway (the API cannot filter it): after
+--          that complete read, rows it did not return are deleted;
+--   count  search counts over created_at ranges against the copy's, narrowed
+--          where they differ; ids the copy has and the API did not list are
+--          checked one by one (404 or 410: deleted).
+-- A feed stream with audit also compares counts, for what the feed could
+-- not say (deletions older than the run's lower bound).
+-- Streams without a row (the full ones already mirror each read) need none.
+CREATE TABLE stream_deletion (
+    stream      text PRIMARY KEY,             -- as in streams()
+    how         text NOT NULL CHECK (how IN ('feed', 'whole', 'count')),
+    key_column  text,                         -- feed: the column with the conversation's id
+    audit       boolean NOT NULL DEFAULT false -- feed: also compare counts (at most every reconcile_every)
+);
+INSERT INTO stream_deletion VALUES
+    ('conversations', 'feed', 'id', true),
+    ('conversation_parts', 'feed', 'conversation_id', false),
+    ('conversation_tags', 'feed', 'conversation_id', false),
+    ('conversation_contacts', 'feed', 'conversation_id', false),
+    ('companies', 'whole', NULL, false),
+    ('segments', 'whole', NULL, false),
+    ('company_segments', 'whole', NULL, false),
+    ('contacts', 'count', NULL, false),
+    ('tickets', 'count', NULL, false);
+COMMENT ON TABLE stream_deletion IS
+    'intercom_fdw.materialize: how incremental runs notice records deleted upstream';
+GRANT SELECT ON stream_deletion TO PUBLIC;
 
 CREATE TYPE materialize_result AS (
     source        regclass,
@@ -168,7 +231,8 @@ $$;
 CREATE FUNCTION _source_info(source regclass,
     OUT stream text, OUT primary_key text, OUT incremental boolean,
     OUT start_date timestamptz, OUT columns text[], OUT has_updated_at boolean,
-    OUT bookmark_column text, OUT has_bookmark boolean, OUT parent_key text)
+    OUT bookmark_column text, OUT has_bookmark boolean, OUT parent_key text,
+    OUT deletion text, OUT deletion_key text, OUT deletion_audit boolean)
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
@@ -214,6 +278,8 @@ BEGIN
     IF NOT parent_key = ANY (columns) THEN
         parent_key := NULL;
     END IF;
+    SELECT d.how, d.key_column, d.audit INTO deletion, deletion_key, deletion_audit
+      FROM @extschema@.stream_deletion d WHERE d.stream = _source_info.stream;
     has_updated_at := EXISTS (SELECT FROM pg_catalog.pg_attribute a
                                WHERE a.attrelid = source AND a.attname = 'updated_at'
                                  AND a.atttypid = 'timestamptz'::regtype AND NOT a.attisdropped);
@@ -249,12 +315,13 @@ AS $$
     INSERT INTO @extschema@.sync_log (target, source, stream, method, status, started_at, finished_at,
         elapsed, read_ms, write_ms, bookmark_from, bookmark_to, rows_read, rows_upserted, rows_deleted,
         requests, retries, rate_limit_waits, error_sqlstate, error_message, error_detail, error_hint,
-        error_context)
+        error_context, rows_merged, rows_repaired, reconcile_requests, reconcile)
     VALUES (entry.target, entry.source, entry.stream, entry.method, entry.status, entry.started_at,
         entry.finished_at, entry.elapsed, entry.read_ms, entry.write_ms, entry.bookmark_from,
         entry.bookmark_to, entry.rows_read, entry.rows_upserted, entry.rows_deleted, entry.requests,
         entry.retries, entry.rate_limit_waits, entry.error_sqlstate, entry.error_message,
-        entry.error_detail, entry.error_hint, entry.error_context)
+        entry.error_detail, entry.error_hint, entry.error_context, entry.rows_merged,
+        entry.rows_repaired, entry.reconcile_requests, entry.reconcile)
 $$;
 
 -- Raise a failed run's error again: same SQLSTATE, message, detail and hint
@@ -280,6 +347,350 @@ BEGIN
 END
 $$;
 
+-- The start of t's day in time zone tz, or of the day `days` later: the
+-- cuts where contact search, which compares dates by the workspace's day,
+-- counts exactly.
+CREATE FUNCTION _day_start(t timestamptz, tz text, days integer DEFAULT 0)
+RETURNS timestamptz
+LANGUAGE sql STABLE
+AS $$
+    SELECT (pg_catalog.date_trunc('day', t AT TIME ZONE tz) + days * interval '1 day') AT TIME ZONE tz
+$$;
+
+/*
+ * _forget_deleted_conversations
+ *		Delete from the copy `target` the rows whose key_column names a
+ *		conversation the deleted conversations feed lists since `since` (the
+ *		run's lower bound: what the previous runs have not seen yet); the
+ *		rows deleted.  The feed is read newest first and stops at `since`:
+ *		usually one request.
+ */
+CREATE FUNCTION _forget_deleted_conversations(source regclass, target text, key_column text,
+                                              since timestamptz)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    n bigint;
+BEGIN
+    EXECUTE pg_catalog.format(
+        'DELETE FROM %s AS t WHERE t.%I IN '
+        '(SELECT d.id FROM @extschema@.deleted_conversations_since($1, $2) d)',
+        target, key_column)
+      USING source, since;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+
+/*
+ * _reconcile_spend
+ *		Before a reconciliation spends `more` requests: stop it (SQLSTATE
+ *		ICR01, the caller deletes nothing) when that would pass its budget,
+ *		or when it has met a rate limit since it started (the check is
+ *		optional work: it gives way to the runs' own reads).
+ */
+CREATE FUNCTION _reconcile_spend(requests0 bigint, waits0 bigint, budget bigint, more bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    s record := @extschema@.request_stats();
+BEGIN
+    IF s.rate_limit_waits > waits0 THEN
+        RAISE EXCEPTION 'rate-limited after % requests', s.requests - requests0
+            USING ERRCODE = 'ICR01';
+    END IF;
+    IF s.requests - requests0 + more > budget THEN
+        RAISE EXCEPTION 'the next step needs % more requests, past the budget of % (intercom_fdw.reconcile_max_requests)',
+                        more, budget
+            USING ERRCODE = 'ICR01';
+    END IF;
+END
+$$;
+
+/*
+ * _reconcile_range
+ *		Settle the range [lo, hi) of created_at (lo NULL: from the start):
+ *		list what the API has there, upsert the records the copy lacks
+ *		(repaired), and check each id the copy has and the listing lacks
+ *		with a GET: 404 or 410 deletes the row (410: merged), 200 keeps it
+ *		(a record search does not show yet).  Anything else raises, and the
+ *		caller's whole reconciliation is rolled back.
+ */
+CREATE FUNCTION _reconcile_range(source regclass, target text, pk text, col_list text,
+                                 lo timestamptz, hi timestamptz,
+                                 requests0 bigint, waits0 bigint, budget bigint,
+                                 INOUT deleted bigint, INOUT merged bigint, INOUT repaired bigint)
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    extra text[];
+    chk record;
+    n bigint;
+BEGIN
+    IF pg_catalog.to_regclass('pg_temp.intercom_fdw_rc_listed') IS NOT NULL THEN
+        DROP TABLE pg_temp.intercom_fdw_rc_listed;
+    END IF;
+    -- a search on created_at (pushed down, rechecked locally)
+    EXECUTE pg_catalog.format(
+        'CREATE TEMP TABLE intercom_fdw_rc_listed ON COMMIT DROP AS SELECT * FROM %s '
+        'WHERE created_at < $1%s', source,
+        CASE WHEN lo IS NULL THEN '' ELSE ' AND created_at >= $2' END)
+      USING hi, lo;
+    EXECUTE pg_catalog.format(
+        'INSERT INTO %1$s AS t (%2$s) SELECT %2$s FROM pg_temp.intercom_fdw_rc_listed l '
+        'WHERE NOT EXISTS (SELECT FROM %1$s c WHERE c.%3$s = l.%3$s) ON CONFLICT (%3$s) DO NOTHING',
+        target, col_list, pk);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    repaired := repaired + n;
+
+    EXECUTE pg_catalog.format(
+        'SELECT array_agg(c.id::text ORDER BY c.id) FROM pg_temp.intercom_fdw_rc_copy c '
+        'WHERE c.created_at < $1 AND ($2::timestamptz IS NULL OR c.created_at >= $2) '
+        'AND NOT EXISTS (SELECT FROM pg_temp.intercom_fdw_rc_listed l WHERE l.%s = c.id)', pk)
+      INTO extra USING hi, lo;
+    IF extra IS NULL THEN
+        RETURN;
+    END IF;
+    PERFORM @extschema@._reconcile_spend(requests0, waits0, budget, pg_catalog.cardinality(extra));
+    FOR chk IN SELECT * FROM @extschema@.record_status(source, extra) LOOP
+        CONTINUE WHEN chk.status = 200;
+        EXECUTE pg_catalog.format('DELETE FROM %s WHERE %s::text = $1', target, pk) USING chk.id;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        deleted := deleted + n;
+        IF chk.status = 410 THEN
+            merged := merged + n;
+        END IF;
+    END LOOP;
+END
+$$;
+
+/*
+ * _reconcile
+ *		Find the records of the copy `target` deleted (or merged) upstream,
+ *		and those an earlier run missed, among those created before `upper`
+ *		(and from `floor`, the server's start_date, on).
+ *
+ * The search's total_count over a created_at range costs one small request
+ * and is compared with the copy's count of the same range.  Where they are
+ * equal, nothing more is read.  Where they differ, the range is split at
+ * its middle row (a whole day: contact search compares dates by the
+ * workspace's day, so cuts at its midnights count exactly), one half is
+ * probed and the other is the difference, until a range holds few rows:
+ * then it is listed and settled (_reconcile_range).  Rows are deleted only
+ * on a GET's 404 or 410.  A failure, the budget or a rate limit raises:
+ * the caller rolls everything back (nothing is deleted) and logs why.
+ * What cancels out in counts (a deletion and a missed record in one range)
+ * is not seen until the counts differ.
+ */
+CREATE FUNCTION _reconcile(source regclass, target text, pk text, col_list text,
+                           upper timestamptz, floor timestamptz, budget bigint,
+                           OUT deleted bigint, OUT merged bigint, OUT repaired bigint)
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    -- a range listed rather than split: about two pages (a setting for tests)
+    leaf_rows constant bigint := coalesce(
+        nullif(current_setting('intercom_fdw.reconcile_leaf_rows', true), '')::bigint, 300);
+    s0   record := @extschema@.request_stats();
+    tz   text;
+    los  timestamptz[];
+    his  timestamptz[];
+    apis bigint[];
+    n    int;
+    lo   timestamptz;
+    hi   timestamptz;
+    mid  timestamptz;
+    api  bigint;
+    mine bigint;
+    left_api bigint;
+BEGIN
+    deleted := 0;
+    merged := 0;
+    repaired := 0;
+    tz := coalesce(@extschema@.workspace_timezone(source), 'UTC');
+    hi := @extschema@._day_start(upper, tz);
+    IF floor IS NOT NULL THEN
+        -- from the first whole day on or after start_date: the copy holds
+        -- every record created since (updated_at >= created_at)
+        lo := @extschema@._day_start(floor, tz);
+        IF lo < floor THEN
+            lo := @extschema@._day_start(floor, tz, 1);
+        END IF;
+        IF lo >= hi THEN
+            RETURN;
+        END IF;
+    END IF;
+
+    -- the copy's side, once: (id, created_at) of the rows in the range
+    IF pg_catalog.to_regclass('pg_temp.intercom_fdw_rc_copy') IS NOT NULL THEN
+        DROP TABLE pg_temp.intercom_fdw_rc_copy;
+    END IF;
+    EXECUTE pg_catalog.format(
+        'CREATE TEMP TABLE intercom_fdw_rc_copy ON COMMIT DROP AS SELECT %s AS id, created_at '
+        'FROM %s WHERE created_at < $1 AND ($2::timestamptz IS NULL OR created_at >= $2)', pk, target)
+      USING hi, lo;
+    CREATE INDEX ON pg_temp.intercom_fdw_rc_copy (created_at);
+    ANALYZE pg_temp.intercom_fdw_rc_copy;
+
+    PERFORM @extschema@._reconcile_spend(s0.requests, s0.rate_limit_waits, budget, 1);
+    los := ARRAY[lo];
+    his := ARRAY[hi];
+    apis := ARRAY[@extschema@.search_count(source, lo, hi)];
+    WHILE pg_catalog.cardinality(his) > 0 LOOP
+        n := pg_catalog.cardinality(his);
+        lo := los[n];
+        hi := his[n];
+        api := apis[n];
+        los := los[1:n - 1];
+        his := his[1:n - 1];
+        apis := apis[1:n - 1];
+        SELECT count(*) INTO mine FROM pg_temp.intercom_fdw_rc_copy c
+         WHERE c.created_at < hi AND (lo IS NULL OR c.created_at >= lo);
+        CONTINUE WHEN mine = api;
+
+        -- split at the middle row's day, or the middle day when the copy
+        -- has no row there; a single day, or few rows: settle it
+        mid := NULL;
+        IF greatest(mine, api) > leaf_rows THEN
+            IF mine > 0 THEN
+                SELECT c.created_at INTO mid FROM pg_temp.intercom_fdw_rc_copy c
+                 WHERE c.created_at < hi AND (lo IS NULL OR c.created_at >= lo)
+                 ORDER BY c.created_at OFFSET mine / 2 LIMIT 1;
+            ELSIF lo IS NOT NULL THEN
+                mid := lo + (hi - lo) / 2;
+            END IF;
+            mid := @extschema@._day_start(mid, tz);
+            IF lo IS NOT NULL AND mid <= lo THEN
+                mid := @extschema@._day_start(mid, tz, 1);
+            END IF;
+            IF mid >= hi OR (lo IS NOT NULL AND mid <= lo) THEN
+                mid := NULL;
+            END IF;
+        END IF;
+        IF mid IS NULL THEN
+            -- listing: about a page per 150 records
+            PERFORM @extschema@._reconcile_spend(s0.requests, s0.rate_limit_waits, budget,
+                                                 1 + greatest(mine, api) / 150);
+            SELECT * INTO deleted, merged, repaired
+              FROM @extschema@._reconcile_range(source, target, pk, col_list, lo, hi,
+                                                s0.requests, s0.rate_limit_waits, budget,
+                                                deleted, merged, repaired);
+        ELSE
+            PERFORM @extschema@._reconcile_spend(s0.requests, s0.rate_limit_waits, budget, 1);
+            left_api := @extschema@.search_count(source, lo, mid);
+            los := los || ARRAY[mid, lo];
+            his := his || ARRAY[hi, mid];
+            apis := apis || ARRAY[api - left_api, left_api];
+        END IF;
+    END LOOP;
+    -- a rate limit met by the last step counts too
+    PERFORM @extschema@._reconcile_spend(s0.requests, s0.rate_limit_waits, budget, 0);
+END
+$$;
+
+/*
+ * _reconcile_safely
+ *		_reconcile in a subtransaction: one that fails, is cut short or
+ *		meets a rate limit is rolled back as a whole, deletes and repairs
+ *		nothing, and says why in the note (and a WARNING); the run goes on.
+ */
+CREATE FUNCTION _reconcile_safely(source regclass, target text, pk text, col_list text,
+                                  upper timestamptz, floor timestamptz, budget bigint,
+                                  OUT deleted bigint, OUT merged bigint, OUT repaired bigint,
+                                  OUT note text, OUT checked boolean)
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    rc record;
+BEGIN
+    deleted := 0;
+    checked := false;
+    BEGIN
+        rc := @extschema@._reconcile(source, target, pk, col_list, upper, floor, budget);
+        deleted := rc.deleted;
+        merged := rc.merged;
+        repaired := rc.repaired;
+        note := 'done: counts';
+        checked := true;
+    EXCEPTION WHEN OTHERS THEN
+        -- never delete on doubt: everything it did is rolled back
+        note := CASE WHEN SQLSTATE = 'ICR01' THEN 'cut short: ' ELSE 'failed: ' END
+                || SQLERRM || '; nothing deleted';
+        RAISE WARNING 'materialize %: the check for deleted records did not finish; nothing deleted', target
+            USING DETAIL = SQLERRM,
+                  HINT = 'The next run checks again; sync_log.reconcile says why.';
+    END;
+END
+$$;
+
+/*
+ * _remove_deleted
+ *		The step of an incremental run that removes from the copy what was
+ *		deleted upstream, for a stream whose stream_deletion rule is 'feed'
+ *		or 'count' (whole reads delete as they stage): the rows deleted, of
+ *		them merged, the rows repaired, the requests spent, what it did
+ *		(sync_log.reconcile), and whether a count reconciliation completed
+ *		(a new last_reconciled_at).
+ *
+ * 'feed' reads the deleted conversations feed; with audit, the counts are
+ * compared too, at most every reconcile_every, for what the feed could not
+ * say (a copy left alone longer than the lookback).  'count' compares the
+ * counts at most every reconcile_every.  A failed feed read fails the run,
+ * as any failed read does; a failed reconciliation does not
+ * (_reconcile_safely).
+ */
+CREATE FUNCTION _remove_deleted(source regclass, target text, how text, key_column text,
+                                audit boolean, cols text[], pk text, col_list text,
+                                bound timestamptz, upper timestamptz, floor timestamptz,
+                                reconcile boolean, reconcile_every interval,
+                                last_reconciled_at timestamptz, budget bigint,
+                                OUT deleted bigint, OUT merged bigint, OUT repaired bigint,
+                                OUT requests bigint, OUT note text, OUT checked boolean)
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    r0      bigint := (@extschema@.request_stats()).requests;
+    started timestamptz := clock_timestamp();
+    counts  text;
+    rc      record;
+BEGIN
+    deleted := 0;
+    checked := false;
+    requests := 0;
+    IF NOT reconcile THEN
+        note := 'off';
+        RETURN;
+    END IF;
+    IF how = 'feed' AND key_column = ANY (cols) THEN
+        deleted := @extschema@._forget_deleted_conversations(source, target, key_column, bound);
+        note := 'done: feed';
+    ELSIF how = 'feed' THEN
+        note := pg_catalog.format('skipped: the copy has no %I column', key_column);
+    END IF;
+    IF how = 'count' OR audit THEN
+        IF NOT 'created_at' = ANY (cols) THEN
+            counts := 'skipped: the copy has no created_at column';
+        ELSIF reconcile_every IS NOT NULL AND last_reconciled_at > started - reconcile_every THEN
+            counts := pg_catalog.format('skipped: last at %s, reconcile_every %s',
+                                        last_reconciled_at, reconcile_every);
+        ELSE
+            rc := @extschema@._reconcile_safely(source, target, pk, col_list, upper, floor, budget);
+            deleted := deleted + rc.deleted;
+            merged := rc.merged;
+            repaired := rc.repaired;
+            checked := rc.checked;
+            counts := rc.note;
+        END IF;
+        note := concat_ws('; ', note, counts);
+    END IF;
+    requests := (@extschema@.request_stats()).requests - r0;
+    PERFORM @extschema@._progress(target, 'deleted upstream', deleted,
+                                  extract(epoch FROM clock_timestamp() - started) * 1000, requests);
+END
+$$;
+
 /*
  * _run
  *		One run of materialize: bring the copy `target` of the foreign table
@@ -291,7 +702,11 @@ $$;
  * read `<bookmark column> >= bookmark - lookback` (pushed down to the search
  * API) and upsert; full streams are read whole and mirrored.  The new
  * bookmark is the clock when the run started, so nothing updated during a run
- * is missed.
+ * is missed.  Unless reconcile is false, an incremental run then removes
+ * what was deleted upstream (stream_deletion): streams the API cannot filter
+ * are read whole and mirrored, the others go through _remove_deleted (the
+ * deleted conversations feed, or count reconciliation at most every
+ * reconcile_every).
  *
  * A successful run writes the copy, its sync_state row and its sync_log row
  * in the caller's transaction, and returns the entry with status
@@ -303,7 +718,7 @@ $$;
  * logs it, commits, and raises it).
  */
 CREATE FUNCTION _run(source regclass, target text, full_refresh boolean, lookback interval,
-                     rethrow boolean)
+                     reconcile boolean, reconcile_every interval, rethrow boolean)
 RETURNS @extschema@.sync_log
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -333,6 +748,10 @@ DECLARE
     n_rows    bigint;
     n_keys    bigint;
     n_clash   bigint;
+    whole     boolean := false;
+    checked   boolean := false;     -- deletions looked for in full: a new last_reconciled_at
+    rc        record;
+    budget    bigint;
     e_detail  text;
     e_hint    text;
 BEGIN
@@ -347,6 +766,10 @@ BEGIN
         lookback := coalesce(lookback,
                              nullif(current_setting('intercom_fdw.lookback', true), '')::interval,
                              interval '1 day 1 hour');
+        reconcile := coalesce(reconcile, true);
+        reconcile_every := coalesce(reconcile_every,
+                                    nullif(current_setting('intercom_fdw.reconcile_every', true), '')::interval);
+        budget := coalesce(nullif(current_setting('intercom_fdw.reconcile_max_requests', true), '')::bigint, 500);
 
         -- one run per copy at a time; a second caller waits here
         PERFORM pg_catalog.pg_advisory_xact_lock(
@@ -405,6 +828,9 @@ BEGIN
             END IF;
         END IF;
         entry.bookmark_from := bound;
+        -- a stream the API cannot filter is read whole anyway: read it all,
+        -- so that what the read did not return can be deleted
+        whole := entry.method = 'incremental' AND src.deletion IS NOT DISTINCT FROM 'whole' AND reconcile;
 
         -- read what changed; `<bookmark column> >= $1` is a plain comparison
         -- with a timestamptz parameter, which the FDW pushes down
@@ -416,7 +842,7 @@ BEGIN
         END IF;
         EXECUTE pg_catalog.format('CREATE TEMP TABLE intercom_fdw_read (LIKE %s) ON COMMIT DROP', source);
         sel := pg_catalog.format('INSERT INTO pg_temp.intercom_fdw_read SELECT * FROM %s', source);
-        IF bound IS NOT NULL THEN
+        IF bound IS NOT NULL AND NOT whole THEN
             sel := sel || pg_catalog.format(' WHERE %I >= $1', src.bookmark_column);
         END IF;
         phase_t := clock_timestamp();
@@ -452,6 +878,21 @@ BEGIN
         END IF;
         DROP TABLE pg_temp.intercom_fdw_read;
 
+        IF whole THEN
+            -- the read completed (a failed read fails the run): it is the
+            -- whole truth about the stream.  Then write only what changed
+            -- since the bookmark, as a filtered read would have.
+            EXECUTE pg_catalog.format(
+                'DELETE FROM %s AS t WHERE NOT EXISTS '
+                '(SELECT FROM pg_temp.intercom_fdw_stage s WHERE s.%s = t.%s)',
+                t.qualified, pk, pk);
+            GET DIAGNOSTICS n_del = ROW_COUNT;
+            EXECUTE pg_catalog.format('DELETE FROM pg_temp.intercom_fdw_stage WHERE NOT (%I >= $1)',
+                                      src.bookmark_column) USING bound;
+            entry.reconcile := 'done: whole read';
+            checked := true;
+        END IF;
+
         -- upsert by primary key
         phase_t := clock_timestamp();
         write_t := phase_t;
@@ -485,20 +926,41 @@ BEGIN
             GET DIAGNOSTICS n_gone = ROW_COUNT;
         END IF;
         IF n_gone IS NOT NULL THEN
-            n_del := n_gone;
+            n_del := n_del + n_gone;
             PERFORM @extschema@._progress(t.qualified, 'deleted', n_del,
                                           extract(epoch FROM clock_timestamp() - phase_t) * 1000);
         END IF;
         DROP TABLE pg_temp.intercom_fdw_stage;
+
+        -- records deleted upstream (stream_deletion): a full read already
+        -- mirrors the stream, an incremental one asks
+        IF entry.method = 'full' THEN
+            checked := true;
+        ELSIF src.deletion IN ('feed', 'count') THEN
+            rc := @extschema@._remove_deleted(source, t.qualified, src.deletion, src.deletion_key,
+                                              src.deletion_audit, cols,
+                                              pk, col_list, bound, run_start - lookback, src.start_date,
+                                              reconcile, reconcile_every, st.last_reconciled_at, budget);
+            n_del := n_del + rc.deleted;
+            n_up := n_up + coalesce(rc.repaired, 0);
+            entry.rows_merged := rc.merged;
+            entry.rows_repaired := rc.repaired;
+            entry.reconcile := rc.note;
+            entry.reconcile_requests := rc.requests;
+            checked := checked OR rc.checked;
+        ELSIF src.deletion = 'whole' AND NOT reconcile THEN
+            entry.reconcile := 'off';
+        END IF;
         entry.write_ms := extract(epoch FROM clock_timestamp() - write_t) * 1000;
         EXECUTE pg_catalog.format('SELECT count(*) FROM %s', t.qualified) INTO n_rows;
 
         INSERT INTO @extschema@.sync_state AS s
                (target, source, stream, replication, bookmark, last_method, last_started_at,
-                last_finished_at, last_rows_upserted, last_rows_deleted, rows, runs)
+                last_finished_at, last_rows_upserted, last_rows_deleted, rows, runs, last_reconciled_at)
         VALUES (t.qualified, source::text, src.stream,
                 CASE WHEN src.incremental AND src.has_bookmark THEN 'incremental' ELSE 'full' END,
-                run_start, entry.method, started, clock_timestamp(), n_up, n_del, n_rows, 1)
+                run_start, entry.method, started, clock_timestamp(), n_up, n_del, n_rows, 1,
+                CASE WHEN checked THEN run_start END)
         ON CONFLICT ON CONSTRAINT sync_state_pkey DO UPDATE
            SET source = EXCLUDED.source, stream = EXCLUDED.stream,
                replication = EXCLUDED.replication, bookmark = EXCLUDED.bookmark,
@@ -506,7 +968,8 @@ BEGIN
                last_finished_at = EXCLUDED.last_finished_at,
                last_rows_upserted = EXCLUDED.last_rows_upserted,
                last_rows_deleted = EXCLUDED.last_rows_deleted,
-               rows = EXCLUDED.rows, runs = s.runs + 1;
+               rows = EXCLUDED.rows, runs = s.runs + 1,
+               last_reconciled_at = coalesce(EXCLUDED.last_reconciled_at, s.last_reconciled_at);
 
         -- the log row commits with the data and the state, or not at all
         stats1 := @extschema@.request_stats();
@@ -537,6 +1000,9 @@ BEGIN
         entry.rows_read := n_read;
         entry.rows_upserted := NULL;
         entry.rows_deleted := NULL;
+        entry.rows_merged := NULL;
+        entry.rows_repaired := NULL;
+        entry.reconcile := NULL;
         entry.requests := stats1.requests - stats0.requests;
         entry.retries := stats1.retries - stats0.retries;
         entry.rate_limit_waits := stats1.rate_limit_waits - stats0.rate_limit_waits;
@@ -564,12 +1030,14 @@ $$;
  * sync_log.
  */
 CREATE FUNCTION materialize(source regclass, target text, full_refresh boolean DEFAULT false,
-                            lookback interval DEFAULT NULL)
+                            lookback interval DEFAULT NULL, reconcile boolean DEFAULT true,
+                            reconcile_every interval DEFAULT NULL)
 RETURNS materialize_result
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-    entry @extschema@.sync_log := @extschema@._run(source, target, full_refresh, lookback, true);
+    entry @extschema@.sync_log := @extschema@._run(source, target, full_refresh, lookback,
+                                                   reconcile, reconcile_every, true);
     res   @extschema@.materialize_result;
 BEGIN
     res.source := source;
@@ -584,7 +1052,7 @@ BEGIN
     RETURN res;
 END
 $$;
-COMMENT ON FUNCTION materialize(regclass, text, boolean, interval) IS
+COMMENT ON FUNCTION materialize(regclass, text, boolean, interval, boolean, interval) IS
     'Create or refresh a local copy of an intercom_fdw foreign table, in the caller''s transaction (docs/materialize.md)';
 
 /*
@@ -604,6 +1072,8 @@ COMMENT ON FUNCTION materialize(regclass, text, boolean, interval) IS
  */
 CREATE PROCEDURE materialize_run(source regclass, target text, full_refresh boolean DEFAULT false,
                                  lookback interval DEFAULT NULL,
+                                 reconcile boolean DEFAULT true,
+                                 reconcile_every interval DEFAULT NULL,
                                  INOUT method text DEFAULT NULL,
                                  INOUT rows_upserted bigint DEFAULT NULL,
                                  INOUT rows_deleted bigint DEFAULT NULL,
@@ -617,7 +1087,7 @@ DECLARE
     entry @extschema@.sync_log;
 BEGIN
     COMMIT;     -- refuses an atomic context now, before anything is read
-    entry := @extschema@._run(source, target, full_refresh, lookback, false);
+    entry := @extschema@._run(source, target, full_refresh, lookback, reconcile, reconcile_every, false);
     IF entry.status = 'failed' THEN
         -- the run is rolled back; keep its log row, then fail as it did.
         -- A log row that cannot be written (no INSERT on sync_log) must
@@ -642,7 +1112,7 @@ BEGIN
     elapsed := entry.elapsed;
 END
 $$;
-COMMENT ON PROCEDURE materialize_run(regclass, text, boolean, interval, text, bigint, bigint,
+COMMENT ON PROCEDURE materialize_run(regclass, text, boolean, interval, boolean, interval, text, bigint, bigint,
                                      timestamptz, timestamptz, bigint, interval) IS
     'Create or refresh a local copy, committing; a failed run is kept in sync_log (docs/materialize.md)';
 

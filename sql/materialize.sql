@@ -160,7 +160,7 @@ SELECT count(*) AS expected_opened FROM dump
 \! python3 test/fakectl.py log-clear
 SELECT method, rows_upserted = :expected_parts AS upserted_as_expected, rows_upserted > 0 AS got_parts, rows_deleted
   FROM intercom_fdw.materialize('ic.conversation_parts', 'copies.conversation_parts');
-\set opened `python3 test/fakectl.py log | grep -c '^GET /conversations/'`
+\set opened `python3 test/fakectl.py log | grep -c '^GET /conversations/[0-9]'`
 SELECT :opened = :expected_opened AS opened_only_changed, :opened >= 1 AS opened_the_new_one;
 \! python3 test/fakectl.py log | grep -c '^POST /conversations/search 200 .*"field":"updated_at"'
 SELECT count(*) > 0 AS new_parts_in_copy FROM copies.conversation_parts WHERE conversation_id = :'new_conversation';
@@ -383,7 +383,8 @@ SELECT count(*) = :expected_recent AS copy_as_expected FROM copies.contacts_rece
 ALTER SERVER fake OPTIONS (DROP start_date);
 
 -- 9. Moving from Stitch: import tap-intercom's state, continue from it;
---    export the state in the same shape.
+--    export the state in the same shape.  (reconcile => false: the empty
+--    copy stands for what Stitch loaded; a reconciliation would fill it.)
 SELECT intercom_fdw.import_state('copies.contacts_stitch', 'ic.contacts',
     '{"currently_syncing": null,
       "bookmarks": {"contacts": {"updated_at": "2024-01-01T00:00:00Z"},
@@ -397,7 +398,7 @@ SELECT count(*) AS expected_since_stitch FROM dump
    AND pg_temp.epoch(rec -> 'updated_at') >= timestamptz '2024-01-01T00:00:00Z' - interval '1 day 1 hour' \gset
 SELECT method, bookmark_from = timestamptz '2024-01-01T00:00:00Z' - interval '1 day 1 hour' AS from_stitch_bookmark,
        rows_upserted = :expected_since_stitch AS upserted_as_expected, rows_upserted < 123 AS not_everything
-  FROM intercom_fdw.materialize('ic.contacts', 'copies.contacts_stitch');
+  FROM intercom_fdw.materialize('ic.contacts', 'copies.contacts_stitch', reconcile => false);
 -- round trip: export, import into another target, export again
 SELECT intercom_fdw.import_state('copies.conversations_stitch', 'ic.conversations',
                                  intercom_fdw.export_state('copies.conversations')) IS NOT NULL AS imported;

@@ -168,6 +168,12 @@ typedef enum IcWaitEvent
 extern uint32 ic_wait_event(IcWaitEvent what);
 
 extern void ic_sleep_ms(int64 ms, IcWaitEvent why, IcStats *stats);
+extern IcJson *ic_request_page_version(IcConnection *conn, const char *version,
+									   IcRequestKind kind, const char *method,
+									   const char *path, const char *body,
+									   const long *pass_statuses, long *status,
+									   IcFailure *failure, const char *count_key,
+									   IcStats *stats);
 typedef struct IcAsyncRequest IcAsyncRequest;
 extern IcAsyncRequest *ic_async_create(IcConnection *conn, MemoryContext cxt,
 									   IcRequestKind kind,

@@ -8,6 +8,11 @@ envelopes, list keys, the five paging styles, the search query language
 semantics, rate limiting per 10-second window, version differences
 (2.16 vs <= 2.15) and error bodies.
 
+Deletions: fakectl delete (contacts, companies, conversations, tickets, ...)
+and merge (contacts: 404 up to 2.15, 410 contact_merged with a Link on
+2.16); deleted conversations feed GET /conversations/deleted (2.16, newest
+first); config search_lag_seconds hides new records from search for a while.
+
 Faults (/_fake/faults, fakectl fault KIND) come in two sorts.  Those in
 front of the API (429, 500, 502_html, 503_json, 404, scroll_500) answer
 instead of the route.  Those that lose or damage a response on the way
@@ -1100,6 +1105,8 @@ class Store:
         self.overrides = {s: {} for s in self.INDEXED}   # index -> canonical record
         self.deleted = {s: set() for s in self.INDEXED + ("company_attributes", "contact_attributes")}
         self.deleted_conversations = []                    # for GET /conversations/deleted
+        self.merged = {}                                   # contact index -> surviving contact id
+        self.tickets_deleted = frozenset()                 # ticket indexes (fake_more)
         self.attr_overrides = {}                           # (model, name) -> record
         self.generation = 0                                # bumped by every mutation (search cache key)
         self._colcache = {}
@@ -1146,6 +1153,7 @@ class Store:
         snap.overrides = dict(self.overrides)
         snap.deleted = dict(self.deleted)
         snap.attr_overrides = dict(self.attr_overrides)
+        snap.merged = dict(self.merged)
         return snap
 
     def cow(self, stream):
@@ -1634,7 +1642,8 @@ class State:
         self.counts = counts
         self.config = {"rate_limit": a.rate_limit, "rate_window_seconds": 10, "latency_ms": a.latency_ms, "timezone": a.timezone,
                        "scroll_idle_seconds": a.scroll_idle_seconds, "scroll_page_size": a.scroll_page_size,
-                       "api_version_default": a.api_version_default, "search_slop_seconds": 0}
+                       "api_version_default": a.api_version_default, "search_slop_seconds": 0,
+                       "search_lag_seconds": 0}
         self.store = Store(a.seed, counts, a.timezone, int(a.render_cache_mb * 1024 * 1024))
         if getattr(a, "exotic", "off") != "off":
             self.store.set_exotic(a.exotic)
@@ -2174,8 +2183,10 @@ class Handler(BaseHTTPRequestHandler):
         # generation so that page N of a big search costs O(page).
         # The cache lives on the store (a reset discards it); the filter+sort runs
         # without the lock, on the snapshot.
+        visible = SearchVisible(self.cfg)
         ckey = (stream, json.dumps(body["query"], sort_keys=True), field, order,
-                self.cfg["timezone"], self.cfg["search_slop_seconds"], ver, s.generation)
+                self.cfg["timezone"], self.cfg["search_slop_seconds"], ver, s.generation,
+                visible.cutoff)
         with st.lock:
             items = s.search_cache.get(ckey)
         if items is None:
@@ -2183,7 +2194,7 @@ class Handler(BaseHTTPRequestHandler):
                 pairs = s.light_records(stream)            # full records only for the page
             else:
                 pairs = ((i, render(stream, s.get(stream, i), ver)) for i in s.indexes(stream))
-            items = [(key(r), i) for i, r in pairs if pred(r)]
+            items = [(key(r), i) for i, r in pairs if pred(r) and visible(r)]
             items.sort()
             # nulls last in both directions; ties broken by id in the sort direction
             nonnull = [t for t in items if not t[0][0]]
@@ -2247,8 +2258,20 @@ class Handler(BaseHTTPRequestHandler):
             need("GET")
             i = s.index_of("contacts", parts[1])
             if i is None:
-                raise ApiError(404, "not_found", "Resource Not Found")
+                self.merged_or_404(parts[1], ver)
             return 200, s.ref("contacts", i, ver)
+        raise ApiError(404, "not_found", "Resource Not Found")
+
+    def merged_or_404(self, cid, ver):
+        """A contact that is not there: merged away on 2.16 and later answers
+        410 contact_merged with a Link to the survivor; else (deleted, never
+        existed, or merged on 2.15 and earlier) 404."""
+        s = self.snap
+        i = hex24_index(s.gen.seed, "contact", str(cid))
+        into = s.merged.get(i) if i is not None else None
+        if into is not None and vkey(ver) >= (2, 16):
+            raise ApiError(410, "contact_merged", "Contact has been merged",
+                           headers={"Link": f'</contacts/{into}>; rel="canonical"'})
         raise ApiError(404, "not_found", "Resource Not Found")
 
     # --- conversations ---------------------------------------------------------------------
@@ -2271,9 +2294,14 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError(400, "intercom_version_invalid",
                                "Requested resource is not available in current API version.")
             page, per_page = self.page_params(q, 20, 60)
-            items = list(s.deleted_conversations)
-            env = self.page_envelope(items, page, per_page, "/conversations/deleted")
-            return 200, {"type": "conversations.deleted", "conversations": env["data"],
+            order = q.get("order", "desc")
+            if order not in ("asc", "desc"):
+                raise bad("parameter_invalid", "order must be asc or desc")
+            # newest deletion first (desc, the default), ties by id
+            items = sorted(s.deleted_conversations, key=lambda d: (d["deleted_at"], int(d["id"])),
+                           reverse=order == "desc")
+            env = self.page_envelope(items, page, per_page, "/conversations/deleted", f"order={order}&")
+            return 200, {"type": "conversations.list", "conversations": env["data"],
                          "total_count": env["total_count"], "pages": env["pages"]}
         if n == 2:
             need("GET")
@@ -2364,6 +2392,8 @@ class Handler(BaseHTTPRequestHandler):
                 return 200, self.mutate(body)
             if path == "/_fake/delete" and method == "POST":
                 return 200, self.delete(body)
+            if path == "/_fake/merge" and method == "POST":
+                return 200, self.merge(body)
             if path == "/_fake/create" and method == "POST":
                 return 200, self.create(body)
             if path == "/_fake/attribute" and method == "POST":
@@ -2489,8 +2519,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def delete(self, body):
         s = self.state.store
-        s.generation += 1
         stream = body["stream"]
+        if stream == "tickets":
+            return fake_more.delete_tickets(s, fake_more.COUNTS[self.state.args.dataset], body)
+        if stream not in s.deleted:
+            raise KeyError(f"cannot delete {stream}")
+        s.generation += 1
         s.cow(stream)
         if stream in ("contact_attributes", "company_attributes"):
             s.deleted[stream].update(body["ids"])
@@ -2501,8 +2535,30 @@ class Handler(BaseHTTPRequestHandler):
             s.deleted[stream].add(i)
             if stream == "conversations":
                 s.deleted_conversations.append({"type": "conversation", "id": ids[-1],
-                                                "deleted_at": int(time.time()), "metrics_retained": i % 2 == 0})
+                                                "deleted_at": int(body.get("deleted_at", time.time())),
+                                                "metrics_retained": i % 2 == 0})
         return {"ids": ids}
+
+    def merge(self, body):
+        """Merge contacts into another (body "into", default the first live
+        contact not merged): they leave lists and search, and GET answers
+        404 (<= 2.15) or 410 contact_merged (2.16)."""
+        s = self.state.store
+        targets = self._targets("contacts", body)
+        into = body.get("into")
+        if into is None:
+            into = next(s.id_of("contacts", i) for i in s.indexes("contacts", exotic=False) if i not in targets)
+        if s.index_of("contacts", into) is None or s.index_of("contacts", into) in targets:
+            raise KeyError(f"cannot merge into {into}")
+        s.generation += 1
+        s.cow("contacts")
+        s.merged = dict(s.merged)
+        ids = []
+        for i in targets:
+            ids.append(s.id_of("contacts", i))
+            s.deleted["contacts"].add(i)
+            s.merged[i] = str(into)
+        return {"ids": ids, "into": str(into)}
 
     def create(self, body):
         s = self.state.store
@@ -2529,6 +2585,21 @@ class Handler(BaseHTTPRequestHandler):
             s.rcache.forget(stream, i)
             ids.append(rec["id"])
         return {"ids": ids}
+
+
+class SearchVisible:
+    """Search lag (config search_lag_seconds): a record created less than
+    that long ago (by its created_at, against the fake's clock) is not
+    searchable yet, as Intercom's "Contact Creation Delay" says; lists and
+    GET by id have it at once.  cutoff is None without lag (the search
+    cache key: results then do not depend on the time)."""
+
+    def __init__(self, cfg):
+        lag = cfg.get("search_lag_seconds", 0)
+        self.cutoff = int(time.time()) - lag if lag > 0 else None
+
+    def __call__(self, r):
+        return self.cutoff is None or r.get("created_at") is None or r["created_at"] <= self.cutoff
 
 
 def sort_key(v, id_):

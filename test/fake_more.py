@@ -394,7 +394,10 @@ def search_tickets(handler, fi, g, body):
         if len(c) != 3 or c[0] != ["tickets", qkey]:
             fi.bad_cursor()
         start, page = int(c[1]), int(c[2]) + 1
-    hits = [t for t in (g.ticket(i) for i in range(counts_of(handler)["tickets"])) if pred(t)]
+    visible = fi.SearchVisible(handler.cfg)
+    gone = handler.snap.tickets_deleted
+    hits = [t for t in (g.ticket(i) for i in range(counts_of(handler)["tickets"]) if i not in gone)
+            if pred(t) and visible(t)]
     hits.sort(key=lambda t: (t["updated_at"], int(t["id"])), reverse=True)
     chunk = hits[start:start + per_page]
     total = len(hits)
@@ -465,6 +468,21 @@ def mutate_ticket(store, counts, body):
     return {"ids": [str(630 + i) for i in idx]}
 
 
+def delete_tickets(store, counts, body):
+    """Control (/_fake/delete with stream "tickets"): the tickets leave
+    search and GET (404).  A fresh set, so snapshots keep theirs; reset
+    discards it.  Caller holds the state lock."""
+    if "ids" in body:
+        idx = [int(t) - 630 for t in body["ids"]]
+    else:
+        idx = [i for i in range(counts["tickets"]) if i not in store.tickets_deleted][:int(body.get("count", 1))]
+    if any(i < 0 or i >= counts["tickets"] or i in store.tickets_deleted for i in idx):
+        raise KeyError("no such ticket")
+    store.generation += 1
+    store.tickets_deleted = frozenset(store.tickets_deleted | set(idx))
+    return {"ids": [str(630 + i) for i in idx]}
+
+
 def tag_all(store, contact_id):
     """Control: give a contact every tag of the workspace, so that its
     inlined list (10) says has_more and GET /contacts/{id}/tags has the rest.
@@ -522,7 +540,7 @@ def route(handler, fi, gen, method, parts, q, ver, need, body=None):
     if parts[0] == "tickets" and n == 2:
         need("GET")
         for i in range(counts_of(handler)["tickets"]):
-            if str(630 + i) == parts[1]:
+            if str(630 + i) == parts[1] and i not in handler.snap.tickets_deleted:
                 return 200, g.ticket_full(i)
         raise fi.ApiError(404, "ticket_not_found", "Ticket not found")
     if parts == ["conversations", "attributes"]:
@@ -605,12 +623,14 @@ def dump(handler, fi, s, stream, ver):
         return link_dump(fi, s, stream, ver)
     g = MoreGen(fi, gen, COUNTS[handler.state.args.dataset], s.ticket_changes)
     if stream == "tickets":
-        return [g.ticket(i) for i in range(g.counts["tickets"])]
+        return [g.ticket(i) for i in range(g.counts["tickets"]) if i not in s.tickets_deleted]
     if stream == "activity_logs":
         return [g.activity_log(i) for i in range(g.counts["activity_logs"])]
     if stream == "ticket_parts":
         out = []
         for i in range(g.counts["tickets"]):
+            if i in s.tickets_deleted:
+                continue
             t = g.ticket_full(i)
             blk = t["ticket_parts"]
             for p in blk["ticket_parts"]:

@@ -17,14 +17,21 @@ Commands:
   faults-left                             injections still pending (the sum of their counts)
   config key=value ...                    rate_limit, rate_window_seconds, latency_ms, timezone,
                                           scroll_idle_seconds, scroll_page_size, api_version_default,
-                                          search_slop_seconds (conversation date bounds widened)
+                                          search_slop_seconds (conversation date bounds widened),
+                                          search_lag_seconds (records created that recently, by
+                                          created_at, are not in search results yet)
   log [--clear-after]                     METHOD path?sorted_query status [compact-sorted-json-body]
   log-clear
   count [--path P]                        number of logged API requests (path prefix filter)
   dump STREAM [--version V]               one compact JSON record per line
   mutate STREAM (--ids ID... | --count N) [--updated-at EPOCH] [--print-ids]
          [--add-parts N]                  conversations, tickets: also append N parts (written now)
-  delete STREAM (--ids ID... | --count N) [--print-ids]
+  delete STREAM (--ids ID... | --count N) [--deleted-at EPOCH] [--print-ids]
+                                          contacts, companies, conversations (also into the
+                                          2.16 GET /conversations/deleted feed), tickets, ...
+  merge contacts (--ids ID... | --count N) [--into ID] [--print-ids]
+                                          merge contacts away: gone from lists and search, GET
+                                          404 (<= 2.15) or 410 contact_merged (2.16)
   create STREAM [--count N] [--updated-at EPOCH] [--print-ids]
   scroll-hold SECONDS
   exotic {on,off,hostile,all} [--print-ids]
@@ -117,14 +124,18 @@ def main(argv=None):
     d = sub.add_parser("dump")
     d.add_argument("stream")
     d.add_argument("--version")
-    for name in ("mutate", "delete", "create"):
+    for name in ("mutate", "delete", "create", "merge"):
         m = sub.add_parser(name)
         m.add_argument("stream")
         if name != "create":
             m.add_argument("--ids", nargs="+")
         m.add_argument("--count", type=int)
-        if name != "delete":
+        if name in ("mutate", "create"):
             m.add_argument("--updated-at", type=int)
+        if name == "delete":
+            m.add_argument("--deleted-at", type=int)
+        if name == "merge":
+            m.add_argument("--into")
         m.add_argument("--print-ids", action="store_true", help="print the affected ids, one per line")
         if name == "mutate":
             m.add_argument("--add-parts", type=int, help="conversations, tickets: append N new parts")
@@ -190,7 +201,7 @@ def main(argv=None):
         out = sys.stdout
         for rec in call(url, "GET", path, timeout=600):
             out.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n")
-    elif a.cmd in ("mutate", "delete", "create"):
+    elif a.cmd in ("mutate", "delete", "create", "merge"):
         body = {"stream": a.stream}
         if getattr(a, "ids", None):
             body["ids"] = a.ids
@@ -198,6 +209,10 @@ def main(argv=None):
             body["count"] = a.count
         if getattr(a, "updated_at", None) is not None:
             body["updated_at"] = a.updated_at
+        if getattr(a, "deleted_at", None) is not None:
+            body["deleted_at"] = a.deleted_at
+        if getattr(a, "into", None):
+            body["into"] = a.into
         if getattr(a, "add_parts", None):
             body["add_parts"] = a.add_parts
         if a.cmd != "create" and "ids" not in body and "count" not in body:

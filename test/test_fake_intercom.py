@@ -612,6 +612,117 @@ class TestPartsAndVersions(FakeCase):
                 p.stderr.close()
 
 
+class TestDeletions(FakeCase):
+    """Deleted and merged records (issue 20): what lists, search, GET and the
+    deleted-conversations feed say afterwards."""
+
+    def count(self, model, q=None):
+        q = q or {"field": "created_at", "operator": ">", "value": 0}
+        return self.post(f"/{model}/search", {"query": q, "pagination": {"per_page": 1}})["total_count"]
+
+    def test_delete_contact_everywhere(self):
+        before = self.count("contacts")
+        listed_before = self.get("/contacts?per_page=1")["total_count"]
+        cid = self.ctl("delete", "contacts", "--count", "1", "--print-ids").stdout.split()[0]
+        self.assertEqual(self.count("contacts"), before - 1)
+        self.assertNotIn(cid, {r["id"] for r in self.dump("contacts")})
+        listed = self.get("/contacts?per_page=150")
+        self.assertNotIn(cid, {r["id"] for r in listed["data"]})
+        self.assertEqual(listed["total_count"], listed_before - 1)
+        for v in ("2.14", "2.16"):
+            self.assertError(self.req("GET", f"/contacts/{cid}", version=v), 404, "not_found")
+
+    def test_merge_contact_by_version(self):
+        ids = self.ctl("merge", "contacts", "--count", "2", "--print-ids").stdout.split()
+        self.assertEqual(len(ids), 2)
+        into = self.control("POST", "/_fake/merge", {"stream": "contacts", "count": 0})["into"]
+        self.assertNotIn(into, ids)
+        self.assertError(self.req("GET", f"/contacts/{ids[0]}", version="2.15"), 404, "not_found")
+        r = self.req("GET", f"/contacts/{ids[0]}", version="2.16")
+        self.assertError(r, 410, "contact_merged")
+        self.assertEqual(r.headers["link"], f'</contacts/{into}>; rel="canonical"')
+        found = {r["id"] for r in self.search("contacts", {"field": "id", "operator": "IN", "value": ids})}
+        self.assertEqual(found, set())
+        self.assertNotIn(ids[1], {r["id"] for r in self.dump("contacts")})
+        # the survivor is still there
+        self.assertEqual(self.get(f"/contacts/{into}")["id"], into)
+        # a merged contact cannot be merged into
+        self.assertNotEqual(self.ctl("merge", "contacts", "--count", "1", "--into", ids[0],
+                                     check=False).returncode, 0)
+
+    def test_delete_company(self):
+        cid = self.ctl("delete", "companies", "--count", "1", "--print-ids").stdout.split()[0]
+        self.assertNotIn(cid, {r["id"] for r in self.dump("companies")})
+        self.assertEqual(self.req("GET", f"/companies/{cid}").status, 404)
+        scrolled = []
+        d = self.get("/companies/scroll")
+        while d["data"]:
+            scrolled += [r["id"] for r in d["data"]]
+            d = self.get(f"/companies/scroll?scroll_param={d['scroll_param']}")
+        self.assertNotIn(cid, scrolled)
+        self.assertEqual(len(scrolled), len(self.dump("companies")))
+
+    def test_delete_ticket(self):
+        before = self.count("tickets", {"field": "updated_at", "operator": ">", "value": 0})
+        tid = self.dump("tickets")[3]["id"]
+        self.ctl("delete", "tickets", "--ids", tid)
+        self.assertEqual(self.count("tickets", {"field": "updated_at", "operator": ">", "value": 0}), before - 1)
+        self.assertError(self.req("GET", f"/tickets/{tid}"), 404, "ticket_not_found")
+        self.assertNotIn(tid, {t["id"] for t in self.dump("tickets")})
+        self.assertNotIn(tid, {p["ticket_id"] for p in self.dump("ticket_parts")})
+        self.assertNotEqual(self.ctl("delete", "tickets", "--ids", tid, check=False).returncode, 0)
+
+    def test_deleted_conversations_feed(self):
+        ids = []
+        for k, at in enumerate((1700000300, 1700000100, 1700000200)):
+            ids += self.ctl("delete", "conversations", "--count", "1", "--deleted-at", str(at),
+                            "--print-ids").stdout.split()
+        # newest deletion first by default; per_page at most 60; page numbers
+        d = self.get("/conversations/deleted?per_page=2", version="2.16")
+        self.assertEqual(d["type"], "conversations.list")
+        self.assertEqual([x["id"] for x in d["conversations"]], [ids[0], ids[2]])
+        self.assertEqual([x["deleted_at"] for x in d["conversations"]], [1700000300, 1700000200])
+        self.assertEqual(set(d["conversations"][0]), {"type", "id", "deleted_at", "metrics_retained"})
+        self.assertEqual(d["total_count"], 3)
+        self.assertEqual(d["pages"]["total_pages"], 2)
+        self.assertIn("page=2", d["pages"]["next"])
+        self.assertIn("order=desc", d["pages"]["next"])
+        d2 = self.get("/conversations/deleted?per_page=2&page=2", version="2.16")
+        self.assertEqual([x["id"] for x in d2["conversations"]], [ids[1]])
+        self.assertIsNone(d2["pages"]["next"])
+        asc = self.get("/conversations/deleted?order=asc", version="2.16")
+        self.assertEqual([x["id"] for x in asc["conversations"]], [ids[1], ids[2], ids[0]])
+        self.assertEqual(self.req("GET", "/conversations/deleted?per_page=61", version="2.16").status, 400)
+        self.assertEqual(self.req("GET", "/conversations/deleted?order=up", version="2.16").status, 400)
+        self.assertError(self.req("GET", "/conversations/deleted", version="2.15"), 400,
+                         "intercom_version_invalid")
+        for i in ids:
+            self.assertError(self.req("GET", f"/conversations/{i}"), 404, "not_found")
+        self.assertFalse(set(ids) & {r["id"] for r in self.dump("conversations")})
+        self.assertFalse(set(ids) & {p["conversation_id"] for p in self.dump("conversation_parts")})
+        self.assertFalse(set(ids) & {r["conversation_id"] for r in self.dump("conversation_tags")})
+        self.ctl("reset")
+        self.assertEqual(self.get("/conversations/deleted", version="2.16")["total_count"], 0)
+
+    def test_search_lag(self):
+        q = {"field": "created_at", "operator": ">", "value": 0}
+        base = self.count("contacts", q)
+        self.ctl("config", "search_lag_seconds=600")
+        new = self.ctl("create", "contacts", "--print-ids").stdout.split()[0]
+        # listed and readable at once, searchable only later
+        self.assertEqual(self.get(f"/contacts/{new}")["id"], new)
+        self.assertIn(new, {r["id"] for r in self.dump("contacts")})
+        self.assertEqual(self.count("contacts", q), base)
+        tickets = self.count("tickets", {"field": "updated_at", "operator": ">", "value": 0})
+        self.ctl("config", "search_lag_seconds=0")
+        self.assertEqual(self.count("contacts", q), base + 1)
+        self.assertEqual(tickets, len(self.dump("tickets")))
+        # a record created in the past (by its created_at) is searchable at once
+        self.ctl("config", "search_lag_seconds=600")
+        old = self.ctl("create", "contacts", "--updated-at", "1700000000", "--print-ids").stdout.split()[0]
+        self.assertIn(old, {r["id"] for r in self.search("contacts", {"field": "id", "operator": "=", "value": old})})
+
+
 class TestDataShape(FakeCase):
     def test_invariants_and_nastiness(self):
         contacts = self.dump("contacts")

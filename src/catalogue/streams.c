@@ -220,6 +220,16 @@ static const IcColumn conversation_parts_columns[] = {
 	{"updated_at", IC_DATETIME, NULL, IC_SEARCH_DATE_SECOND},
 };
 
+/*
+ * GET /conversations/deleted (2.16): the ids of deleted conversations,
+ * newest deletion first; what materialize uses to drop them from copies.
+ */
+static const IcColumn deleted_conversations_columns[] = {
+	{"id", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"deleted_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+	{"metrics_retained", IC_BOOLEAN, NULL, IC_SEARCH_NONE},
+};
+
 /* Conversations search compares dates to the second. */
 static const IcColumn conversations_columns[] = {
 	{"id", IC_STRING, NULL, IC_SEARCH_EQUAL},
@@ -593,6 +603,13 @@ const IcStream ic_streams[] = {
 			  IC_PAGING_CURSOR, "/conversations/search", "/conversations/",
 			  "id", true, 50000, conversations_columns,
 			  .custom_model = "conversation", .custom_model_until = "2.16"),
+	/*
+	 * Page-numbered, at most 60 a page, newest deletion first; only in 2.16
+	 * and later, so its requests say 2.16 whatever the server's version.
+	 */
+	IC_STREAM("deleted_conversations", "/conversations/deleted", "conversations",
+			  IC_PAGING_PAGE_NUMBER, NULL, NULL, "id", false, 100,
+			  deleted_conversations_columns, .api_version = "2.16"),
 	IC_STREAM("help_center_collections", "/help_center/collections", "data",
 			  IC_PAGING_PAGE_NUMBER, NULL, "/help_center/collections/", "id", false, 50,
 			  help_center_collections_columns, NULL),
@@ -686,7 +703,7 @@ ic_stream_names(void)
 	return "activity_logs, admins, articles, companies, company_attributes, company_segments, "
 		"company_tags, contact_attributes, contact_companies, contact_tags, contacts, "
 		"conversation_attributes, conversation_contacts, conversation_parts, conversation_tags, "
-		"conversations, help_center_collections, segments, subscription_types, tags, "
+		"conversations, deleted_conversations, help_center_collections, segments, subscription_types, tags, "
 		"team_admins, teams, ticket_parts, ticket_types, tickets";
 }
 

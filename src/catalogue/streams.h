@@ -125,6 +125,12 @@ typedef struct IcStream
 	const char *link_column;
 	const char *link_more;
 	const char *link_expand;
+	/*
+	 * An endpoint that exists only from this API version (the deleted
+	 * conversations feed, 2.16): its requests say this Intercom-Version
+	 * whatever the server's api_version.
+	 */
+	const char *api_version;
 } IcStream;
 
 /* The parent's fields a child is stamped with, in stamps[] order. */

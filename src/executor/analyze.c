@@ -51,7 +51,8 @@ stream_total(const IcStream *s, Oid relid)
 		return -1;
 	ic_get_options(relid, GetUserId(), &opts);
 	conn = ic_connect(&opts);
-	root = ic_request_page(conn, r.kind, r.method, r.path, r.body, NULL, &status, NULL, NULL, &stats);
+	root = ic_request_page_version(conn, r.api_version, r.kind, r.method, r.path, r.body, NULL,
+								   &status, NULL, NULL, &stats);
 	total = ic_json_get(root, "total_count");
 	if (!ic_json_is(total, IC_JSON_NUMBER))
 		return -1;

@@ -444,7 +444,8 @@ start_scan(ForeignScanState *node, IcScanState *st)
 	/*
 	 * Prefetch the next page, unless the query has a LIMIT (a prefetched
 	 * page could be one request too many) or concurrency is 1 (strictly one
-	 * request at a time).
+	 * request at a time). The pager also declines for a stream with its own
+	 * API version (pager.c).
 	 */
 	r->prefetch = st->limit == 0 && st->opts.concurrency > 1;
 	ic_pager_begin(&st->pager, r);

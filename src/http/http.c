@@ -180,9 +180,13 @@ connection_destroy(IcConnection *conn)
 		curl_multi_cleanup(conn->multi);
 	if (conn->headers)
 		curl_slist_free_all(conn->headers);
+	if (conn->version_headers)
+		curl_slist_free_all(conn->version_headers);
 	conn->easy = NULL;
 	conn->multi = NULL;
 	conn->headers = NULL;
+	conn->version_headers = NULL;
+	conn->version = NULL;
 }
 
 /* ALTER SERVER / USER MAPPING: rebuild every handle on next use. */
@@ -299,6 +303,38 @@ ic_connect(const IcOptions *opts)
 	return conn;
 }
 
+/*
+ * request_headers
+ *		The headers of the request about to be set up: the connection's, or
+ *		while ic_request_page_version runs, the same with its version.
+ */
+static struct curl_slist *
+request_headers(IcConnection *conn)
+{
+	char	   *version;
+
+	if (conn->version == NULL)
+		return conn->headers;
+	if (conn->version_headers &&
+		strcmp(conn->version_headers_for, conn->version) == 0)
+		return conn->version_headers;
+	if (conn->version_headers)
+		curl_slist_free_all(conn->version_headers);
+	conn->version_headers = NULL;
+	for (struct curl_slist *h = conn->headers; h; h = h->next)
+		if (pg_strncasecmp(h->data, "Intercom-Version:", 17) != 0)
+			conn->version_headers = curl_slist_append(conn->version_headers, h->data);
+	version = psprintf("Intercom-Version: %s", conn->version);
+	conn->version_headers = curl_slist_append(conn->version_headers, version);
+	pfree(version);
+	if (conn->version_headers == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
+				 errmsg("out of memory while building request headers")));
+	snprintf(conn->version_headers_for, sizeof(conn->version_headers_for), "%s", conn->version);
+	return conn->version_headers;
+}
+
 /* ---------- one exchange ---------- */
 
 void
@@ -308,7 +344,7 @@ ic_http_setup_easy(IcConnection *conn, CURL *easy, IcHttpResult *res, IcRequestK
 
 	curl_easy_reset(easy);
 	curl_easy_setopt(easy, CURLOPT_URL, url);
-	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, conn->headers);
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, request_headers(conn));
 	if (conn->share)
 		curl_easy_setopt(easy, CURLOPT_SHARE, conn->share);
 	curl_easy_setopt(easy, CURLOPT_USERAGENT, INTERCOM_USER_AGENT);
@@ -524,6 +560,39 @@ ic_request_page(IcConnection *conn, IcRequestKind kind, const char *method,
 {
 	return ic_http_request_loop(conn, kind, method, path, body, pass_statuses, status,
 						failure, stats, NULL, count_key);
+}
+
+/*
+ * ic_request_page_version
+ *		ic_request_page sent with its own Intercom-Version, whatever the
+ *		server's api_version (NULL: the server's).  An endpoint that exists
+ *		only from some version (GET /conversations/deleted, 2.16) says so on
+ *		its own requests; every other request keeps the server's version,
+ *		and so the shapes its tables were imported with.
+ */
+IcJson *
+ic_request_page_version(IcConnection *conn, const char *version, IcRequestKind kind,
+						const char *method, const char *path, const char *body,
+						const long *pass_statuses, long *status, IcFailure *failure,
+						const char *count_key, IcStats *stats)
+{
+	IcJson	   *volatile root = NULL;
+
+	if (version == NULL)
+		return ic_request_page(conn, kind, method, path, body, pass_statuses, status,
+							   failure, count_key, stats);
+	conn->version = version;
+	PG_TRY();
+	{
+		root = ic_request_page(conn, kind, method, path, body, pass_statuses, status,
+							   failure, count_key, stats);
+	}
+	PG_FINALLY();
+	{
+		conn->version = NULL;
+	}
+	PG_END_TRY();
+	return root;
 }
 
 /*

@@ -26,6 +26,9 @@ struct IcConnection
 	CURL	   *easy;
 	CURLM	   *multi;
 	struct curl_slist *headers; /* auth, version, accept; malloc'd by curl */
+	const char *version;		/* set: Intercom-Version of this request only */
+	struct curl_slist *version_headers; /* headers with that version (cached) */
+	char		version_headers_for[16];	/* the version they say */
 	CURLSH	   *share;			/* connection cache shared by every handle */
 	IcOptions	opts;			/* copied scalars; strings in TopMemoryContext */
 	/* rate-limit state from the last response's X-RateLimit-* headers */

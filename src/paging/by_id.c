@@ -22,8 +22,8 @@ ic_fetch_by_id(IcPager *p)
 		IcJson	   *root;
 		long		status;
 
-		root = ic_request_page(p->conn, r.kind, r.method, r.path, NULL, pass_404,
-							   &status, NULL, NULL, p->stats);
+		root = ic_request_page_version(p->conn, r.api_version, r.kind, r.method, r.path, NULL,
+									   pass_404, &status, NULL, NULL, p->stats);
 		if (root == NULL)
 			continue;			/* no such record: no row */
 		p->pages++;

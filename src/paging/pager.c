@@ -92,7 +92,8 @@ ic_pager_begin(IcPager *p, const IcPagerStart *start)
 	}
 	p->prefetch[0] = p->prefetch[1] = NULL;
 	p->prefetch_next = 0;
-	if (start->prefetch && p->style == IC_STYLE_PAGES &&
+	/* background requests say the server's version: not for a stream with its own */
+	if (start->prefetch && p->style == IC_STYLE_PAGES && p->listing.stream->api_version == NULL &&
 		p->listing.stream->paging != IC_PAGING_NONE && p->listing.stream->paging != IC_PAGING_SCROLL)
 	{
 		IcRequestKind kind = ic_first_request(&p->listing).kind;

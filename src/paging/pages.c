@@ -81,8 +81,8 @@ ic_fetch_pages(IcPager *p)
 	if (p->prefetch[0] && ic_async_active(p->prefetch[p->prefetch_next]))
 		root = ic_async_finish(p->prefetch[p->prefetch_next], p->stats);
 	else
-		root = ic_request_page(p->conn, r.kind, r.method, r.path, r.body, NULL,
-							   &status, NULL, p->count_key, p->stats);
+		root = ic_request_page_version(p->conn, r.api_version, r.kind, r.method, r.path, r.body,
+									   NULL, &status, NULL, p->count_key, p->stats);
 	p->pages++;
 	p->records = ic_pager_records(p, root, &r);
 	if (p->pages == 1 && p->partition_ok && next_cursor(root))

@@ -54,6 +54,7 @@ ic_search_request(const IcStream *stream, const char *query_json, int per_page,
 
 	r.kind = IC_REQ_SEARCH;
 	r.method = "POST";
+	r.api_version = stream->api_version;
 	r.path = pstrdup(stream->search_path);
 	r.body = search_body(query_json, per_page, cursor, sort_field, order);
 	return r;
@@ -69,7 +70,7 @@ numbered_path(const IcListing *l)
 IcRequest
 ic_listing_request(const IcListing *l, const char *cursor)
 {
-	IcRequest	r = {.method = "GET",.body = NULL};
+	IcRequest	r = {.method = "GET",.body = NULL,.api_version = l->stream->api_version};
 
 	if (l->mode == IC_MODE_SEARCH)
 		return ic_search_request(l->stream, l->query_json, l->per_page, cursor, "updated_at",
@@ -111,14 +112,18 @@ ic_get_request(IcRequestKind kind, const char *prefix, const char *id)
 	r.method = "GET";
 	r.path = psprintf("%s%s", prefix, ic_url_escape(id));
 	r.body = NULL;
+	r.api_version = NULL;
 	return r;
 }
 
 IcRequest
 ic_record_request(const IcListing *l, const char *id)
 {
-	return ic_get_request(IC_REQ_GET_BY_ID, l->mode == IC_MODE_LOOKUP
-						  ? l->stream->lookup_path : l->stream->get_path, id);
+	IcRequest	r = ic_get_request(IC_REQ_GET_BY_ID, l->mode == IC_MODE_LOOKUP
+								   ? l->stream->lookup_path : l->stream->get_path, id);
+
+	r.api_version = l->stream->api_version;
+	return r;
 }
 
 IcRequest
@@ -132,6 +137,7 @@ ic_link_list_request(const IcStream *stream, const char *parent_id, int page)
 	if (page > 1)				/* the companies list pages by number */
 		r.path = psprintf("%s%cpage=%d", r.path, strchr(r.path, '?') ? '&' : '?', page);
 	r.body = NULL;
+	r.api_version = stream->api_version;
 	return r;
 }
 
@@ -145,6 +151,7 @@ ic_scroll_request(const char *list_path, const char *scroll_param)
 	r.path = scroll_param ? psprintf("%s?scroll_param=%s", list_path, ic_url_escape(scroll_param))
 		: pstrdup(list_path);
 	r.body = NULL;
+	r.api_version = NULL;
 	return r;
 }
 
@@ -153,6 +160,7 @@ ic_count_request(const IcStream *s, IcRequest *r)
 {
 	r->method = "GET";
 	r->body = NULL;
+	r->api_version = s->api_version;
 	if (s->parent || s->range_after || s->paging == IC_PAGING_NONE)
 		return false;
 	if (s->limit_path)

@@ -21,6 +21,9 @@ typedef struct IcRequest
 	const char *method;			/* "GET" or "POST" */
 	char	   *path;			/* path and query string, escaped */
 	char	   *body;			/* JSON text, or NULL */
+	const char *api_version;	/* Intercom-Version of this request alone, for an
+								 * endpoint that exists only from some version
+								 * (the stream's api_version); NULL: the server's */
 } IcRequest;
 
 /*
