@@ -747,6 +747,8 @@ DECLARE
     n_gone    bigint;
     n_rows    bigint;
     n_keys    bigint;
+    fresh     boolean;
+    unique_keys boolean := false;
     n_clash   bigint;
     whole     boolean := false;
     checked   boolean := false;     -- deletions looked for in full: a new last_reconciled_at
@@ -831,6 +833,10 @@ BEGIN
         -- a stream the API cannot filter is read whole anyway: read it all,
         -- so that what the read did not return can be deleted
         whole := entry.method = 'incremental' AND src.deletion IS NOT DISTINCT FROM 'whole' AND reconcile;
+        -- a first load (or a full one into an empty copy): rows go straight
+        -- from the read into the copy; there is nothing to update or delete
+        EXECUTE pg_catalog.format('SELECT NOT EXISTS (SELECT FROM %s)', t.qualified) INTO fresh;
+        fresh := fresh AND entry.method = 'full';
 
         -- read what changed; `<bookmark column> >= $1` is a plain comparison
         -- with a timestamptz parameter, which the FDW pushes down
@@ -856,13 +862,26 @@ BEGIN
         -- one row per key: search paging can return a record twice; the
         -- newest copy wins.  A key shared by different records is a key
         -- that is not unique upstream: say so rather than lose rows quietly.
+        phase_t := clock_timestamp();
+        write_t := phase_t;
+        IF fresh THEN
+            -- no key read twice (the usual case, found by sorting the keys
+            -- alone): the rows go in as read, without sorting whole rows
+            EXECUTE pg_catalog.format('SELECT count(*) = count(DISTINCT %1$s) FROM pg_temp.intercom_fdw_read '
+                                      'WHERE %1$s IS NOT NULL', pk) INTO unique_keys;
+        END IF;
         EXECUTE pg_catalog.format(
-            'CREATE TEMP TABLE intercom_fdw_stage ON COMMIT DROP AS '
-            'SELECT DISTINCT ON (%1$s) * FROM pg_temp.intercom_fdw_read WHERE %1$s IS NOT NULL '
-            'ORDER BY %1$s%2$s%3$s', pk,
+            CASE WHEN fresh THEN 'INSERT INTO %4$s (%5$s) SELECT %5$s FROM ('
+                 ELSE 'CREATE TEMP TABLE intercom_fdw_stage ON COMMIT DROP AS ' END ||
+            CASE WHEN fresh AND unique_keys
+                 THEN 'SELECT * FROM pg_temp.intercom_fdw_read WHERE %1$s IS NOT NULL'
+                 ELSE 'SELECT DISTINCT ON (%1$s) * FROM pg_temp.intercom_fdw_read WHERE %1$s IS NOT NULL '
+                      'ORDER BY %1$s%2$s%3$s' END ||
+            CASE WHEN fresh THEN ') s' ELSE '' END, pk,
             CASE WHEN src.has_bookmark THEN pg_catalog.format(', %I DESC NULLS LAST', src.bookmark_column) ELSE '' END,
             CASE WHEN src.has_updated_at AND src.bookmark_column <> 'updated_at'
-                 THEN ', updated_at DESC NULLS LAST' ELSE '' END);
+                 THEN ', updated_at DESC NULLS LAST' ELSE '' END,
+            t.qualified, col_list);
         GET DIAGNOSTICS n_keys = ROW_COUNT;
         IF n_keys < n_read THEN
             EXECUTE pg_catalog.format(
@@ -893,15 +912,18 @@ BEGIN
             checked := true;
         END IF;
 
-        -- upsert by primary key
-        phase_t := clock_timestamp();
-        write_t := phase_t;
-        EXECUTE pg_catalog.format('INSERT INTO %s AS t (%s) SELECT %s FROM pg_temp.intercom_fdw_stage '
-                                  'ON CONFLICT (%s) DO %s',
-                                  t.qualified, col_list, col_list, pk,
-                                  CASE WHEN set_list IS NULL THEN 'NOTHING'
-                                       ELSE 'UPDATE SET ' || set_list END);
-        GET DIAGNOSTICS n_up = ROW_COUNT;
+        -- upsert by primary key (a fresh copy has its rows already)
+        IF fresh THEN
+            n_up := n_keys;
+        ELSE
+            phase_t := clock_timestamp();
+            EXECUTE pg_catalog.format('INSERT INTO %s AS t (%s) SELECT %s FROM pg_temp.intercom_fdw_stage '
+                                      'ON CONFLICT (%s) DO %s',
+                                      t.qualified, col_list, col_list, pk,
+                                      CASE WHEN set_list IS NULL THEN 'NOTHING'
+                                           ELSE 'UPDATE SET ' || set_list END);
+            GET DIAGNOSTICS n_up = ROW_COUNT;
+        END IF;
         PERFORM @extschema@._progress(t.qualified, 'upserted', n_up,
                                       extract(epoch FROM clock_timestamp() - phase_t) * 1000);
 
@@ -912,7 +934,9 @@ BEGIN
         -- load would)
         n_gone := NULL;
         phase_t := clock_timestamp();
-        IF entry.method = 'full' THEN
+        IF fresh THEN
+            n_gone := NULL;         -- the copy was empty: nothing is gone
+        ELSIF entry.method = 'full' THEN
             EXECUTE pg_catalog.format(
                 'DELETE FROM %s AS t WHERE NOT EXISTS '
                 '(SELECT FROM pg_temp.intercom_fdw_stage s WHERE s.%s = t.%s)',
@@ -930,7 +954,9 @@ BEGIN
             PERFORM @extschema@._progress(t.qualified, 'deleted', n_del,
                                           extract(epoch FROM clock_timestamp() - phase_t) * 1000);
         END IF;
-        DROP TABLE pg_temp.intercom_fdw_stage;
+        IF NOT fresh THEN
+            DROP TABLE pg_temp.intercom_fdw_stage;
+        END IF;
 
         -- records deleted upstream (stream_deletion): a full read already
         -- mirrors the stream, an incremental one asks
