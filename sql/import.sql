@@ -49,9 +49,11 @@ SELECT id, name FROM imp_limit.teams ORDER BY id;
 CREATE SCHEMA imp_except;
 IMPORT FOREIGN SCHEMA intercom EXCEPT (contacts, conversation_parts) FROM SERVER fake INTO imp_except;
 SELECT relname FROM pg_class WHERE relnamespace = 'imp_except'::regnamespace ORDER BY 1;
--- a second import into a schema that already has the table
+-- a second import into a schema that already has the table: it has every
+-- column, so nothing is added and nothing fails (fields.sql adds columns)
+SELECT count(*) AS tags_columns FROM pg_attribute WHERE attrelid = 'imp_limit.tags'::regclass AND attnum > 0;
 IMPORT FOREIGN SCHEMA intercom LIMIT TO (tags) FROM SERVER fake INTO imp_limit;
-\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS tags_columns FROM pg_attribute WHERE attrelid = 'imp_limit.tags'::regclass AND attnum > 0;
 
 -- a full import into another schema gives the same tables as ic
 CREATE SCHEMA imp_full;

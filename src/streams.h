@@ -16,6 +16,13 @@
 
 #include <stdbool.h>
 
+/*
+ * The path of the catch-all column: it holds the record's top-level members
+ * that no other column of the table reads.  IMPORT FOREIGN SCHEMA names the
+ * column the same, so a column called _extra without a path option is it.
+ */
+#define IC_EXTRA_PATH "_extra"
+
 /* Column types as the Stitch/Singer reference names them. */
 typedef enum IcColumnType
 {

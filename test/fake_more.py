@@ -99,6 +99,7 @@ class MoreGen:
             "ticket_type_attributes": {"type": "list", "data": attrs},
             "ticket_states": {"type": "list", "data": states},
             "archived": i == 1, "created_at": c, "updated_at": c + r.randint(0, 90 * DAY),
+            "is_internal": i % 3 == 1,
         }
 
     # --- subscription types ---------------------------------------------------------
@@ -300,6 +301,8 @@ class MoreGen:
             "created_at": c, "updated_at": u, "open": state["category"] != "resolved",
             "snoozed_until": (u + 7200) if i % 5 == 2 else None,
             "linked_objects": {"type": "list", "total_count": 0, "has_more": False, "data": []},
+            "ticket_state_internal_label": state["internal_label"],
+            "ticket_state_external_label": state["external_label"],
             "is_shared": i % 2 == 0, "previous_ticket_state_id": None if i % 4 == 0 else str(8300 + (i - 1) % 4),
         }
 
@@ -482,7 +485,7 @@ def route(handler, fi, gen, method, parts, q, ver, need, body=None):
         recs = g.records("articles")
         if n == 1:
             return 200, paged(handler, recs, q, "/articles", 25)
-        return 200, one(fi, recs, parts[1], "article")
+        return 200, article_with_statistics(one(fi, recs, parts[1], "article"))
     if parts[:2] == ["help_center", "collections"] and n <= 3:
         need("GET")
         recs = g.records("help_center_collections")
@@ -514,6 +517,14 @@ def route(handler, fi, gen, method, parts, q, ver, need, body=None):
             recs = [a for a in recs if not a["archived"]]
         return 200, {"type": "list", "data": recs}
     return None
+
+
+def article_with_statistics(a):
+    """GET /articles/{id} adds the article's statistics (the listing does not)."""
+    k = int(a["id"])
+    return dict(a, statistics={"type": "article_statistics", "views": 10 * k, "conversions": k % 7,
+                               "reactions": k % 5, "happy_reaction_percentage": 0.6,
+                               "neutral_reaction_percentage": 0.3, "sad_reaction_percentage": 0.1})
 
 
 def one(fi, recs, id_, kind):

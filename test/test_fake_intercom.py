@@ -218,6 +218,34 @@ class TestEnvelopes(FakeCase):
         cv = self.get(f"/conversations/{d['conversations'][0]['id']}")
         self.assertEqual(cv["conversation_parts"]["type"], "conversation_part.list")
 
+    def test_new_fields_and_attributes(self):
+        """fakectl new-field / new-attribute: every record of the stream
+        carries them, in listings, searches and GET by id, until reset;
+        updated_at does not move."""
+        before = self.get("/contacts?per_page=5")["data"]
+        self.ctl("new-field", "contacts", 'ai_summary={"text":"Wants SSO","score":0.875}', "health=87")
+        self.ctl("new-attribute", "contact", "churn risk", "string", '"low"')
+        after = self.get("/contacts?per_page=5")["data"]
+        for b, a in zip(before, after):
+            self.assertEqual(a["ai_summary"], {"text": "Wants SSO", "score": 0.875})
+            self.assertEqual(a["health"], 87)
+            self.assertEqual(a["custom_attributes"].get("churn risk"), "low")
+            self.assertEqual(a["updated_at"], b["updated_at"])
+        one = self.get(f"/contacts/{before[0]['id']}")
+        self.assertEqual(one["health"], 87)
+        found = self.search("contacts", {"field": "id", "operator": "=", "value": before[1]["id"]})
+        self.assertEqual(found[0]["health"], 87)
+        names = [a["name"] for a in self.get("/data_attributes?model=contact")["data"]]
+        self.assertEqual(names[-1], "churn risk")
+        self.assertNotIn("health", self.get("/companies?per_page=1")["data"][0])
+        self.ctl("new-field", "contacts")              # no fields: removed again
+        self.assertNotIn("health", self.get("/contacts?per_page=1")["data"][0])
+        self.ctl("new-field", "companies", "health=1")
+        self.ctl("reset")
+        self.assertNotIn("health", self.get("/companies?per_page=1")["data"][0])
+        self.assertNotIn("churn risk", [a["name"] for a in self.get("/data_attributes?model=contact")["data"]])
+        self.assertNotEqual(self.ctl("new-field", "tags", "x=1", check=False).returncode, 0)
+
     def test_unknown_path_and_method(self):
         self.assertError(self.req("GET", "/nope"), 404, "not_found")
         self.assertError(self.req("DELETE", "/admins"), 404, "not_found")
