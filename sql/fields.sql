@@ -113,6 +113,55 @@ SELECT count(*) FILTER (WHERE c._extra IS DISTINCT FROM f._extra) AS differences
   FROM ic.contacts c JOIN fields_copy.contacts f USING (id);
 
 
+-- 9. The columns issue 21 added read what the fake sends, value for value
+--    (as text: ids the API sends as integers are text columns), and the
+--    fake sends values for them.
+CREATE FUNCTION pg_temp.check_columns(tab text, stream text, cols text[])
+RETURNS TABLE (table_name text, rows bigint, same bigint, with_values bigint) LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY EXECUTE format(
+    'SELECT %L::text, count(*), count(*) FILTER (WHERE ok), count(*) FILTER (WHERE nn)
+       FROM (SELECT (SELECT bool_and((d.rec -> k) #>> ''{}'' IS NOT DISTINCT FROM (to_jsonb(x) -> k) #>> ''{}'')
+                       FROM unnest($1) k) AS ok,
+                    (SELECT bool_or((to_jsonb(x) -> k) #>> ''{}'' IS NOT NULL) FROM unnest($1) k) AS nn
+               FROM %s x JOIN dump d ON d.stream = %L AND d.rec ->> ''id'' = x.id) s',
+    tab, tab, stream) USING cols;
+END $$;
+\copy dump_in (rec) FROM PROGRAM 'python3 test/fakectl.py dump contacts' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02')
+SELECT pg_temp.take_dump('contacts');
+\copy dump_in (rec) FROM PROGRAM 'python3 test/fakectl.py dump conversations' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02')
+SELECT pg_temp.take_dump('conversations');
+\copy dump_in (rec) FROM PROGRAM 'python3 test/fakectl.py dump admins' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02')
+SELECT pg_temp.take_dump('admins');
+\copy dump_in (rec) FROM PROGRAM 'python3 test/fakectl.py dump teams' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02')
+SELECT pg_temp.take_dump('teams');
+\copy dump_in (rec) FROM PROGRAM 'python3 test/fakectl.py dump tickets' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02')
+SELECT pg_temp.take_dump('tickets');
+\copy dump_in (rec) FROM PROGRAM 'python3 test/fakectl.py dump ticket_types' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02')
+SELECT pg_temp.take_dump('ticket_types');
+SELECT * FROM pg_temp.check_columns('ic.contacts', 'contacts', '{enabled_push_messaging,formatted_phone,merge_history,opted_in_subscription_types,opted_out_subscription_types,referrer,sms_consent,unsubscribed_from_sms,utm_campaign,utm_content,utm_medium,utm_source,utm_term}')
+UNION ALL
+SELECT * FROM pg_temp.check_columns('ic.conversations', 'conversations', '{ai_agent,ai_agent_participated,channel,company,external_references,linked_objects,monitor_evaluations,sales_agent,sales_agent_participated,scorecards,ticket,topics}')
+UNION ALL
+SELECT * FROM pg_temp.check_columns('ic.admins', 'admins', '{away_status_reason_id,role}')
+UNION ALL
+SELECT * FROM pg_temp.check_columns('ic.teams', 'teams', '{assignment_limit,distribution_method}')
+UNION ALL
+SELECT * FROM pg_temp.check_columns('ic.tickets', 'tickets', '{ticket_state_external_label,ticket_state_internal_label}')
+UNION ALL
+SELECT * FROM pg_temp.check_columns('ic.ticket_types', 'ticket_types', '{is_internal}');
+-- parts: the documented fields, with values on some parts
+SELECT count(*) AS parts,
+       count(*) FILTER (WHERE event_details = '{"action": {"name": "Jira Create Issue"}}') AS jira_actions,
+       count(*) FILTER (WHERE jsonb_array_length(tags) > 0) AS tagged,
+       count(*) FILTER (WHERE app_package_code IS NOT NULL) AS from_apps,
+       count(*) FILTER (WHERE email_message_metadata ? 'subject') AS emails,
+       string_agg(DISTINCT state, ',') AS states
+  FROM ic.conversation_parts WHERE conversation_id IN (SELECT id FROM ic.conversations ORDER BY id LIMIT 5);
+-- articles: statistics come with GET /articles/{id} only
+SELECT count(*) AS listed, count(statistics) AS with_statistics FROM ic.articles;
+SELECT statistics ->> 'views' AS views FROM ic.articles WHERE id = '40';
+
 -- 8. A field becomes a column when you want it: IMPORT FOREIGN SCHEMA run
 --    again over an existing schema adds the columns the tables lack, never
 --    dropping or retyping one; a copy gains them on its next run.

@@ -129,7 +129,8 @@ ic_column_comment(const IcStream *s, const char *attname, const char *path)
 	if (strcmp(path, IC_EXTRA_PATH) == 0)
 		return psprintf("Every top-level field of the %s record that no other column of this table "
 						"reads, exactly as sent; {} when there is none. A field Intercom starts "
-						"sending arrives here; IMPORT FOREIGN SCHEMA run again makes it a column.",
+						"sending arrives here; IMPORT FOREIGN SCHEMA run again with OPTIONS (sample_rows 'N') "
+						"makes it a column.",
 						s->name);
 	if (c == NULL)
 	{
