@@ -157,7 +157,8 @@ page_request(IcPager *p, const char **method, char **path, char **body)
 	else if (p->stream->paging == IC_PAGING_NONE)
 		*path = pstrdup(p->list_path);
 	else
-		*path = psprintf("%s?per_page=%d%s%s", p->list_path, p->per_page,
+		*path = psprintf("%s?per_page=%d%s%s%s", p->list_path, p->per_page,
+						 p->range_query ? p->range_query : "",
 						 p->cursor ? "&starting_after=" : "",
 						 p->cursor ? ic_url_escape(p->cursor) : "");
 }

@@ -336,7 +336,8 @@ describe_request(IcScanState *st)
 				appendStringInfo(&buf, "GET %s?per_page=%d&page=1%s", ic_pager_numbered_path(p), p->per_page,
 								 p->range_query ? p->range_query : "");
 			else if (p->stream->paging == IC_PAGING_CURSOR)
-				appendStringInfo(&buf, "GET %s?per_page=%d", p->list_path, p->per_page);
+				appendStringInfo(&buf, "GET %s?per_page=%d%s", p->list_path, p->per_page,
+								 p->range_query ? p->range_query : "");
 			else
 				appendStringInfo(&buf, "GET %s", p->list_path);
 			break;

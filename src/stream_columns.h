@@ -276,6 +276,24 @@ static const IcColumn conversations_columns[] = {
 	{"waiting_since", IC_DATETIME, NULL, IC_SEARCH_NONE},
 };
 
+/*
+ * GET /macros (2.16): cursor-paged, newest updated_at first; updated_since
+ * (exclusive) is the listing's lower bound on updated_at, so materialize
+ * reads only what changed.  Dates are ISO strings, not epoch seconds.
+ */
+static const IcColumn macros_columns[] = {
+	{"id", IC_STRING, NULL, IC_SEARCH_EQUAL},					/* GET /macros/{id} */
+	{"available_on", IC_ARRAY, NULL, IC_SEARCH_NONE},			/* inbox, messenger */
+	{"body", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"body_text", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"created_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+	{"name", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"type", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"updated_at", IC_DATETIME, NULL, IC_SEARCH_RANGE_PARAM},
+	{"visible_to", IC_STRING, NULL, IC_SEARCH_NONE},			/* everyone, specific_teams */
+	{"visible_to_team_ids", IC_ARRAY, NULL, IC_SEARCH_NONE},
+};
+
 static const IcColumn segments_columns[] = {
 	{"id", IC_STRING, NULL, IC_SEARCH_NONE},
 	{"count", IC_INTEGER, NULL, IC_SEARCH_NONE},				/* needs include_count=true */
@@ -405,6 +423,20 @@ static const IcColumn subscription_types_columns[] = {
 	{"default_translation", IC_OBJECT, NULL, IC_SEARCH_NONE},
 	{"state", IC_STRING, NULL, IC_SEARCH_NONE},
 	{"translations", IC_ARRAY, NULL, IC_SEARCH_NONE},
+	{"type", IC_STRING, NULL, IC_SEARCH_NONE},
+};
+
+/*
+ * GET /ticket_states: the lookup for tickets.ticket_state_id and
+ * previous_ticket_state_id, archived states included.
+ */
+static const IcColumn ticket_states_columns[] = {
+	{"id", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"archived", IC_BOOLEAN, NULL, IC_SEARCH_NONE},
+	{"category", IC_STRING, NULL, IC_SEARCH_NONE},				/* submitted ... resolved */
+	{"external_label", IC_STRING, NULL, IC_SEARCH_NONE},		/* what customers see */
+	{"internal_label", IC_STRING, NULL, IC_SEARCH_NONE},		/* what teammates see */
+	{"ticket_types", IC_OBJECT, NULL, IC_SEARCH_NONE},			/* {"type":"list","data":[ticket_type]} */
 	{"type", IC_STRING, NULL, IC_SEARCH_NONE},
 };
 

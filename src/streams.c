@@ -145,6 +145,14 @@ const IcStream ic_streams[] = {
 	IC_STREAM("help_center_collections", "/help_center/collections", "data",
 			  IC_PAGING_PAGE_NUMBER, NULL, "/help_center/collections/", "id", false, 50,
 			  help_center_collections_columns, NULL),
+	/*
+	 * 2.16: updated_since (exclusive) bounds the listing, as
+	 * created_at_after does activity logs: without a lower bound on
+	 * updated_at a scan starts at the server's start_date, else at 0.
+	 */
+	IC_STREAM("macros", "/macros", "data", IC_PAGING_CURSOR,
+			  NULL, "/macros/", "id", true, 200, macros_columns,
+			  .range_after = "updated_since", .range_default_after = 0),
 	IC_STREAM("segments", "/segments?include_count=true", "segments",
 			  IC_PAGING_NONE, NULL, NULL, "id", true, 50, segments_columns, NULL),
 	IC_STREAM("subscription_types", "/subscription_types", "data", IC_PAGING_NONE,
@@ -164,6 +172,8 @@ const IcStream ic_streams[] = {
 			  .parent = "tickets", .child_list = "ticket_parts",
 			  .stamps = {"ticket_id", "ticket_created_at", "ticket_updated_at",
 						 "ticket_total_parts"}),
+	IC_STREAM("ticket_states", "/ticket_states", "data", IC_PAGING_NONE,
+			  NULL, NULL, "id", false, 20, ticket_states_columns, NULL),
 	IC_STREAM("ticket_types", "/ticket_types", "data", IC_PAGING_NONE,
 			  NULL, "/ticket_types/", "id", false, 10, ticket_types_columns, NULL),
 	/*
@@ -235,8 +245,8 @@ ic_stream_names(void)
 	return "activity_logs, admins, articles, companies, company_attributes, company_segments, "
 		"company_tags, contact_attributes, contact_companies, contact_tags, contacts, "
 		"conversation_attributes, conversation_contacts, conversation_parts, conversation_tags, "
-		"conversations, help_center_collections, segments, subscription_types, tags, "
-		"team_admins, teams, ticket_parts, ticket_types, tickets";
+		"conversations, help_center_collections, macros, segments, subscription_types, tags, "
+		"team_admins, teams, ticket_parts, ticket_states, ticket_types, tickets";
 }
 
 /*
