@@ -68,6 +68,32 @@ attribute_type(const char *data_type)
 	return "jsonb";
 }
 
+/* Is version older than since ("2.14" < "2.16")?  False if either is not a version. */
+static bool
+version_before(const char *version, const char *since)
+{
+	int			major;
+	int			minor;
+	int			since_major;
+	int			since_minor;
+
+	return ic_parse_api_version(version, &major, &minor) &&
+		ic_parse_api_version(since, &since_major, &since_minor) &&
+		(major < since_major || (major == since_major && minor < since_minor));
+}
+
+/* The server's api_version option, or the default. */
+static const char *
+server_api_version(ForeignServer *server)
+{
+	ListCell   *lc;
+
+	foreach(lc, server->options)
+		if (strcmp(lfirst_node(DefElem, lc)->defname, "api_version") == 0)
+			return defGetString(lfirst_node(DefElem, lc));
+	return INTERCOM_DEFAULT_API_VERSION;
+}
+
 /* The data attribute model behind a stream, or NULL. */
 static const char *
 attribute_model(const IcStream *stream, const IcOptions *opts)
@@ -272,6 +298,17 @@ intercomImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 
 		if (!table_selected(stmt, stream->name))
 			continue;
+		if (stream->since && version_before(server_api_version(server), stream->since))
+		{
+			/* the endpoint does not exist in the server's API version */
+			if (stmt->list_type == FDW_IMPORT_SCHEMA_LIMIT_TO)
+				ereport(NOTICE,
+						(errmsg("foreign table \"%s\" not imported: Intercom serves it from API version %s, the server uses %s",
+								stream->name, stream->since, server_api_version(server)),
+						 errhint("ALTER SERVER %s OPTIONS (ADD api_version '%s'), or SET it if the server has one.",
+								 quote_identifier(server->servername), stream->since)));
+			continue;
+		}
 		columns = ic_import_columns(stream, conn, &opts, &stats);
 		existing = ic_import_existing(stmt->local_schema, stream, serverOid);
 		if (OidIsValid(existing))

@@ -152,7 +152,7 @@ const IcStream ic_streams[] = {
 	 */
 	IC_STREAM("macros", "/macros", "data", IC_PAGING_CURSOR,
 			  NULL, "/macros/", "id", true, 200, macros_columns,
-			  .range_after = "updated_since", .range_default_after = 0),
+			  .since = "2.16", .range_after = "updated_since", .range_default_after = 0),
 	IC_STREAM("segments", "/segments?include_count=true", "segments",
 			  IC_PAGING_NONE, NULL, NULL, "id", true, 50, segments_columns, NULL),
 	IC_STREAM("subscription_types", "/subscription_types", "data", IC_PAGING_NONE,

@@ -103,6 +103,8 @@ typedef struct IcStream
 	const char *parent;			/* parent stream's name */
 	const char *child_list;		/* key of the children in the parent record */
 	const char *stamps[4];		/* "conversation_id", ..._created_at, ... */
+	const char *since;			/* first API version with the endpoint, or NULL:
+								 * IMPORT skips the table for older versions */
 	const char *list_path_since;	/* API version that moved the listing... */
 	const char *list_path_new;	/* ...to this path */
 	/*

@@ -532,7 +532,8 @@ def route(handler, fi, gen, method, parts, q, ver, need, body=None):
     if parts[0] == "macros" and n <= 2:
         need("GET")
         if fi.vkey(ver) < (2, 16):
-            raise fi.ApiError(400, "intercom_version_invalid", "Macros are available from version 2.16")
+            raise fi.ApiError(400, "intercom_version_invalid",
+                              "Requested resource is not available in current API version.")
         if n == 2:
             return 200, one(fi, g.records("macros"), parts[1], "macro")
         return 200, list_macros(fi, g, q)
