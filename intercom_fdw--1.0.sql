@@ -756,6 +756,8 @@ DECLARE
     budget    bigint;
     e_detail  text;
     e_hint    text;
+    added     text[];
+    created   boolean := false;
 BEGIN
     entry.target := target;
     entry.source := source::text;
@@ -792,6 +794,7 @@ BEGIN
             EXECUTE pg_catalog.format('CREATE TABLE %s (LIKE %s, PRIMARY KEY (%s))',
                                       t.qualified, source, pk);
             tgt_oid := t.qualified::regclass;
+            created := true;
         ELSIF NOT EXISTS (SELECT FROM pg_catalog.pg_index i
                            WHERE i.indrelid = tgt_oid AND i.indisunique AND i.indnatts = 1
                              AND i.indpred IS NULL AND i.indimmediate
@@ -804,6 +807,30 @@ BEGIN
                 USING ERRCODE = 'invalid_table_definition',
                       HINT = pg_catalog.format('ALTER TABLE %s ADD PRIMARY KEY (%s);', t.qualified, pk);
         END IF;
+        -- columns the source gained since (IMPORT FOREIGN SCHEMA run again
+        -- adds the fields Intercom started sending): the copy gains them too,
+        -- and this run reads everything, so that no row lacks their values
+        -- (Intercom does not touch updated_at when it adds a field).
+        -- SET intercom_fdw.copy_new_columns = off keeps the copy's columns.
+        IF NOT created AND lower(coalesce(nullif(current_setting('intercom_fdw.copy_new_columns', true), ''), 'on'))
+                           NOT IN ('off', 'false', 'no', '0') THEN
+            SELECT array_agg(pg_catalog.format('%I %s', a.attname,
+                                               pg_catalog.format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum)
+              INTO added
+              FROM pg_catalog.pg_attribute a
+             WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped
+               AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute b
+                                WHERE b.attrelid = tgt_oid AND b.attname = a.attname
+                                  AND b.attnum > 0 AND NOT b.attisdropped);
+            IF added IS NOT NULL THEN
+                EXECUTE pg_catalog.format('ALTER TABLE %s %s', t.qualified,
+                    (SELECT string_agg('ADD COLUMN ' || d, ', ') FROM unnest(added) d));
+                full_refresh := true;
+                RAISE NOTICE 'materialize %: added column(s) % of %; this run reads every record to fill them',
+                    t.qualified, array_to_string(added, ', '), source;
+            END IF;
+        END IF;
+
         -- columns both sides have (a Stitch table may have more, or fewer)
         SELECT array_agg(c ORDER BY o) INTO cols
           FROM unnest(src.columns) WITH ORDINALITY u(c, o)

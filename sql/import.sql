@@ -18,6 +18,9 @@ GROUP BY c.relname, ft.ftoptions, s.srvname ORDER BY c.relname;
 -- (read from the document itself: table, column, type, position)
 CREATE TEMP TABLE doc_columns(table_name text, column_name text, type_name text, position int);
 \copy doc_columns FROM PROGRAM 'awk -F"|" ''/^## /{t=$0; sub(/^## /,"",t); n=0; next} t!="" && /^\| *[a-z_]+ *\| *[a-z]+ *\|/ {c=$2; ty=$3; gsub(/ /,"",c); gsub(/ /,"",ty); if (c=="column") next; n++; print t "\t" c "\t" ty "\t" n}'' docs/tables.md'
+-- macros exist from API 2.16 only, and this server uses 2.14: macros.sql
+-- compares that table with the document
+DELETE FROM doc_columns WHERE table_name = 'macros';
 CREATE TEMP VIEW ic_columns AS
   SELECT c.relname::text AS table_name, a.attname::text AS column_name,
          format_type(a.atttypid, a.atttypmod) AS type_name, a.attnum::int AS position
@@ -49,9 +52,11 @@ SELECT id, name FROM imp_limit.teams ORDER BY id;
 CREATE SCHEMA imp_except;
 IMPORT FOREIGN SCHEMA intercom EXCEPT (contacts, conversation_parts) FROM SERVER fake INTO imp_except;
 SELECT relname FROM pg_class WHERE relnamespace = 'imp_except'::regnamespace ORDER BY 1;
--- a second import into a schema that already has the table
+-- a second import into a schema that already has the table: it has every
+-- column, so nothing is added and nothing fails (fields.sql adds columns)
+SELECT count(*) AS tags_columns FROM pg_attribute WHERE attrelid = 'imp_limit.tags'::regclass AND attnum > 0;
 IMPORT FOREIGN SCHEMA intercom LIMIT TO (tags) FROM SERVER fake INTO imp_limit;
-\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS tags_columns FROM pg_attribute WHERE attrelid = 'imp_limit.tags'::regclass AND attnum > 0;
 
 -- a full import into another schema gives the same tables as ic
 CREATE SCHEMA imp_full;

@@ -647,6 +647,8 @@ BEGIN
 END $$;
 SELECT stream, pg_temp.rows_counted(stream, '*') AS skimmed,
        pg_temp.rows_counted(stream, format('%I IS NULL', primary_key)) AS parsed
-  FROM intercom_fdw.streams() ORDER BY stream;
+  FROM intercom_fdw.streams()
+ WHERE stream <> 'macros'      -- API 2.16 only, not imported here: macros.sql counts it
+ ORDER BY stream;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM ic.contacts;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM ic.companies;

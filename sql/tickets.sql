@@ -209,6 +209,32 @@ DROP SCHEMA ticket_copies CASCADE;
 -- forget these copies' state and log: later suites list them
 DELETE FROM intercom_fdw.sync_log WHERE target LIKE 'ticket_copies.%';
 DELETE FROM intercom_fdw.sync_state WHERE target LIKE 'ticket_copies.%';
+
+-- ticket_states (issue 21): GET /ticket_states, one request; every state the
+-- fake has, value for value, and every ticket's state and previous state in it
+CREATE TEMP TABLE raw_ticket_states(r jsonb);
+\copy raw_ticket_states FROM PROGRAM 'python3 test/fakectl.py dump ticket_states' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02')
+\! python3 test/fakectl.py log-clear
+CREATE TEMP TABLE got_ticket_states AS SELECT * FROM ic.ticket_states;
+\! python3 test/fakectl.py log
+SELECT count(*) AS states,
+       count(*) FILTER (WHERE g.archived = (r.r->>'archived')::boolean AND g.category = r.r->>'category'
+                          AND g.internal_label = r.r->>'internal_label'
+                          AND g.external_label = r.r->>'external_label'
+                          AND g.ticket_types = r.r->'ticket_types' AND g.type = r.r->>'type'
+                          AND g._extra = '{}') AS same,
+       (SELECT count(*) FROM raw_ticket_states) AS fake_states
+  FROM got_ticket_states g JOIN raw_ticket_states r ON r.r->>'id' = g.id;
+SELECT count(*) AS tickets, count(s.id) AS state_found, count(p.id) AS previous_found,
+       count(t.previous_ticket_state_id) AS with_previous,
+       count(*) FILTER (WHERE s.internal_label = t.ticket_state_internal_label
+                          AND s.external_label = t.ticket_state_external_label) AS labels_agree
+  FROM ic.tickets t
+  LEFT JOIN got_ticket_states s ON s.id = t.ticket_state->>'id'
+  LEFT JOIN got_ticket_states p ON p.id = t.previous_ticket_state_id;
+SELECT category, internal_label, external_label, archived FROM got_ticket_states
+ WHERE ticket_types->'data'->0->>'id' = '61' ORDER BY id;
+
 -- leave no dblink behind: materialize.sql creates its own
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS dblink;

@@ -197,7 +197,8 @@ typedef struct IcColumnReader
 	AttrNumber	attnum;
 	char	   *attname;
 	char	  **path;			/* split dotted path; NULL-terminated */
-	bool		whole_record;	/* path '*' or '.' : the record as jsonb */
+	bool		whole_record;	/* path '$': the record as jsonb */
+	bool		extra;			/* path '_extra': the members no column reads */
 	Oid			typid;
 	Oid			typinput;
 	Oid			typioparam;
@@ -216,9 +217,10 @@ extern char *ic_json_record_id(const IcJson *record);
 
 /* ---- in columns.c ---- */
 typedef struct IcColumnIndex IcColumnIndex;
-extern IcColumnIndex *ic_column_index_build(IcColumnReader *readers, int nreaders);
-extern void ic_column_index_lookup(const IcColumnIndex *index, IcJson *record,
-								   IcJson **values);
+extern IcColumnIndex *ic_column_index_build(IcColumnReader *readers, int nreaders,
+											const char *const *table_keys);
+extern void ic_column_index_lookup(IcColumnIndex *index, IcJson *record,
+								   IcJson **values, IcJson *extras);
 
 /* ---- in jsonb_build.c ---- */
 extern Datum ic_jsonb_from_json(const IcJson *value);
@@ -319,6 +321,7 @@ extern bool intercomAnalyzeForeignTable(Relation relation, AcquireSampleRowsFunc
 
 /* ---- in comment.c ---- */
 extern void ic_comment_install(void);
+extern char *ic_column_comment(const IcStream *s, const char *attname, const char *path);
 
 /* ---- in partition.c ---- */
 typedef struct IcPartitionScan IcPartitionScan;
@@ -358,6 +361,23 @@ extern void intercomExplainForeignModify(ModifyTableState *mtstate, ResultRelInf
 										 ExplainState *es);
 
 /* ---- in import.c ---- */
+
+/* A column IMPORT FOREIGN SCHEMA creates or adds. */
+typedef struct IcNewColumn
+{
+	char	   *name;
+	const char *type;			/* SQL type */
+	char	   *path;			/* path option, or NULL: the name */
+} IcNewColumn;
+
 extern List *intercomImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
+extern List *ic_import_columns(const IcStream *stream, IcConnection *conn,
+							   const IcOptions *opts, IcStats *stats);
+extern char *ic_column_definition(const IcNewColumn *col);
+
+/* ---- in import_add.c ---- */
+extern Oid	ic_import_existing(const char *local_schema, const IcStream *stream, Oid serverOid);
+extern void ic_import_add_columns(Oid relid, const IcStream *stream, List *columns,
+								  int sample_rows);
 
 #endif							/* INTERCOM_FDW_H */

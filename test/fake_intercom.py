@@ -291,7 +291,7 @@ class Generator:
             "email": f"admin{i}@example.com", "email_verified": i % 3 != 0,
             "job_title": r.choice(["Associate", "Support Lead", "", None, "Ingénieur\tsupport"]),
             "away_mode_enabled": r.random() < 0.2, "away_mode_reassign": r.random() < 0.1,
-            "away_status_reason_id": None, "has_inbox_seat": r.random() < 0.8,
+            "away_status_reason_id": 4000 + i if i % 4 == 1 else None, "has_inbox_seat": r.random() < 0.8,
             "team_ids": team_ids,
             "avatar": {"type": "avatar", "image_url": None if i % 2 else f"https://static.example.com/avatars/{i}.png"},
             "team_priority_level": {"primary_team_ids": team_ids[:1], "secondary_team_ids": team_ids[1:]} if team_ids else None,
@@ -555,6 +555,8 @@ class Generator:
             "utm_campaign": None, "utm_content": None, "utm_medium": None,
             "utm_source": None if i % 8 else "newsletter", "utm_term": None,
             "referrer": None if i % 9 else "https://example.com/ref?x=1&y=\"2\"",
+            "sms_consent": i % 7 == 0, "unsubscribed_from_sms": i % 11 == 5,
+            "enabled_push_messaging": (i % 4 != 0) if ios or android else None,
         }
 
     # --- conversations and parts ---------------------------------------------
@@ -599,8 +601,16 @@ class Generator:
                 {"type": "upload", "name": "screen shot.png", "url": "https://example.com/a.png",
                  "content_type": "image/png", "filesize": 1024, "width": 10, "height": 10}],
             "external_id": None if j % 4 else f"ext-part-{ci}-{j}", "redacted": j % 50 == 49,
-            "email_message_metadata": None, "state": "open",
-            "tags": [], "event_details": None, "app_package_code": None,
+            "email_message_metadata": None if j % 11 != 5 else {
+                "subject": "Re: your order «42»", "email_address_headers": [
+                    {"type": "from", "email_address": "customer@example.com", "name": "Customer"},
+                    {"type": "to", "email_address": "support@example.com", "name": None}]},
+            "state": {"close": "closed", "snoozed": "snoozed"}.get(pt, "open"),
+            "tags": [] if j % 6 != 4 or not self.counts["tags"] else [
+                {"type": "tag", "id": str(100 + ci % self.counts["tags"]),
+                 "name": self.tag(ci % self.counts["tags"])["name"]}],
+            "event_details": None if j % 8 != 6 else {"action": {"name": "Jira Create Issue"}},
+            "app_package_code": None if j % 10 != 7 else "jira-for-intercom",
         }
 
     def part_assignee(self, r, ci, j, pt):
@@ -674,8 +684,17 @@ class Generator:
                                                        "teammate": {"type": "admin", "id": assignee}},
             "custom_attributes": {} if i % 2 else {"Ticket Ref": f"T-{i}", "escalated": i % 4 == 0, "csat": None},
             "topics": {}, "ticket": None,
-            "linked_objects": {"type": "list", "data": [], "total_count": 0, "has_more": False},
-            "ai_agent": None, "ai_agent_participated": False,
+            "linked_objects": {"type": "list", "total_count": 0, "has_more": False, "data": []} if i % 6 != 2 else
+                              {"type": "list", "total_count": 1, "has_more": False,
+                               "data": [{"type": "ticket", "id": str(630 + i % 5), "category": "Customer"}]},
+            "ai_agent": None if i % 5 != 1 else {
+                "source_type": "workflow", "source_title": "Fin ✨ triage", "last_answer_type": "ai_answer",
+                "resolution_state": "assumed_resolution", "rating": 4, "rating_remark": "Very helpful!",
+                "created_at": c + 5, "updated_at": c + 65,
+                "content_sources": {"type": "content_source.list", "total_count": 1, "content_sources": [
+                    {"content_type": "article", "url": "/articles/39", "title": "How to do thing 0",
+                     "locale": "en"}]}},
+            "ai_agent_participated": i % 5 == 1,
             # legacy (tap-intercom / Stitch v1) fields
             "user": {"type": "user", "id": contact_id},
             "customers": [{"type": "user", "id": contact_id}],
@@ -1304,7 +1323,7 @@ class Store:
     def attributes(self, model):
         stream = f"{model}_attributes"
         out = []
-        for a in self.gen.attributes(model):
+        for a in self.gen.attributes(model) + [a for a, _ in NEW_ATTRIBUTES.get(model, ())]:
             key = (model, a["name"], a.get("id"))
             a = self.attr_overrides.get(key, a)
             if a["full_name"] in self.deleted.get(stream, ()) or a["name"] in self.deleted.get(stream, ()):
@@ -1313,7 +1332,34 @@ class Store:
         return out
 
 
+# Fields Intercom started sending after this fake was written (POST
+# /_fake/new_fields, fakectl new-field / new-attribute): stream -> {name: value}
+# added to every record render() returns, and model -> [(data attribute,
+# value)] custom attributes newly defined.  Replaced, never changed in place,
+# so a render that is running keeps the dict it started with; reset clears them.
+NEW_FIELDS = {}
+NEW_ATTRIBUTES = {}
+
+
 def render(stream, rec, ver, include_count=True):
+    """Adapt a canonical record to what the API returns for version `ver`,
+    with the fields and custom attributes Intercom has "added" since."""
+    r = _render_version(stream, rec, ver, include_count)
+    new = NEW_FIELDS.get(stream)
+    attrs = NEW_ATTRIBUTES.get(MODEL_OF.get(stream))
+    if not new and not attrs:
+        return r
+    r = dict(r)
+    if attrs and isinstance(r.get("custom_attributes"), dict):
+        r["custom_attributes"] = dict(r["custom_attributes"], **{a["name"]: v for a, v in attrs})
+    r.update(new or {})
+    return r
+
+
+MODEL_OF = {"contacts": "contact", "companies": "company"}
+
+
+def _render_version(stream, rec, ver, include_count=True):
     """Adapt a canonical record to what the API returns for version `ver`."""
     v16 = vkey(ver) >= (2, 16)
     if stream == "contacts":
@@ -1653,6 +1699,8 @@ class State:
             # the seed, so racing with a search that builds them too is harmless.
             store = self.store
             threading.Thread(target=lambda: [store._columns(x) for x in Store.FAST], daemon=True).start()
+        global NEW_FIELDS, NEW_ATTRIBUTES
+        NEW_FIELDS, NEW_ATTRIBUTES = {}, {}
         self.faults = []
         self.log = []
         self.window = None
@@ -2388,6 +2436,8 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_fake/scroll_hold" and method == "POST":
                 st.scroll_hold_until = time.time() + float(body.get("seconds", 60))
                 return 200, {"ok": True}
+            if path == "/_fake/new_fields" and method == "POST":
+                return 200, self.new_fields(body)
             if path == "/_fake/mutate" and method == "POST":
                 return 200, self.mutate(body)
             if path == "/_fake/delete" and method == "POST":
@@ -2399,6 +2449,44 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_fake/attribute" and method == "POST":
                 return 200, fake_writes.set_attribute(st.store, body)
         return 404, {"error": f"no control route {method} {path}"}
+
+    def new_fields(self, body):
+        """Make the API send fields no table knows, as Intercom does when it
+        adds one: {"stream", "fields": {name: value}} adds top-level fields
+        to every record of stream ({} removes them); {"model", "attribute":
+        name, "data_type", "value"} defines a custom data attribute and gives
+        every record of the model that value.  Records keep their updated_at
+        (Intercom does not touch it either).  Caller holds the state lock."""
+        global NEW_FIELDS, NEW_ATTRIBUTES
+        st = self.state
+        if "stream" in body:
+            if body["stream"] not in ("contacts", "companies", "conversations", "segments",
+                                      "company_segments"):
+                raise ValueError("new fields: stream must be contacts, companies, conversations, "
+                                 "segments or company_segments")
+            fields = dict(body.get("fields") or {})
+            for k in fields:
+                if not k or k.startswith("_"):
+                    raise ValueError(f"new fields: bad field name {k!r}")
+            NEW_FIELDS = dict(NEW_FIELDS, **{body["stream"]: fields})
+        if "attribute" in body:
+            model = body["model"]
+            if model not in ("contact", "company"):
+                raise ValueError("new attribute: model must be contact or company")
+            old = NEW_ATTRIBUTES.get(model, [])
+            c = T_2026 - 10 * DAY + len(old)
+            attr = {"id": 900 + len(old), "type": "data_attribute", "name": body["attribute"],
+                    "full_name": f"custom_attributes.{body['attribute']}", "label": body["attribute"],
+                    "description": "Defined after the import", "data_type": body["data_type"],
+                    "api_writable": True, "ui_writable": True, "messenger_writable": False,
+                    "custom": True, "archived": False, "admin_id": st.store.gen.admin_id(0),
+                    "created_at": c, "updated_at": c, "model": model}
+            NEW_ATTRIBUTES = dict(NEW_ATTRIBUTES, **{model: old + [(attr, body.get("value"))]})
+        # what was rendered before is stale: a fresh render cache, new search generation
+        st.store.rcache = RenderCache(st.store.rcache.budget)
+        st.store.generation += 1
+        return {"fields": NEW_FIELDS, "attributes": {m: [a["name"] for a, _ in v]
+                                                     for m, v in NEW_ATTRIBUTES.items()}}
 
     def dump(self, s, stream, ver):
         if ver not in KNOWN_VERSIONS:

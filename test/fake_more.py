@@ -7,7 +7,18 @@ they are.  Records are pure functions of (seed, stream, i) like the rest of
 the fake; shapes follow the OpenAPI description (reference/intercom-openapi):
   GET /ticket_types               {"type":"list","data":[ticket_type]}
   GET /ticket_types/{id}          ticket_type
+  GET /ticket_states              {"type":"list","data":[ticket_state_detailed]}:
+                                  every state of every ticket type, each with
+                                  {"type":"list","data":[ticket_type]} of the
+                                  types that use it (without their states)
   GET /subscription_types         {"type":"list","data":[subscription_type]}
+  GET /macros                     2.16: {"type":"list","data":[macro],"pages":
+                                  {"type","per_page","next":{"starting_after"}}}:
+                                  newest updated_at first (ties: id), cursor =
+                                  base64 JSON [updated_at, id], updated_since
+                                  (exclusive), per_page 1..150 (default 50);
+                                  dates as ISO strings
+  GET /macros/{id}                macro
   GET /articles                   article_list: page-numbered (page, per_page),
                                   pages {type,page,per_page,total_pages,next?}
   GET /articles/{id}              article
@@ -44,14 +55,14 @@ DAY = 86400
 # per dataset: records of each stream
 COUNTS = {
     "small": dict(ticket_types=3, subscription_types=2, articles=23, help_center_collections=7, tickets=17,
-                  activity_logs=41),
+                  activity_logs=41, macros=13),
     "demo": dict(ticket_types=5, subscription_types=3, articles=120, help_center_collections=20, tickets=200,
-                 activity_logs=300),
+                 activity_logs=300, macros=40),
     "bench": dict(ticket_types=8, subscription_types=4, articles=500, help_center_collections=40, tickets=2000,
-                  activity_logs=3000),
+                  activity_logs=3000, macros=200),
 }
 STREAMS = ("activity_logs", "articles", "conversation_attributes", "help_center_collections",
-           "subscription_types", "ticket_parts", "ticket_types", "tickets",
+           "macros", "subscription_types", "ticket_parts", "ticket_states", "ticket_types", "tickets",
            "contact_tags", "contact_companies", "company_tags", "conversation_tags",
            "conversation_contacts", "team_admins")
 PARTS_CAP = 500
@@ -99,7 +110,45 @@ class MoreGen:
             "ticket_type_attributes": {"type": "list", "data": attrs},
             "ticket_states": {"type": "list", "data": states},
             "archived": i == 1, "created_at": c, "updated_at": c + r.randint(0, 90 * DAY),
+            "is_internal": i % 3 == 1,
         }
+
+    def ticket_states(self):
+        """GET /ticket_states: the states of every ticket type, in id order;
+        the last state of type 0 is archived (still listed, as Intercom does)."""
+        out = []
+        for i in range(self.counts["ticket_types"]):
+            tt = self.ticket_type(i)
+            ref = {k: v for k, v in tt.items() if k not in ("ticket_states", "ticket_type_attributes")}
+            for k, st in enumerate(tt["ticket_states"]["data"]):
+                out.append(dict(st, archived=(i == 0 and k == 3),
+                                ticket_types={"type": "list", "data": [ref]}))
+        return out
+
+    # --- macros (2.16) -------------------------------------------------------------
+    def macro(self, i):
+        """Macro i; several share an updated_at second (cursor ties by id)."""
+        r = self.rng("macro", i)
+        c = T_2019 + 400 * DAY + i * 86399
+        u = c + (0 if i % 4 == 0 else r.randint(1, 600 * DAY))
+        if i % 5 == 3:
+            u = T_2019 + 1200 * DAY            # a second shared by several macros
+        nt = self.gen.counts["teams"]
+        teams = [str(self.gen.team_id(k % nt)) for k in (i, i + 1)] if nt and i % 3 == 2 else []
+        name = self.fi.nasty_or(r, f"Macro {i}", 0.3)
+        return {
+            "type": "macro", "id": str(900 + i), "name": name,
+            "body": f"<p>Hi <attribute key=\"user.name\" default=\"there\"/>, about «{i}»</p>",
+            "body_text": f"Hi {{{{user.name|fallback:\"there\"}}}}, about «{i}»",
+            "created_at": iso_ms(c), "updated_at": iso_ms(u),
+            "visible_to": "specific_teams" if teams else "everyone", "visible_to_team_ids": teams,
+            "available_on": [["inbox"], ["inbox", "messenger"]][i % 2],
+        }
+
+    def macros_sorted(self):
+        """Every macro, newest updated_at first, ties by id (the listing's order)."""
+        return sorted((self.macro(i) for i in range(self.counts["macros"])),
+                      key=lambda m: (m["updated_at"], int(m["id"])), reverse=True)
 
     # --- subscription types ---------------------------------------------------------
     def subscription_type(self, i):
@@ -302,6 +351,8 @@ class MoreGen:
             "created_at": c, "updated_at": u, "open": state["category"] != "resolved",
             "snoozed_until": (u + 7200) if i % 5 == 2 else None,
             "linked_objects": {"type": "list", "total_count": 0, "has_more": False, "data": []},
+            "ticket_state_internal_label": state["internal_label"],
+            "ticket_state_external_label": state["external_label"],
             "is_shared": i % 2 == 0, "previous_ticket_state_id": None if i % 4 == 0 else str(8300 + (i - 1) % 4),
         }
         return apply_ticket_fields(rec, (change or {}).get("fields"))
@@ -316,6 +367,10 @@ class MoreGen:
     def records(self, stream):
         if stream == "conversation_attributes":
             return self.conversation_attributes()
+        if stream == "ticket_states":
+            return self.ticket_states()
+        if stream == "macros":
+            return self.macros_sorted()
         make = {"ticket_types": self.ticket_type, "subscription_types": self.subscription_type,
                 "articles": self.article, "help_center_collections": self.collection}[stream]
         recs = [make(i) for i in range(self.counts[stream])]
@@ -513,6 +568,17 @@ def route(handler, fi, gen, method, parts, q, ver, need, body=None):
         if n == 1:
             return 200, {"type": "list", "data": recs}
         return 200, one(fi, recs, parts[1], "ticket_type")
+    if parts[0] == "macros" and n <= 2:
+        need("GET")
+        if fi.vkey(ver) < (2, 16):
+            raise fi.ApiError(400, "intercom_version_invalid",
+                              "Requested resource is not available in current API version.")
+        if n == 2:
+            return 200, one(fi, g.records("macros"), parts[1], "macro")
+        return 200, list_macros(fi, g, q)
+    if parts == ["ticket_states"]:
+        need("GET")
+        return 200, {"type": "list", "data": g.records("ticket_states")}
     if parts == ["subscription_types"]:
         need("GET")
         return 200, {"type": "list", "data": g.records("subscription_types")}
@@ -521,7 +587,7 @@ def route(handler, fi, gen, method, parts, q, ver, need, body=None):
         recs = g.records("articles")
         if n == 1:
             return 200, paged(handler, recs, q, "/articles", 25)
-        return 200, one(fi, recs, parts[1], "article")
+        return 200, article_with_statistics(one(fi, recs, parts[1], "article"))
     if parts[:2] == ["help_center", "collections"] and n <= 3:
         need("GET")
         recs = g.records("help_center_collections")
@@ -553,6 +619,51 @@ def route(handler, fi, gen, method, parts, q, ver, need, body=None):
             recs = [a for a in recs if not a["archived"]]
         return 200, {"type": "list", "data": recs}
     return None
+
+
+def iso_ms(t):
+    """Epoch seconds as the ISO string macros carry: 2025-07-17T11:18:08.000Z."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(t))
+
+
+def list_macros(fi, g, q):
+    """GET /macros: cursor [updated_at, id] (base64 JSON) of the last item,
+    updated_since an exclusive lower bound on updated_at (epoch seconds)."""
+    import base64
+    import calendar
+    import json
+
+    def epoch(m):
+        return calendar.timegm(time.strptime(m["updated_at"], "%Y-%m-%dT%H:%M:%S.000Z"))
+    try:
+        per_page = int(q.get("per_page", 50))
+        since = int(q["updated_since"]) if q.get("updated_since") not in (None, "") else None
+    except ValueError:
+        raise fi.bad("parameter_invalid", "per_page and updated_since must be integers")
+    if not 1 <= per_page <= 150:
+        raise fi.bad("parameter_invalid", "per_page must be between 1 and 150")
+    recs = [m for m in g.records("macros") if since is None or epoch(m) > since]
+    if q.get("starting_after"):
+        try:
+            at, mid = json.loads(base64.b64decode(q["starting_after"]))
+        except ValueError:
+            raise fi.bad("parameter_invalid", "starting_after is not a valid cursor")
+        recs = [m for m in recs if (epoch(m), int(m["id"])) < (float(at), int(mid))]
+    page = recs[:per_page]
+    pages = {"type": "pages", "per_page": per_page}
+    if len(recs) > per_page:
+        last = page[-1]
+        pages["next"] = {"starting_after": base64.b64encode(
+            json.dumps([float(epoch(last)), last["id"]]).encode()).decode()}
+    return {"type": "list", "data": page, "pages": pages}
+
+
+def article_with_statistics(a):
+    """GET /articles/{id} adds the article's statistics (the listing does not)."""
+    k = int(a["id"])
+    return dict(a, statistics={"type": "article_statistics", "views": 10 * k, "conversions": k % 7,
+                               "reactions": k % 5, "happy_reaction_percentage": 0.6,
+                               "neutral_reaction_percentage": 0.3, "sad_reaction_percentage": 0.1})
 
 
 def one(fi, recs, id_, kind):

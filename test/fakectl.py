@@ -40,6 +40,12 @@ Commands:
                                           duplicate keys; "hostile": deep nesting, a 10 MiB
                                           string, 1000 keys) in contacts and companies; see
                                           EXOTIC_* in fake_intercom.py.  reset turns them off.
+  new-field STREAM NAME=JSON ...          make every record of STREAM (contacts, companies,
+                                          conversations, segments, company_segments) carry
+                                          these top-level fields no table knows (no NAME=JSON:
+                                          remove them); updated_at stays as it was
+  new-attribute MODEL NAME DATA_TYPE JSON define a custom data attribute of MODEL (contact,
+                                          company) and give every record that value
   tag-all CONTACT_ID                      give a contact every tag (more than the 10 it inlines)
   attribute MODEL NAME --api-writable {true,false}
                                           a custom data attribute (not) writable through the API
@@ -142,6 +148,14 @@ def main(argv=None):
     ex = sub.add_parser("exotic")
     ex.add_argument("set", choices=["on", "off", "hostile", "all"])
     ex.add_argument("--print-ids", action="store_true", help="print the exotic ids, one per line")
+    nf = sub.add_parser("new-field")
+    nf.add_argument("stream")
+    nf.add_argument("pairs", nargs="*", metavar="NAME=JSON")
+    na = sub.add_parser("new-attribute")
+    na.add_argument("model")
+    na.add_argument("name")
+    na.add_argument("data_type")
+    na.add_argument("value", help="JSON")
     ta = sub.add_parser("tag-all")
     ta.add_argument("contact_id")
     at = sub.add_parser("attribute")
@@ -191,6 +205,24 @@ def main(argv=None):
     elif a.cmd == "count":
         entries = call(url, "GET", "/_fake/log")
         print(sum(1 for e in entries if not a.path or e["path"].startswith(a.path)))
+    elif a.cmd == "new-field":
+        fields = {}
+        for kv in a.pairs:
+            if "=" not in kv:
+                die(f"new-field: expected NAME=JSON, got {kv!r}")
+            k, v = kv.split("=", 1)
+            try:
+                fields[k] = json.loads(v)
+            except ValueError:
+                die(f"new-field: {k}: not JSON: {v!r}")
+        call(url, "POST", "/_fake/new_fields", {"stream": a.stream, "fields": fields})
+    elif a.cmd == "new-attribute":
+        try:
+            value = json.loads(a.value)
+        except ValueError:
+            die(f"new-attribute: not JSON: {a.value!r}")
+        call(url, "POST", "/_fake/new_fields", {"model": a.model, "attribute": a.name,
+                                                "data_type": a.data_type, "value": value})
     elif a.cmd == "tag-all":
         call(url, "POST", "/_fake/tag_all", {"contact_id": a.contact_id})
     elif a.cmd == "attribute":

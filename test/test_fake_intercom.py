@@ -218,6 +218,34 @@ class TestEnvelopes(FakeCase):
         cv = self.get(f"/conversations/{d['conversations'][0]['id']}")
         self.assertEqual(cv["conversation_parts"]["type"], "conversation_part.list")
 
+    def test_new_fields_and_attributes(self):
+        """fakectl new-field / new-attribute: every record of the stream
+        carries them, in listings, searches and GET by id, until reset;
+        updated_at does not move."""
+        before = self.get("/contacts?per_page=5")["data"]
+        self.ctl("new-field", "contacts", 'ai_summary={"text":"Wants SSO","score":0.875}', "health=87")
+        self.ctl("new-attribute", "contact", "churn risk", "string", '"low"')
+        after = self.get("/contacts?per_page=5")["data"]
+        for b, a in zip(before, after):
+            self.assertEqual(a["ai_summary"], {"text": "Wants SSO", "score": 0.875})
+            self.assertEqual(a["health"], 87)
+            self.assertEqual(a["custom_attributes"].get("churn risk"), "low")
+            self.assertEqual(a["updated_at"], b["updated_at"])
+        one = self.get(f"/contacts/{before[0]['id']}")
+        self.assertEqual(one["health"], 87)
+        found = self.search("contacts", {"field": "id", "operator": "=", "value": before[1]["id"]})
+        self.assertEqual(found[0]["health"], 87)
+        names = [a["name"] for a in self.get("/data_attributes?model=contact")["data"]]
+        self.assertEqual(names[-1], "churn risk")
+        self.assertNotIn("health", self.get("/companies?per_page=1")["data"][0])
+        self.ctl("new-field", "contacts")              # no fields: removed again
+        self.assertNotIn("health", self.get("/contacts?per_page=1")["data"][0])
+        self.ctl("new-field", "companies", "health=1")
+        self.ctl("reset")
+        self.assertNotIn("health", self.get("/companies?per_page=1")["data"][0])
+        self.assertNotIn("churn risk", [a["name"] for a in self.get("/data_attributes?model=contact")["data"]])
+        self.assertNotEqual(self.ctl("new-field", "tags", "x=1", check=False).returncode, 0)
+
     def test_unknown_path_and_method(self):
         self.assertError(self.req("GET", "/nope"), 404, "not_found")
         self.assertError(self.req("DELETE", "/admins"), 404, "not_found")
@@ -1072,7 +1100,7 @@ class TestControl(FakeCase):
         for s in ("admins", "companies", "company_attributes", "company_segments", "contact_attributes",
                   "conversation_parts", "conversations", "segments", "tags", "teams",
                   "articles", "conversation_attributes", "help_center_collections", "subscription_types",
-                  "ticket_parts", "ticket_types", "tickets"):
+                  "macros", "ticket_parts", "ticket_states", "ticket_types", "tickets"):
             self.assertTrue(self.dump(s), s)
         self.assertIn("count", self.dump("segments")[0])
         st = json.loads(self.ctl("stats").stdout)
@@ -1262,10 +1290,50 @@ class TestMoreStreams(FakeCase):
             self.assertEqual(self.req("GET", f"{path}/1").status, 404)
         self.assertError(self.req("GET", "/articles?per_page=151"), 400, "parameter_invalid")
 
+    def test_macros(self):
+        """GET /macros (2.16): newest updated_at first, ties by id, a cursor
+        of [updated_at, id]; updated_since is exclusive; 400 before 2.16."""
+        import calendar
+
+        def epoch(m):
+            return calendar.timegm(time.strptime(m["updated_at"], "%Y-%m-%dT%H:%M:%S.000Z"))
+        self.assertError(self.req("GET", "/macros", version="2.15"), 400, "intercom_version_invalid")
+        seen, cursor = [], None
+        while True:
+            d = self.get("/macros?per_page=4" + (f"&starting_after={quote(cursor)}" if cursor else ""),
+                         version="2.16")
+            self.assertTrue(len(d["data"]) <= 4)
+            seen += d["data"]
+            cursor = (d["pages"].get("next") or {}).get("starting_after")
+            if not cursor:
+                break
+        self.assertEqual(len(seen), 13)
+        keys = [(epoch(m), int(m["id"])) for m in seen]
+        self.assertEqual(keys, sorted(keys, reverse=True))
+        self.assertEqual(len({m["id"] for m in seen}), 13)
+        self.assertTrue(len({m["updated_at"] for m in seen}) < 13)     # shared seconds
+        since = epoch(seen[5])
+        d = self.get(f"/macros?per_page=150&updated_since={since}", version="2.16")
+        self.assertEqual([m["id"] for m in d["data"]], [m["id"] for m in seen if epoch(m) > since])
+        self.assertEqual(self.get("/macros/905", version="2.16")["id"], "905")
+        self.assertEqual(self.req("GET", "/macros/1", version="2.16").status, 404)
+
     def test_small_lists(self):
         d = self.get("/ticket_types")
         self.assertEqual((d["type"], len(d["data"])), ("list", 3))
         self.assertEqual(self.get("/ticket_types/61")["name"], d["data"][1]["name"])
+        # every ticket type's states, each naming the types that use it
+        states = self.get("/ticket_states")
+        self.assertEqual((states["type"], len(states["data"])), ("list", 12))
+        by_id = {s["id"]: s for s in states["data"]}
+        for tt in d["data"]:
+            for st in tt["ticket_states"]["data"]:
+                self.assertEqual(by_id[st["id"]]["internal_label"], st["internal_label"])
+                self.assertEqual([x["id"] for x in by_id[st["id"]]["ticket_types"]["data"]], [tt["id"]])
+        self.assertEqual(sum(s["archived"] for s in states["data"]), 1)
+        for tk in self.dump("tickets"):
+            self.assertIn(tk["ticket_state"]["id"], by_id)
+            self.assertEqual(tk["ticket_state_internal_label"], by_id[tk["ticket_state"]["id"]]["internal_label"])
         d = self.get("/subscription_types")
         self.assertEqual((d["type"], len(d["data"])), ("list", 2))
         self.assertError(self.req("GET", "/conversations/attributes", version="2.15"), 400, "intercom_version_invalid")

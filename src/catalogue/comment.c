@@ -117,14 +117,21 @@ search_note(const IcStream *s, const IcColumn *c)
 	return "";
 }
 
-static char *
-column_comment(const IcStream *s, const char *attname, const char *path)
+/* ic_column_comment: the comment of a column reading path (import_add.c too). */
+char *
+ic_column_comment(const IcStream *s, const char *attname, const char *path)
 {
 	const IcColumn *c = ic_stream_column(s, attname);
 	const char *parent_field = ic_stream_parent_field(s, attname);
 	StringInfoData buf;
 
 	initStringInfo(&buf);
+	if (strcmp(path, IC_EXTRA_PATH) == 0)
+		return psprintf("Every top-level field of the %s record that no other column of this table "
+						"reads, exactly as sent; {} when there is none. A field Intercom starts "
+						"sending arrives here; IMPORT FOREIGN SCHEMA run again with OPTIONS (sample_rows 'N') "
+						"makes it a column.",
+						s->name);
 	if (c == NULL)
 	{
 		/* a custom data attribute, or a column the user added */
@@ -197,7 +204,7 @@ comment_table(CreateForeignTableStmt *stmt, const IcStream *s)
 		if (attr->attisdropped)
 			continue;
 		CreateComments(relid, RelationRelationId, attr->attnum,
-					   column_comment(s, name, ic_column_path(relid, attr->attnum, name)));
+					   ic_column_comment(s, name, ic_column_path(relid, attr->attnum, name)));
 	}
 	table_close(rel, NoLock);
 }

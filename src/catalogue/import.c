@@ -9,6 +9,8 @@
  * (API versions before 2.16) conversations, each reading
  * custom_attributes.<name>.  A name that collides with a column already in
  * the table gets the prefix "custom_" (and a number if that collides too).
+ * Every table also gets the catch-all _extra.  A table that exists already
+ * gains what it lacks instead (import_add.c; sample_rows is for it).
  *
  *-------------------------------------------------------------------------
  */
@@ -66,6 +68,32 @@ attribute_type(const char *data_type)
 	return "jsonb";
 }
 
+/* Is version older than since ("2.14" < "2.16")?  False if either is not a version. */
+static bool
+version_before(const char *version, const char *since)
+{
+	int			major;
+	int			minor;
+	int			since_major;
+	int			since_minor;
+
+	return ic_parse_api_version(version, &major, &minor) &&
+		ic_parse_api_version(since, &since_major, &since_minor) &&
+		(major < since_major || (major == since_major && minor < since_minor));
+}
+
+/* The server's api_version option, or the default. */
+static const char *
+server_api_version(ForeignServer *server)
+{
+	ListCell   *lc;
+
+	foreach(lc, server->options)
+		if (strcmp(lfirst_node(DefElem, lc)->defname, "api_version") == 0)
+			return defGetString(lfirst_node(DefElem, lc));
+	return INTERCOM_DEFAULT_API_VERSION;
+}
+
 /* The data attribute model behind a stream, or NULL. */
 static const char *
 attribute_model(const IcStream *stream, const IcOptions *opts)
@@ -118,9 +146,13 @@ string_member(IcJson *object, const char *key)
 	return ic_json_is(v, IC_JSON_STRING) ? pnstrdup(v->u.text, v->len) : NULL;
 }
 
-static void
-append_custom_columns(StringInfo sql, List **used, IcConnection *conn,
-					  const char *model, IcStats *stats)
+/*
+ * custom_columns
+ *		The columns of the model's custom data attributes (GET
+ *		/data_attributes), named apart from the names in *used.
+ */
+static List *
+custom_columns(List **used, IcConnection *conn, const char *model, IcStats *stats)
 {
 	long		status;
 	/* through the page decoder: any valid JSON reads, as for the tables */
@@ -128,31 +160,116 @@ append_custom_columns(StringInfo sql, List **used, IcConnection *conn,
 									   psprintf("/data_attributes?model=%s", model),
 									   NULL, NULL, &status, NULL, NULL, stats);
 	IcJson	   *attrs = ic_json_get(root, "data");
+	List	   *columns = NIL;
 
 	for (size_t i = 0; ic_json_is(attrs, IC_JSON_ARRAY) && i < attrs->len; i++)
 	{
 		IcJson	   *attr = ic_json_item(attrs, i);
 		char	   *name = string_member(attr, "name");
-		char	   *type = string_member(attr, "data_type");
-		char	   *column;
+		IcNewColumn *col;
 
 		if (!ic_json_is(ic_json_get(attr, "custom"), IC_JSON_TRUE) || name == NULL ||
 			name[0] == '\0' || strchr(name, '.') != NULL)
 			continue;			/* standard attribute, or a name no path can reach */
-		column = unique_column_name(*used, name);
-		*used = lappend(*used, makeString(column));
-		appendStringInfo(sql, ",\n  %s %s OPTIONS (path %s)",
-						 quote_identifier(column), attribute_type(type),
-						 quote_literal_cstr(psprintf("custom_attributes.%s", name)));
+		col = palloc0(sizeof(IcNewColumn));
+		col->path = psprintf("custom_attributes.%s", name);
+		col->type = attribute_type(string_member(attr, "data_type"));
+		col->name = unique_column_name(*used, name);
+		*used = lappend(*used, makeString(col->name));
+		columns = lappend(columns, col);
+	}
+	return columns;
+}
+
+/*
+ * ic_import_columns
+ *		Every column IMPORT FOREIGN SCHEMA gives the stream's table, in
+ *		order: the stream's, the catch-all (IC_EXTRA_PATH) right after them
+ *		so that they keep their positions with or without custom attributes,
+ *		then the custom attributes' when conn is given.
+ */
+List *
+ic_import_columns(const IcStream *stream, IcConnection *conn, const IcOptions *opts,
+				  IcStats *stats)
+{
+	List	   *columns = NIL;
+	List	   *used = NIL;
+	IcNewColumn *col;
+	const char *model = conn ? attribute_model(stream, opts) : NULL;
+
+	for (int c = 0; c < stream->ncolumns; c++)
+	{
+		col = palloc0(sizeof(IcNewColumn));
+		col->name = (char *) stream->columns[c].name;
+		col->type = ic_column_type_sql(stream->columns[c].type);
+		col->path = (char *) stream->columns[c].path;
+		columns = lappend(columns, col);
+		used = lappend(used, makeString(col->name));
+	}
+	col = palloc0(sizeof(IcNewColumn));
+	col->name = IC_EXTRA_PATH;
+	col->type = "jsonb";
+	columns = lappend(columns, col);
+	used = lappend(used, makeString(col->name));
+	if (model)
+		columns = list_concat(columns, custom_columns(&used, conn, model, stats));
+	return columns;
+}
+
+/* "name type [OPTIONS (path '...')]" */
+char *
+ic_column_definition(const IcNewColumn *col)
+{
+	return psprintf("%s %s%s", quote_identifier(col->name), col->type,
+					col->path ? psprintf(" OPTIONS (path %s)", quote_literal_cstr(col->path)) : "");
+}
+
+/* Import options: custom_attributes (boolean), sample_rows (0..10000). */
+static void
+import_options(ImportForeignSchemaStmt *stmt, bool *custom, int *sample_rows)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->options)
+	{
+		DefElem    *def = lfirst_node(DefElem, lc);
+
+		if (strcmp(def->defname, "custom_attributes") == 0)
+			*custom = defGetBoolean(def);
+		else if (strcmp(def->defname, "sample_rows") == 0)
+		{
+			char	   *end;
+			long		v = strtol(defGetString(def), &end, 10);
+
+			if (*end != '\0' || end == defGetString(def) || v < 0 || v > 10000)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("invalid value for IMPORT FOREIGN SCHEMA option \"sample_rows\": \"%s\"",
+								defGetString(def)),
+						 errhint("Valid values are integers between 0 and 10000.")));
+			*sample_rows = (int) v;
+		}
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("invalid IMPORT FOREIGN SCHEMA option \"%s\"", def->defname),
+					 errhint("Valid options are: custom_attributes, sample_rows.")));
 	}
 }
 
+/*
+ * intercomImportForeignSchema
+ *		A CREATE FOREIGN TABLE per selected stream; a table that already
+ *		exists (same server, same stream) gains the columns it lacks instead
+ *		(import_add.c), so running the import again picks up what Intercom
+ *		added since.
+ */
 List *
 intercomImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 {
 	List	   *commands = NIL;
 	bool		custom = false;
-	ListCell   *lc;
+	int			sample_rows = 0;
 	IcOptions	opts;
 	IcConnection *conn = NULL;
 	IcStats		stats = {0};
@@ -164,19 +281,7 @@ intercomImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 				 errmsg("schema \"%s\" does not exist on an Intercom server", stmt->remote_schema),
 				 errhint("Intercom has one schema: IMPORT FOREIGN SCHEMA intercom FROM SERVER %s INTO ...",
 						 quote_identifier(server->servername))));
-
-	foreach(lc, stmt->options)
-	{
-		DefElem    *def = lfirst_node(DefElem, lc);
-
-		if (strcmp(def->defname, "custom_attributes") == 0)
-			custom = defGetBoolean(def);
-		else
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
-					 errmsg("invalid IMPORT FOREIGN SCHEMA option \"%s\"", def->defname),
-					 errhint("Valid options are: custom_attributes.")));
-	}
+	import_options(stmt, &custom, &sample_rows);
 	if (custom)
 	{
 		ic_get_server_options(server, ic_find_user_mapping(GetUserId(), serverOid), &opts);
@@ -186,28 +291,36 @@ intercomImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	for (int s = 0; s < ic_nstreams; s++)
 	{
 		const IcStream *stream = &ic_streams[s];
+		List	   *columns;
+		Oid			existing;
 		StringInfoData sql;
-		List	   *used = NIL;
-		const char *model;
+		ListCell   *lc;
 
 		if (!table_selected(stmt, stream->name))
 			continue;
-		initStringInfo(&sql);
-		appendStringInfo(&sql, "CREATE FOREIGN TABLE %s (",
-						 quote_identifier(stream->name));
-		for (int c = 0; c < stream->ncolumns; c++)
+		if (stream->since && version_before(server_api_version(server), stream->since))
 		{
-			const IcColumn *col = &stream->columns[c];
-
-			appendStringInfo(&sql, "%s\n  %s %s", c ? "," : "",
-							 quote_identifier(col->name), ic_column_type_sql(col->type));
-			if (col->path)
-				appendStringInfo(&sql, " OPTIONS (path %s)", quote_literal_cstr(col->path));
-			used = lappend(used, makeString((char *) col->name));
+			/* the endpoint does not exist in the server's API version */
+			if (stmt->list_type == FDW_IMPORT_SCHEMA_LIMIT_TO)
+				ereport(NOTICE,
+						(errmsg("foreign table \"%s\" not imported: Intercom serves it from API version %s, the server uses %s",
+								stream->name, stream->since, server_api_version(server)),
+						 errhint("ALTER SERVER %s OPTIONS (ADD api_version '%s'), or SET it if the server has one.",
+								 quote_identifier(server->servername), stream->since)));
+			continue;
 		}
-		model = custom ? attribute_model(stream, &opts) : NULL;
-		if (model)
-			append_custom_columns(&sql, &used, conn, model, &stats);
+		columns = ic_import_columns(stream, conn, &opts, &stats);
+		existing = ic_import_existing(stmt->local_schema, stream, serverOid);
+		if (OidIsValid(existing))
+		{
+			ic_import_add_columns(existing, stream, columns, sample_rows);
+			continue;
+		}
+		initStringInfo(&sql);
+		appendStringInfo(&sql, "CREATE FOREIGN TABLE %s (", quote_identifier(stream->name));
+		foreach(lc, columns)
+			appendStringInfo(&sql, "%s\n  %s", foreach_current_index(lc) ? "," : "",
+							 ic_column_definition(lfirst(lc)));
 		appendStringInfo(&sql, "\n) SERVER %s OPTIONS (stream %s)",
 						 quote_identifier(server->servername),
 						 quote_literal_cstr(stream->name));

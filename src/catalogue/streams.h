@@ -16,6 +16,13 @@
 
 #include <stdbool.h>
 
+/*
+ * The path of the catch-all column: it holds the record's top-level members
+ * that no other column of the table reads.  IMPORT FOREIGN SCHEMA names the
+ * column the same, so a column called _extra without a path option is it.
+ */
+#define IC_EXTRA_PATH "_extra"
+
 /* Column types as the Stitch/Singer reference names them. */
 typedef enum IcColumnType
 {
@@ -96,6 +103,8 @@ typedef struct IcStream
 	const char *parent;			/* parent stream's name */
 	const char *child_list;		/* key of the children in the parent record */
 	const char *stamps[4];		/* "conversation_id", ..._created_at, ... */
+	const char *since;			/* first API version with the endpoint, or NULL:
+								 * IMPORT skips the table for older versions */
 	const char *list_path_since;	/* API version that moved the listing... */
 	const char *list_path_new;	/* ...to this path */
 	/*

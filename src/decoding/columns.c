@@ -12,6 +12,11 @@
  * last of duplicate keys wins, as in ic_json_get and jsonb.  Columns with a
  * longer path (custom_attributes.seats) then follow the rest of it.
  *
+ * The catch-all column (path "_extra") gets the members whose key no column
+ * of the table reads, selected or not: the same hash table knows every
+ * column's first key.  Scans that do not select it take the plain loop, so
+ * the catch-all costs nothing unless it is read.
+ *
  *-------------------------------------------------------------------------
  */
 #include "intercom_fdw.h"
@@ -21,6 +26,7 @@ typedef struct KeySlot
 	const char *key;			/* NULL: empty slot */
 	uint32		keylen;
 	int			first_reader;	/* readers with this first key, chained */
+	bool		read;			/* some column of the table reads this key */
 } KeySlot;
 
 struct IcColumnIndex
@@ -30,6 +36,10 @@ struct IcColumnIndex
 	int		   *next_reader;	/* the chain of readers sharing a first key */
 	KeySlot    *slots;
 	uint32		mask;			/* slots - 1, a power of two minus one */
+	int			extra_reader;	/* the catch-all's reader, or -1 */
+	IcJsonMember *extras;		/* room for a record's unread members */
+	uint32		extras_cap;
+	MemoryContext cxt;			/* the scan's: extras outlive each row */
 };
 
 /* Cheap and good enough for a few dozen distinct keys: length, the first
@@ -68,58 +78,114 @@ find_slot(const IcColumnIndex *index, const char *key, uint32 len)
 	}
 }
 
+/* The slot of key, claimed for it if it has none yet. */
+static KeySlot *
+claim_slot(IcColumnIndex *index, const char *key)
+{
+	KeySlot    *slot = find_slot(index, key, strlen(key));
+
+	if (slot->key == NULL)
+	{
+		slot->key = key;
+		slot->keylen = strlen(key);
+		slot->first_reader = -1;
+	}
+	return slot;
+}
+
 /*
  * ic_column_index_build
  *		The index of the readers' first path keys, in the current memory
- *		context.
+ *		context.  table_keys (NULL-terminated, or NULL) are the first keys
+ *		of every column of the table: with a catch-all reader among the
+ *		readers, the members it leaves out.
  */
 IcColumnIndex *
-ic_column_index_build(IcColumnReader *readers, int nreaders)
+ic_column_index_build(IcColumnReader *readers, int nreaders, const char *const *table_keys)
 {
 	IcColumnIndex *index = palloc0(sizeof(IcColumnIndex));
 	uint32		nslots = 16;
+	int			nkeys = 0;
 
-	while (nslots < (uint32) nreaders * 4)
+	while (table_keys && table_keys[nkeys])
+		nkeys++;
+	while (nslots < (uint32) (nreaders + nkeys) * 4)
 		nslots *= 2;
 	index->readers = readers;
 	index->nreaders = nreaders;
 	index->next_reader = palloc(sizeof(int) * Max(nreaders, 1));
 	index->slots = palloc0(sizeof(KeySlot) * nslots);
 	index->mask = nslots - 1;
+	index->extra_reader = -1;
+	index->cxt = CurrentMemoryContext;
 	/* backwards, so that each chain lists its readers in column order */
 	for (int r = nreaders - 1; r >= 0; r--)
 	{
 		KeySlot    *slot;
-		const char *key;
 
 		index->next_reader[r] = -1;
-		if (readers[r].whole_record)
+		if (readers[r].extra)
+			index->extra_reader = r;
+		if (readers[r].whole_record || readers[r].extra)
 			continue;
-		key = readers[r].path[0];
-		slot = find_slot(index, key, strlen(key));
-		if (slot->key == NULL)
-		{
-			slot->key = key;
-			slot->keylen = strlen(key);
-			slot->first_reader = -1;
-		}
+		slot = claim_slot(index, readers[r].path[0]);
+		slot->read = true;
 		index->next_reader[r] = slot->first_reader;
 		slot->first_reader = r;
 	}
+	for (int k = 0; k < nkeys && index->extra_reader >= 0; k++)
+		claim_slot(index, table_keys[k])->read = true;
 	return index;
+}
+
+/*
+ * collect_extras
+ *		The record's members no column reads, as an object node that shares
+ *		their values (valid until index->extras is reused by the next row).
+ */
+static IcJson *
+collect_extras(IcColumnIndex *index, const IcJson *record, IcJson *object)
+{
+	uint32		n = 0;
+
+	if (record->len > index->extras_cap)
+	{
+		/* in the scan's context, reused row after row */
+		if (index->extras)
+			pfree(index->extras);
+		index->extras_cap = Max(record->len, 32);
+		index->extras = MemoryContextAlloc(index->cxt, sizeof(IcJsonMember) * index->extras_cap);
+	}
+	for (uint32 i = 0; i < record->len; i++)
+	{
+		const IcJsonMember *m = &record->u.members[i];
+		const KeySlot *slot = find_slot(index, m->key, m->keylen);
+
+		if (slot->key == NULL || !slot->read)
+			index->extras[n++] = *m;
+	}
+	object->type = IC_JSON_OBJECT;
+	object->len = n;
+	object->u.members = index->extras;
+	return object;
 }
 
 /*
  * ic_column_index_lookup
  *		Each reader's value in the record (values[i] for readers[i]), NULL
- *		where absent.
+ *		where absent.  The catch-all's value is built in *extras.
  */
 void
-ic_column_index_lookup(const IcColumnIndex *index, IcJson *record, IcJson **values)
+ic_column_index_lookup(IcColumnIndex *index, IcJson *record, IcJson **values,
+					   IcJson *extras)
 {
 	for (int r = 0; r < index->nreaders; r++)
 		values[r] = index->readers[r].whole_record ? record : NULL;
-	if (!ic_json_is(record, IC_JSON_OBJECT) || record->u.members == NULL)
+	if (!ic_json_is(record, IC_JSON_OBJECT))
+		return;
+	if (index->extra_reader >= 0)
+		values[index->extra_reader] = collect_extras(index, record, extras);
+	if (record->u.members == NULL)
 		return;
 	for (uint32 i = 0; i < record->len; i++)
 	{
@@ -130,6 +196,7 @@ ic_column_index_lookup(const IcColumnIndex *index, IcJson *record, IcJson **valu
 			values[r] = &m->value;
 	}
 	for (int r = 0; r < index->nreaders; r++)
-		if (values[r] && !index->readers[r].whole_record && index->readers[r].path[1])
+		if (values[r] && !index->readers[r].whole_record && !index->readers[r].extra &&
+			index->readers[r].path[1])
 			values[r] = ic_json_path(values[r], index->readers[r].path + 1);
 }

@@ -55,7 +55,8 @@ split_path(const char *path)
 /*
  * ic_reader_init
  *		Prepare the conversion of one column: path, type input function.
- *		A path of '$' gives the column the whole record.
+ *		A path of '$' gives the column the whole record; a path of '_extra'
+ *		(IC_EXTRA_PATH) the record's members that no other column reads.
  */
 void
 ic_reader_init(IcColumnReader *reader, Relation rel, AttrNumber attnum,
@@ -66,6 +67,7 @@ ic_reader_init(IcColumnReader *reader, Relation rel, AttrNumber attnum,
 	reader->attnum = attnum;
 	reader->attname = pstrdup(NameStr(attr->attname));
 	reader->whole_record = strcmp(path, "$") == 0;
+	reader->extra = strcmp(path, IC_EXTRA_PATH) == 0;
 	reader->path = reader->whole_record ? NULL : split_path(path);
 	reader->typid = attr->atttypid;
 	reader->typmod = attr->atttypmod;

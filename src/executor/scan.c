@@ -51,6 +51,7 @@ typedef struct IcScanState
 	int			nreaders;
 	IcColumnIndex *columns;		/* record member -> readers (columns.c) */
 	IcJson	  **values;			/* this row's value of each reader */
+	IcJson		extras;			/* this row's catch-all object, when read */
 	MemoryContext scan_cxt;		/* lives as long as the scan */
 	MemoryContext row_cxt;		/* per row */
 	IcPagerStart request;		/* what the pager is asked for (build_request) */
@@ -77,7 +78,7 @@ conversion_error_callback(void *arg)
 	if (st->current_reader == NULL || st->current_record == NULL)
 		return;
 	id = ic_json_record_id(st->current_record);
-	if (!st->current_reader->whole_record)
+	if (!st->current_reader->whole_record && !st->current_reader->extra)
 	{
 		IcJson	   *v = ic_json_path(st->current_record, st->current_reader->path);
 
@@ -349,6 +350,46 @@ describe_request(IcScanState *st)
 
 /* ---------- executor callbacks ---------- */
 
+/* Does the scan read the catch-all column? */
+static bool
+catch_all_read(const IcScanState *st)
+{
+	for (int i = 0; i < st->nreaders; i++)
+		if (st->readers[i].extra)
+			return true;
+	return false;
+}
+
+/*
+ * table_keys
+ *		The first path key of every column of the table, selected or not
+ *		(NULL-terminated): what the catch-all leaves out.  A column of the
+ *		whole record reads no key in particular.
+ */
+static const char **
+table_keys(Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	const char **keys = palloc0(sizeof(char *) * (desc->natts + 1));
+	int			n = 0;
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute attr = TupleDescAttr(desc, i);
+		char	   *path;
+
+		if (attr->attisdropped)
+			continue;
+		path = ic_column_path(RelationGetRelid(rel), attr->attnum, NameStr(attr->attname));
+		if (strcmp(path, "$") == 0 || strcmp(path, IC_EXTRA_PATH) == 0)
+			continue;
+		if (strchr(path, '.'))
+			*strchr(path, '.') = '\0';
+		keys[n++] = path;
+	}
+	return keys;
+}
+
 static List *
 plain_filter_exprs(ForeignScan *fsplan)
 {
@@ -401,7 +442,8 @@ intercomBeginForeignScan(ForeignScanState *node, int eflags)
 					   ic_column_path(RelationGetRelid(st->rel), attnum, NameStr(attr->attname)));
 	}
 	st->nreaders = i;
-	st->columns = ic_column_index_build(st->readers, st->nreaders);
+	st->columns = ic_column_index_build(st->readers, st->nreaders,
+										catch_all_read(st) ? table_keys(st->rel) : NULL);
 	st->values = palloc(sizeof(IcJson *) * Max(st->nreaders, 1));
 }
 
@@ -484,7 +526,7 @@ intercomIterateForeignScan(ForeignScanState *node)
 	error_context_stack = &errcb;
 	st->current_record = record;
 	old = MemoryContextSwitchTo(st->row_cxt);
-	ic_column_index_lookup(st->columns, record, st->values);
+	ic_column_index_lookup(st->columns, record, st->values, &st->extras);
 	for (int i = 0; i < st->nreaders; i++)
 	{
 		IcColumnReader *reader = &st->readers[i];

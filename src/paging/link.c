@@ -153,22 +153,27 @@ ic_link_rows(const IcStream *stream, IcJson *parent, IcConnection *conn, IcStats
 	{
 		char	   *cid = child_id(stream, lfirst(lc));
 		IcJsonMember *m;
+		int			k = 0;
 
 		if (cid == NULL || already_linked(rows->u.items, n, stream->link_column, cid))
 			continue;			/* no id links nothing; a repeated one links once */
 		m = palloc(sizeof(IcJsonMember) * LINK_MEMBERS);
-		m[0].key = "id";
-		m[0].value = ic_json_string(psprintf("%s/%s", pid, cid));
-		m[1].key = stream->stamps[IC_STAMP_ID];
-		m[1].value = ic_json_string(pid);
-		m[2].key = stream->stamps[IC_STAMP_UPDATED_AT] ? stream->stamps[IC_STAMP_UPDATED_AT] : "updated_at";
-		m[2].value = updated ? *updated : null;
-		m[3].key = stream->link_column;
-		m[3].value = ic_json_string(cid);
-		for (int k = 0; k < LINK_MEMBERS; k++)
-			m[k].keylen = strlen(m[k].key);
+		m[k].key = "id";
+		m[k++].value = ic_json_string(psprintf("%s/%s", pid, cid));
+		m[k].key = stream->stamps[IC_STAMP_ID];
+		m[k++].value = ic_json_string(pid);
+		/* only the members the table has columns for: _extra stays {} */
+		if (stream->stamps[IC_STAMP_UPDATED_AT])
+		{
+			m[k].key = stream->stamps[IC_STAMP_UPDATED_AT];
+			m[k++].value = updated ? *updated : null;
+		}
+		m[k].key = stream->link_column;
+		m[k++].value = ic_json_string(cid);
+		for (int j = 0; j < k; j++)
+			m[j].keylen = strlen(m[j].key);
 		rows->u.items[n].type = IC_JSON_OBJECT;
-		rows->u.items[n].len = LINK_MEMBERS;
+		rows->u.items[n].len = k;
 		rows->u.items[n].u.members = m;
 		n++;
 	}

@@ -89,7 +89,8 @@ ic_listing_request(const IcListing *l, const char *cursor)
 	else
 	{
 		r.kind = IC_REQ_LIST_CURSOR;
-		r.path = psprintf("%s?per_page=%d%s%s", l->list_path, l->per_page,
+		r.path = psprintf("%s?per_page=%d%s%s%s", l->list_path, l->per_page,
+						  l->range_query ? l->range_query : "",
 						  cursor ? "&starting_after=" : "", cursor ? ic_url_escape(cursor) : "");
 	}
 	return r;
