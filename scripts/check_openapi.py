@@ -3,7 +3,7 @@
 
     python3 scripts/check_openapi.py [OPENAPI_YAML] [--quiet]
 
-For every table of src/streams.c (via src/stream_columns.h) that reads an
+For every table of src/catalogue/streams.c (via src/catalogue/stream_columns.h) that reads an
 object of the description's components.schemas, prints the schema's
 top-level properties that are not columns, and the columns that are not
 properties.  Every property that is not a column must be listed, with its
@@ -23,7 +23,11 @@ import re
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_YAML = "/work/shared/reference/intercom-openapi/api.intercom.io.yaml"
+# the project's shared reference, beside the repository (as CI lays it out)
+DEFAULT_YAML = next((p for p in (
+    os.path.join(os.path.dirname(REPO), "shared", "reference", "intercom-openapi", "api.intercom.io.yaml"),
+    "/work/shared/reference/intercom-openapi/api.intercom.io.yaml") if os.path.exists(p)),
+    "/work/shared/reference/intercom-openapi/api.intercom.io.yaml")
 
 # Which schema object each table reads (several for a union), and where
 # the records of a table are not an object of the description.
@@ -180,13 +184,13 @@ def properties(schemas, name, seen=()):
 # ---------------------------------------------------------------------------
 
 def stream_columns():
-    """stream -> [(column, path)] from src/stream_columns.h and src/streams.c."""
-    text = open(os.path.join(REPO, "src", "stream_columns.h"), encoding="utf-8").read()
+    """stream -> [(column, path)] from src/catalogue/stream_columns.h and src/catalogue/streams.c."""
+    text = open(os.path.join(REPO, "src", "catalogue", "stream_columns.h"), encoding="utf-8").read()
     arrays = {}
     for m in re.finditer(r"static const IcColumn (\w+)\[\] = \{(.*?)\n\};", text, re.S):
         cols = re.findall(r'\{"([^"]+)", IC_\w+, (NULL|"[^"]*")', m.group(2))
         arrays[m.group(1)] = [(c, c if p == "NULL" else p.strip('"')) for c, p in cols]
-    streams = open(os.path.join(REPO, "src", "streams.c"), encoding="utf-8").read()
+    streams = open(os.path.join(REPO, "src", "catalogue", "streams.c"), encoding="utf-8").read()
     out = {}
     for m in re.finditer(r'IC_STREAM(?:_WITH_LIMIT_PATH)?\("(\w+)",(.*?)\),?\n', streams, re.S):
         arr = next((a for a in re.findall(r"(\w+_columns)", m.group(2)) if a in arrays), None)

@@ -26,6 +26,14 @@ if [ -z "${IC_TEST_ONE_VERSION:-}" ]; then
       status=1; summary+=("fake Intercom and packaging: FAILED")
     fi
   fi
+  if [ -z "${IC_SKIP_FAKE_TESTS:-}" ]; then
+    log "the stream table against Intercom's OpenAPI description (scripts/check_openapi.py)"
+    if python3 "$REPO_ROOT/scripts/check_openapi.py" | tail -n 1; then
+      summary+=("stream table vs OpenAPI: passed")
+    else
+      status=1; summary+=("stream table vs OpenAPI: FAILED")
+    fi
+  fi
   for v in $versions; do
     start=$(date +%s)
     if IC_TEST_ONE_VERSION=1 PG_MAJOR="$v" bash "$0" "$@"; then

@@ -219,6 +219,9 @@ extern char *ic_json_record_id(const IcJson *record);
 typedef struct IcColumnIndex IcColumnIndex;
 extern IcColumnIndex *ic_column_index_build(IcColumnReader *readers, int nreaders,
 											const char *const *table_keys);
+extern const char **ic_table_keys(Relation rel);
+extern IcJson *ic_record_extras(const IcJson *record, const char *const *table_keys,
+								IcJson *object);
 extern void ic_column_index_lookup(IcColumnIndex *index, IcJson *record,
 								   IcJson **values, IcJson *extras);
 

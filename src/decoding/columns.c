@@ -21,6 +21,8 @@
  */
 #include "intercom_fdw.h"
 
+#include "utils/rel.h"
+
 typedef struct KeySlot
 {
 	const char *key;			/* NULL: empty slot */
@@ -199,4 +201,65 @@ ic_column_index_lookup(IcColumnIndex *index, IcJson *record, IcJson **values,
 		if (values[r] && !index->readers[r].whole_record && !index->readers[r].extra &&
 			index->readers[r].path[1])
 			values[r] = ic_json_path(values[r], index->readers[r].path + 1);
+}
+
+/*
+ * ic_table_keys
+ *		The first path key of every column of the table, selected or not
+ *		(NULL-terminated): what the catch-all leaves out.  A column of the
+ *		whole record reads no key in particular.
+ */
+const char **
+ic_table_keys(Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	const char **keys = palloc0(sizeof(char *) * (desc->natts + 1));
+	int			n = 0;
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute attr = TupleDescAttr(desc, i);
+		char	   *path;
+
+		if (attr->attisdropped)
+			continue;
+		path = ic_column_path(RelationGetRelid(rel), attr->attnum, NameStr(attr->attname));
+		if (strcmp(path, "$") == 0 || strcmp(path, IC_EXTRA_PATH) == 0)
+			continue;
+		if (strchr(path, '.'))
+			*strchr(path, '.') = '\0';
+		keys[n++] = path;
+	}
+	return keys;
+}
+
+/*
+ * ic_record_extras
+ *		The catch-all of one record outside a scan (RETURNING of a write):
+ *		the members whose key no column of the table reads, into *object,
+ *		as the scan's index builds it.
+ */
+IcJson *
+ic_record_extras(const IcJson *record, const char *const *table_keys, IcJson *object)
+{
+	uint32		n = 0;
+
+	object->type = IC_JSON_OBJECT;
+	object->len = 0;
+	object->u.members = NULL;
+	if (!ic_json_is((IcJson *) record, IC_JSON_OBJECT) || record->len == 0)
+		return object;
+	object->u.members = palloc(sizeof(IcJsonMember) * record->len);
+	for (uint32 i = 0; i < record->len; i++)
+	{
+		const IcJsonMember *m = &record->u.members[i];
+		bool		read = false;
+
+		for (const char *const *k = table_keys; *k && !read; k++)
+			read = strlen(*k) == m->keylen && memcmp(*k, m->key, m->keylen) == 0;
+		if (!read)
+			object->u.members[n++] = *m;
+	}
+	object->len = n;
+	return object;
 }

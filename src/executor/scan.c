@@ -360,36 +360,6 @@ catch_all_read(const IcScanState *st)
 	return false;
 }
 
-/*
- * table_keys
- *		The first path key of every column of the table, selected or not
- *		(NULL-terminated): what the catch-all leaves out.  A column of the
- *		whole record reads no key in particular.
- */
-static const char **
-table_keys(Relation rel)
-{
-	TupleDesc	desc = RelationGetDescr(rel);
-	const char **keys = palloc0(sizeof(char *) * (desc->natts + 1));
-	int			n = 0;
-
-	for (int i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute attr = TupleDescAttr(desc, i);
-		char	   *path;
-
-		if (attr->attisdropped)
-			continue;
-		path = ic_column_path(RelationGetRelid(rel), attr->attnum, NameStr(attr->attname));
-		if (strcmp(path, "$") == 0 || strcmp(path, IC_EXTRA_PATH) == 0)
-			continue;
-		if (strchr(path, '.'))
-			*strchr(path, '.') = '\0';
-		keys[n++] = path;
-	}
-	return keys;
-}
-
 static List *
 plain_filter_exprs(ForeignScan *fsplan)
 {
@@ -443,7 +413,7 @@ intercomBeginForeignScan(ForeignScanState *node, int eflags)
 	}
 	st->nreaders = i;
 	st->columns = ic_column_index_build(st->readers, st->nreaders,
-										catch_all_read(st) ? table_keys(st->rel) : NULL);
+										catch_all_read(st) ? ic_table_keys(st->rel) : NULL);
 	st->values = palloc(sizeof(IcJson *) * Max(st->nreaders, 1));
 }
 

@@ -154,6 +154,16 @@ store_answer(IcModifyState *st, TupleTableSlot *slot, IcJson *record)
 		slot->tts_isnull[i] = true;
 		if (st->paths[i] == NULL || record == NULL)
 			continue;
+		if (r->extra)
+		{
+			IcJson		extras;
+
+			if (st->table_keys == NULL)
+				st->table_keys = ic_table_keys(st->rel);
+			slot->tts_values[i] = ic_convert_value(r, ic_record_extras(record, st->table_keys, &extras),
+												   &slot->tts_isnull[i]);
+			continue;
+		}
 		slot->tts_values[i] = ic_convert_value(r, r->whole_record ? record :
 											   ic_json_path(record, r->path),
 											   &slot->tts_isnull[i]);

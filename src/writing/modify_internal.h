@@ -35,6 +35,7 @@ typedef struct IcModifyState
 	char	  **paths;			/* per column (attnum - 1): its JSON path */
 	const IcWriteField **fields;	/* per column: what it writes, or NULL */
 	IcColumnReader *readers;	/* per column: RETURNING from the answer */
+	const char **table_keys;	/* RETURNING _extra: the keys columns read (lazily) */
 	Bitmapset  *targets;		/* UPDATE: attnums the statement sets */
 	AttrNumber	id_att;			/* records: the id column */
 	AttrNumber	parent_att;		/* link tables: the parent's id column */
