@@ -93,6 +93,8 @@ rm -f regression.diffs
 if ! make -s installcheck PG_CONFIG="$PG_BIN/pg_config" REGRESS="${run_suites[*]}"; then
   status=1
   [ -f regression.diffs ] && head -n 300 regression.diffs
+  # a backend that crashed: what it ran, from the server's log
+  grep -B 30 -A 3 'terminated by signal' "$PG_LOG" | head -n 80 || true
 fi
 
 if [ -n "${IC_CLOCK_SHIFT:-}" ]; then

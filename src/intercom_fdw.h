@@ -144,17 +144,52 @@ extern bool ic_request_replayable(IcRequestKind kind);
 extern IcFailureClass ic_classify_failure(int curl_code, long status, bool bad_body);
 extern IcRetryAction ic_retry_action(IcRequestKind kind, IcFailureClass failure);
 
-/* ---- in http.c ---- */
+/* ---- the HTTP layer (src/http/) ---- */
 typedef struct IcConnection IcConnection;
+struct IcRequest;				/* requests/request.h: a request as a value */
 
 extern void ic_http_init(void);
 extern IcConnection *ic_connect(const IcOptions *opts);
-extern IcJson *ic_request_page(IcConnection *conn, IcRequestKind kind,
-							   const char *method, const char *path,
-							   const char *body, const long *pass_statuses,
-							   long *status, IcFailure *failure,
-							   const char *count_key,
-							   IcStats *stats);
+
+/*
+ * What a caller makes of a 2xx body (the page decoder, json_decode.c):
+ * allocated in the current memory context, which keeps the body too; NULL
+ * when the body is not what it must be (not JSON), a transient failure.
+ */
+typedef void *(*IcReadBody) (const char *body, size_t len, const void *arg,
+							 IcStats *stats);
+typedef struct IcReader
+{
+	IcReadBody	read;
+	const void *arg;
+} IcReader;
+
+/* What a caller takes back instead of an error. */
+typedef struct IcAnswers
+{
+	const long *statuses;		/* answers, e.g. a deleted parent's 404 (0-terminated) */
+	IcFailure  *failure;		/* set: those statuses, and failures retry.c hands
+								 * back (a scroll page's), are described here */
+} IcAnswers;
+
+/* the page decoder as a reader (json_decode.c): count_key as in IcDecodeOptions */
+extern IcReader ic_page_reader(const char *count_key);
+
+extern void *ic_http_send(IcConnection *conn, const struct IcRequest *r,
+						  IcReader reader, const IcAnswers *answers, IcStats *stats);
+
+/* requests in the background (transfer.c): the same engine */
+typedef struct IcTransfer IcTransfer;
+extern IcTransfer *ic_transfer_create(IcConnection *conn, MemoryContext cxt,
+									  IcReader reader, const long *pass_statuses);
+extern void ic_transfer_start(IcTransfer *t, const struct IcRequest *r, IcStats *stats);
+extern bool ic_transfer_poll(IcTransfer *t);
+extern bool ic_transfer_busy(IcTransfer *t);
+extern void ic_transfer_wait(IcTransfer **ts, int n, IcTransfer *target);
+extern int	ic_transfer_wait_any(IcTransfer **ts, int n);
+extern void ic_transfer_cancel(IcTransfer *t);
+extern void *ic_transfer_finish(IcTransfer *t, IcFailure *failure);
+
 /* what a backend waits on, as pg_stat_activity shows it (wait_events.c) */
 typedef enum IcWaitEvent
 {
@@ -166,28 +201,8 @@ typedef enum IcWaitEvent
 } IcWaitEvent;
 
 extern uint32 ic_wait_event(IcWaitEvent what);
-
 extern void ic_sleep_ms(int64 ms, IcWaitEvent why, IcStats *stats);
-extern IcJson *ic_request_page_version(IcConnection *conn, const char *version,
-									   IcRequestKind kind, const char *method,
-									   const char *path, const char *body,
-									   const long *pass_statuses, long *status,
-									   IcFailure *failure, const char *count_key,
-									   IcStats *stats);
-typedef struct IcAsyncRequest IcAsyncRequest;
-extern IcAsyncRequest *ic_async_create(IcConnection *conn, MemoryContext cxt,
-									   IcRequestKind kind,
-									   const char *count_key,
-									   const long *pass_statuses);
-extern void ic_async_start(IcAsyncRequest *req, const char *method,
-						   const char *path, const char *body, IcStats *stats);
-extern bool ic_async_poll(IcAsyncRequest *req);
-extern bool ic_async_active(IcAsyncRequest *req);
-extern long ic_async_status(IcAsyncRequest *req);
-extern IcJson *ic_async_finish(IcAsyncRequest *req, IcStats *stats);
-extern void ic_async_cancel(IcAsyncRequest *req);
-extern void ic_async_wait(IcAsyncRequest **reqs, int n, IcAsyncRequest *target);
-extern int	ic_async_wait_any(IcAsyncRequest **reqs, int n);
+
 extern char *ic_url_escape(const char *s);
 extern IcStats ic_backend_stats;	/* totals for this backend */
 

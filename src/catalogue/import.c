@@ -15,6 +15,7 @@
  *-------------------------------------------------------------------------
  */
 #include "intercom_fdw.h"
+#include "request.h"
 
 #include "commands/defrem.h"
 #include "miscadmin.h"
@@ -154,11 +155,9 @@ string_member(IcJson *object, const char *key)
 static List *
 custom_columns(List **used, IcConnection *conn, const char *model, IcStats *stats)
 {
-	long		status;
+	IcRequest	r = ic_data_attributes_request(model);
 	/* through the page decoder: any valid JSON reads, as for the tables */
-	IcJson	   *root = ic_request_page(conn, IC_REQ_UNPAGED, "GET",
-									   psprintf("/data_attributes?model=%s", model),
-									   NULL, NULL, &status, NULL, NULL, stats);
+	IcJson	   *root = ic_http_send(conn, &r, ic_page_reader(NULL), NULL, stats);
 	IcJson	   *attrs = ic_json_get(root, "data");
 	List	   *columns = NIL;
 

@@ -19,11 +19,13 @@
  *
  * They are functions, not foreign tables, because what they return is not
  * a record of a stream: a count, a status.  Every request goes through
- * ic_request_page (retries, rate limits, the request counters).
+ * ic_http_send (retries, rate limits, the request counters); their
+ * requests are built by request.c.
  *
  *-------------------------------------------------------------------------
  */
 #include "intercom_fdw.h"
+#include "request.h"
 
 #include <math.h>
 
@@ -43,8 +45,6 @@ PG_FUNCTION_INFO_V1(intercom_fdw_workspace_timezone);
 /* the feed's largest page (intercom-api.md: per_page at most 60) */
 #define FEED_PER_PAGE 60
 
-/* the version status checks ask as: it tells a merge (410) from a deletion */
-#define STATUS_API_VERSION "2.16"
 
 /*
  * table_connection
@@ -146,13 +146,9 @@ intercom_fdw_deleted_conversations_since(PG_FUNCTION_ARGS)
 	for (int page = 1; more; page++)
 	{
 		MemoryContext old = MemoryContextSwitchTo(page_cxt);
-		char	   *path = psprintf("%s?per_page=%d&page=%d&order=desc", feed->list_path,
-									Min(per_page, FEED_PER_PAGE), page);
-		long		status;
-		IcJson	   *root = ic_request_page_version(conn, feed->api_version, IC_REQ_PAGE_NUMBER,
-												   "GET", path, NULL, NULL, &status, NULL,
-												   NULL, &stats);
-		IcJson	   *records = response_records(root, feed->list_key, path);
+		IcRequest	r = ic_feed_request(feed, Min(per_page, FEED_PER_PAGE), page);
+		IcJson	   *root = ic_http_send(conn, &r, ic_page_reader(NULL), NULL, &stats);
+		IcJson	   *records = response_records(root, feed->list_key, r.path);
 
 		more = records->len > 0 && feed_has_next(root, page);
 		for (size_t i = 0; i < records->len; i++)
@@ -238,8 +234,7 @@ intercom_fdw_search_count(PG_FUNCTION_ARGS)
 	IcStats		stats = {0};
 	json_t	   *query;
 	char	   *query_text;
-	char	   *body;
-	long		status;
+	IcRequest	r;
 	IcJson	   *root;
 	IcJson	   *total;
 	int64_t		count;
@@ -264,11 +259,9 @@ intercom_fdw_search_count(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_OUT_OF_MEMORY),
 				 errmsg("out of memory")));
-	body = psprintf("{\"query\":%s,\"pagination\":{\"per_page\":1}}", query_text);
+	r = ic_search_request(stream, pstrdup(query_text), 1, NULL, NULL, NULL);
 	free(query_text);
-
-	root = ic_request_page(table_connection(relid, NULL), IC_REQ_SEARCH, "POST", stream->search_path,
-						   body, NULL, &status, NULL, NULL, &stats);
+	root = ic_http_send(table_connection(relid, NULL), &r, ic_page_reader(NULL), NULL, &stats);
 	total = ic_json_get(root, "total_count");
 	if (!ic_json_is(total, IC_JSON_NUMBER) || !ic_json_small_integer(total, &count))
 		ereport(ERROR,
@@ -314,7 +307,8 @@ intercom_fdw_record_status(PG_FUNCTION_ARGS)
 		MemoryContext old;
 		char	   *id;
 		IcFailure	failure = {0};
-		long		status = 0;
+		IcAnswers	answers = {gone, &failure};
+		IcRequest	r;
 		IcJson	   *root;
 		Datum		values[3];
 		bool		nulls[3] = {false, false, true};
@@ -323,12 +317,11 @@ intercom_fdw_record_status(PG_FUNCTION_ARGS)
 			continue;
 		old = MemoryContextSwitchTo(req_cxt);
 		id = TextDatumGetCString(elems[i]);
-		root = ic_request_page_version(conn, STATUS_API_VERSION, IC_REQ_GET_BY_ID, "GET",
-									   psprintf("%s%s", stream->get_path, ic_url_escape(id)),
-									   NULL, gone, &status, &failure, NULL, &stats);
+		r = ic_status_request(stream, id);
+		root = ic_http_send(conn, &r, ic_page_reader(NULL), &answers, &stats);
 		MemoryContextSwitchTo(old);
 		values[0] = elems[i];
-		values[1] = Int32GetDatum(root ? 200 : (int32) status);
+		values[1] = Int32GetDatum(root ? 200 : (int32) failure.status);
 		if (root == NULL && failure.code)
 		{
 			values[2] = CStringGetTextDatum(failure.code);
@@ -352,9 +345,9 @@ intercom_fdw_workspace_timezone(PG_FUNCTION_ARGS)
 {
 	Oid			relid = PG_GETARG_OID(0);
 	IcStats		stats = {0};
-	long		status;
-	IcJson	   *root = ic_request_page(table_connection(relid, NULL), IC_REQ_UNPAGED, "GET", "/me",
-									   NULL, NULL, &status, NULL, NULL, &stats);
+	IcRequest	r = ic_me_request();
+	IcJson	   *root = ic_http_send(table_connection(relid, NULL), &r, ic_page_reader(NULL), NULL,
+									&stats);
 	IcJson	   *tz = ic_json_get(ic_json_get(root, "app"), "timezone");
 
 	if (!ic_json_is(tz, IC_JSON_STRING))

@@ -44,15 +44,13 @@ stream_total(const IcStream *s, Oid relid)
 	IcConnection *conn;
 	IcJson	   *root;
 	IcJson	   *total;
-	long		status;
 	IcRequest	r;
 
 	if (!ic_count_request(s, &r))
 		return -1;
 	ic_get_options(relid, GetUserId(), &opts);
 	conn = ic_connect(&opts);
-	root = ic_request_page_version(conn, r.api_version, r.kind, r.method, r.path, r.body, NULL,
-								   &status, NULL, NULL, &stats);
+	root = ic_http_send(conn, &r, ic_page_reader(NULL), NULL, &stats);
 	total = ic_json_get(root, "total_count");
 	if (!ic_json_is(total, IC_JSON_NUMBER))
 		return -1;

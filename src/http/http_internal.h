@@ -1,10 +1,17 @@
 /*-------------------------------------------------------------------------
  *
  * http_internal.h
- *		What http.c shares with http_async.c, the requests in the background:
- *		the connection, one exchange's result, and the steps of a request
- *		(setup, pacing, counting, decoding, the retry loop).  Not for the
- *		rest of the FDW, which uses intercom_fdw.h.
+ *		What the files of the HTTP layer share: the connection (a user
+ *		mapping's headers, options and rate-limit state), one exchange's
+ *		raw result, the rate-limit bookkeeping and the error reports.  Not
+ *		for the rest of the FDW, which uses intercom_fdw.h.
+ *
+ *		connection.c  the connection cache and request headers
+ *		transfer.c    the one engine: every request is a transfer, driven
+ *		              in the background or waited on, with one retry loop
+ *		rate_limit.c  X-RateLimit-* bookkeeping and pacing
+ *		http_errors.c how a failed exchange is reported
+ *		gzip.c        Content-Encoding
  *
  *-------------------------------------------------------------------------
  */
@@ -22,20 +29,15 @@ struct IcConnection
 {
 	Oid			umid;			/* cache key */
 	bool		valid;			/* false after ALTER SERVER/USER MAPPING */
-	bool		in_transfer;	/* set while curl runs; left set by an ERROR */
-	CURL	   *easy;
-	CURLM	   *multi;
 	struct curl_slist *headers; /* auth, version, accept; malloc'd by curl */
-	const char *version;		/* set: Intercom-Version of this request only */
-	struct curl_slist *version_headers; /* headers with that version (cached) */
-	char		version_headers_for[16];	/* the version they say */
 	CURLSH	   *share;			/* connection cache shared by every handle */
 	IcOptions	opts;			/* copied scalars; strings in TopMemoryContext */
 	/* rate-limit state from the last response's X-RateLimit-* headers */
 	int			rl_limit;
 	int			rl_remaining;
 	int64		rl_reset;		/* epoch seconds; 0 = unknown */
-	int			in_flight;		/* background requests started, not yet read */
+	int64		pace_next_ms;	/* the next free slot when pacing (ms) */
+	int			in_flight;		/* transfers on the wire */
 };
 
 /* What one HTTP exchange produced. */
@@ -58,25 +60,24 @@ typedef struct IcHttpResult
 	char		curl_error[CURL_ERROR_SIZE];
 } IcHttpResult;
 
-extern void ic_http_setup_easy(IcConnection *conn, CURL *easy, IcHttpResult *res,
-							   IcRequestKind kind, const char *method,
-							   const char *url, const char *body);
-extern void ic_http_init_result(IcHttpResult *res);
-extern void ic_http_pace(IcConnection *conn, IcStats *stats);
-extern void ic_http_remember_rate_limit(IcConnection *conn, IcHttpResult *res);
-extern void ic_http_count_request(IcStats *stats, IcHttpResult *res);
+/* connection.c */
+extern struct curl_slist *ic_http_headers(IcConnection *conn, const char *version);
+
+/* rate_limit.c */
+extern int64 ic_now_ms(void);
+extern void ic_rate_remember(IcConnection *conn, IcHttpResult *res);
+extern int64 ic_rate_delay_ms(IcConnection *conn, IcStats *stats);
+extern int64 ic_rate_reset_wait_ms(int64 reset);
+
+/* gzip.c */
 extern void ic_http_decode_content(IcHttpResult *res);
+
+/* http_errors.c */
 pg_noreturn extern void ic_http_report_http_error(IcHttpResult *res, const char *method,
 												  const char *path, int attempts);
 pg_noreturn extern void ic_http_report_failure(IcHttpResult *res, const char *method,
 											   const char *path, int attempts);
 extern void ic_http_fill_failure(IcFailure *f, IcHttpResult *res, IcFailureClass failure,
 								 int attempts);
-extern IcJson *ic_http_parse_body(IcHttpResult *res, const char *count_key, IcStats *stats);
-extern IcJson *ic_http_request_loop(IcConnection *conn, IcRequestKind kind, const char *method,
-									const char *path, const char *body,
-									const long *pass_statuses, long *status,
-									IcFailure *failure, IcStats *stats,
-									IcHttpResult *prior, const char *count_key);
 
 #endif							/* INTERCOM_HTTP_INTERNAL_H */

@@ -2,7 +2,7 @@
  *
  * wait_events.c
  *		The names under which a backend waiting on Intercom shows in
- *		pg_stat_activity.wait_event.
+ *		pg_stat_activity.wait_event, and the interruptible sleep.
  *
  *		On PostgreSQL 17 and later each is a custom wait event of its own,
  *		registered by name the first time this backend waits so (the name
@@ -16,6 +16,10 @@
  *-------------------------------------------------------------------------
  */
 #include "intercom_fdw.h"
+#include "http_internal.h"
+
+#include "miscadmin.h"
+#include "storage/latch.h"
 
 static const char *const wait_event_names[IC_WAIT_COUNT] = {
 	[IC_WAIT_RESPONSE] = "IntercomResponse",
@@ -33,4 +37,29 @@ ic_wait_event(IcWaitEvent what)
 	if (registered[what] == 0)
 		registered[what] = ic_new_wait_event(wait_event_names[what]);
 	return registered[what];
+}
+
+/*
+ * ic_sleep_ms
+ *		Wait on the latch, so that cancel, statement_timeout, terminate and
+ *		postmaster death end the wait at once.
+ */
+void
+ic_sleep_ms(int64 ms, IcWaitEvent why, IcStats *stats)
+{
+	int64		deadline = ic_now_ms() + ms;
+
+	stats->wait_ms += ms;
+	ic_backend_stats.wait_ms += ms;
+	for (;;)
+	{
+		int64		left = deadline - ic_now_ms();
+
+		CHECK_FOR_INTERRUPTS();
+		if (left <= 0)
+			break;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 (long) left, ic_wait_event(why));
+		ResetLatch(MyLatch);
+	}
 }

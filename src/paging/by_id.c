@@ -20,10 +20,9 @@ ic_fetch_by_id(IcPager *p)
 		char	   *id = strVal(list_nth(p->ids, p->next_id++));
 		IcRequest	r = ic_record_request(&p->listing, id);
 		IcJson	   *root;
-		long		status;
+		IcAnswers	answers = {pass_404, NULL};
 
-		root = ic_request_page_version(p->conn, r.api_version, r.kind, r.method, r.path, NULL,
-									   pass_404, &status, NULL, NULL, p->stats);
+		root = ic_http_send(p->conn, &r, ic_page_reader(NULL), &answers, p->stats);
 		if (root == NULL)
 			continue;			/* no such record: no row */
 		p->pages++;

@@ -131,7 +131,7 @@ fill_window(IcChildren *c)
 	{
 		IcJson	   *parent = ic_pager_next(c->pager);
 		char	   *id;
-		IcAsyncRequest *req;
+		IcTransfer *req;
 		IcRequest	r;
 
 		if (parent == NULL)
@@ -141,7 +141,7 @@ fill_window(IcChildren *c)
 			continue;
 		req = c->window[(c->window_head + c->window_count) % c->window_size];
 		r = ic_get_request(IC_REQ_CHILD_DETAIL, c->pager->listing.stream->get_path, id);
-		ic_async_start(req, r.method, r.path, r.body, c->pager->stats);
+		ic_transfer_start(req, &r, c->pager->stats);
 		c->window_count++;
 		c->parents_opened++;
 	}
@@ -156,7 +156,7 @@ fill_window(IcChildren *c)
 static IcJson *
 next_parent(IcChildren *c, bool *done)
 {
-	IcAsyncRequest *req;
+	IcTransfer *req;
 	IcJson	   *detail;
 	MemoryContext old;
 
@@ -170,11 +170,11 @@ next_parent(IcChildren *c, bool *done)
 	req = c->window[c->window_head];
 	c->window_head = (c->window_head + 1) % c->window_size;
 	c->window_count--;
-	ic_async_wait(c->window, c->window_size, req);
+	ic_transfer_wait(c->window, c->window_size, req);
 	/* the previous parent's parts have all been returned */
 	MemoryContextReset(c->detail_cxt);
 	old = MemoryContextSwitchTo(c->detail_cxt);
-	detail = ic_async_finish(req, c->pager->stats);
+	detail = ic_transfer_finish(req, NULL);
 	MemoryContextSwitchTo(old);
 	fill_window(c);			/* its slot downloads the next one now */
 	return detail;
@@ -249,6 +249,6 @@ ic_children_open_window(IcChildren *c, int concurrency)
 {
 	c->window_size = Min(Max(concurrency, 1), IC_WINDOW_MAX);
 	for (int i = 0; i < c->window_size; i++)
-		c->window[i] = ic_async_create(c->pager->conn, c->pager->page_owner_cxt,
-									   IC_REQ_CHILD_DETAIL, NULL, pass_404);
+		c->window[i] = ic_transfer_create(c->pager->conn, c->pager->page_owner_cxt,
+										  ic_page_reader(NULL), pass_404);
 }

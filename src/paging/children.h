@@ -19,7 +19,7 @@ typedef struct IcChildren
 	const IcStream *stream;
 	IcPager    *pager;			/* the parents' pager: the scan's */
 	MemoryContext detail_cxt;	/* the open parent and its rows */
-	IcAsyncRequest *window[IC_WINDOW_MAX];	/* parents downloading */
+	IcTransfer *window[IC_WINDOW_MAX];	/* parents downloading */
 	int			window_size;	/* handles: the concurrency option */
 	int			window_head;	/* the oldest request, consumed first */
 	int			window_count;	/* requests under way */

@@ -81,11 +81,10 @@ expanded_list(const IcStream *stream, const char *parent_id, IcConnection *conn,
 		IcJson	   *root;
 		IcJson	   *data;
 		IcJson	   *total;
-		long		status;
+		IcAnswers	answers = {pass_404, NULL};
 
 		CHECK_FOR_INTERRUPTS();
-		root = ic_request_page(conn, r.kind, r.method, r.path, NULL, pass_404,
-							   &status, NULL, NULL, stats);
+		root = ic_http_send(conn, &r, ic_page_reader(NULL), &answers, stats);
 		if (root == NULL)
 			return NIL;
 		data = ic_json_get(root, "data");

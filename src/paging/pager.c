@@ -96,10 +96,10 @@ ic_pager_begin(IcPager *p, const IcPagerStart *start)
 	if (start->prefetch && p->style == IC_STYLE_PAGES && p->listing.stream->api_version == NULL &&
 		p->listing.stream->paging != IC_PAGING_NONE && p->listing.stream->paging != IC_PAGING_SCROLL)
 	{
-		IcRequestKind kind = ic_first_request(&p->listing).kind;
+		IcReader	reader = ic_page_reader(p->count_key);
 
-		p->prefetch[0] = ic_async_create(p->conn, p->page_owner_cxt, kind, p->count_key, NULL);
-		p->prefetch[1] = ic_async_create(p->conn, p->page_owner_cxt, kind, p->count_key, NULL);
+		p->prefetch[0] = ic_transfer_create(p->conn, p->page_owner_cxt, reader, NULL);
+		p->prefetch[1] = ic_transfer_create(p->conn, p->page_owner_cxt, reader, NULL);
 	}
 }
 
@@ -130,7 +130,7 @@ void
 ic_pager_poll(IcPager *p)
 {
 	if (p->prefetch[0])
-		(void) ic_async_poll(p->prefetch[p->prefetch_next]);
+		(void) ic_transfer_poll(p->prefetch[p->prefetch_next]);
 	if (p->partitions)
 		ic_partition_poll(p->partitions);
 }

@@ -59,7 +59,7 @@ typedef struct IcPager
 	char	   *cursor;			/* cursor paging: next starting_after */
 	char	   *scroll_param;	/* scroll paging */
 	HTAB	   *seen_ids;		/* scroll, by page: ids returned, to skip repeats */
-	IcAsyncRequest *prefetch[2];	/* prefetching: two handles, in turn */
+	IcTransfer *prefetch[2];	/* prefetching: two handles, in turn */
 	int			prefetch_next;	/* the handle with the next page, if active */
 	const char *count_key;		/* set: no column is read, count records only */
 	IcScrollRecovery scroll;	/* scroll restarts and waits (scroll.c) */

@@ -50,11 +50,11 @@ next_page_number(IcJson *root, IcJson *records, const char *current)
 static void
 start_prefetch(IcPager *p, const char *cursor)
 {
-	IcAsyncRequest *req = p->prefetch[p->prefetch_next ^ 1];
+	IcTransfer *req = p->prefetch[p->prefetch_next ^ 1];
 	IcRequest	r = ic_listing_request(&p->listing, cursor);
 
-	ic_async_cancel(req);
-	ic_async_start(req, r.method, r.path, r.body, p->stats);
+	ic_transfer_cancel(req);
+	ic_transfer_start(req, &r, p->stats);
 }
 
 /*
@@ -68,7 +68,6 @@ void
 ic_fetch_pages(IcPager *p)
 {
 	IcJson	   *root;
-	long		status;
 	IcRequest	r;
 
 	if (p->started && p->cursor == NULL)
@@ -78,11 +77,10 @@ ic_fetch_pages(IcPager *p)
 	}
 	r = ic_listing_request(&p->listing, p->cursor);
 
-	if (p->prefetch[0] && ic_async_active(p->prefetch[p->prefetch_next]))
-		root = ic_async_finish(p->prefetch[p->prefetch_next], p->stats);
+	if (p->prefetch[0] && ic_transfer_busy(p->prefetch[p->prefetch_next]))
+		root = ic_transfer_finish(p->prefetch[p->prefetch_next], NULL);
 	else
-		root = ic_request_page_version(p->conn, r.api_version, r.kind, r.method, r.path, r.body,
-									   NULL, &status, NULL, p->count_key, p->stats);
+		root = ic_http_send(p->conn, &r, ic_page_reader(p->count_key), NULL, p->stats);
 	p->pages++;
 	p->records = ic_pager_records(p, root, &r);
 	if (p->pages == 1 && p->partition_ok && next_cursor(root))

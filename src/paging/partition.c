@@ -53,10 +53,11 @@
  * of its requests and save far more round trips than they take.
  *
  * Rate limit.  Every request goes through the one IcConnection, whose
- * X-RateLimit-* state paces them all together (http.c counts requests in
- * flight against the remaining allowance).  A 429 is waited out inside the
- * request that got it, in this single-threaded backend, so no partition
- * starts a request until the window resets.
+ * X-RateLimit-* state paces them all together (rate_limit.c counts
+ * requests in flight against the remaining allowance).  A 429 is waited
+ * out by the transfer that got it (transfer.c), while the others already
+ * sent land, and its headers hold back every new request until the window
+ * resets.
  *
  * Memory: one response per slot and the page being returned, so about
  * concurrency + 1 pages whatever the table size.
@@ -248,17 +249,17 @@ next_cursor(IcJson *root)
 /* ---------- requests on the slots ---------- */
 
 void
-ic_part_slot_start(IcPartitionScan *ps, IcAsyncRequest *req, IcRequest request)
+ic_part_slot_start(IcPartitionScan *ps, IcTransfer *req, IcRequest request)
 {
-	ic_async_start(req, request.method, request.path, request.body, ps->stats);
+	ic_transfer_start(req, &request, ps->stats);
 	ps->in_flight++;
 	ps->max_in_flight = Max(ps->max_in_flight, ps->in_flight);
 }
 
 IcJson *
-ic_part_slot_finish(IcPartitionScan *ps, IcAsyncRequest *req)
+ic_part_slot_finish(IcPartitionScan *ps, IcTransfer *req)
 {
-	IcJson	   *root = ic_async_finish(req, ps->stats);
+	IcJson	   *root = ic_transfer_finish(req, NULL);
 
 	ps->in_flight--;
 	return root;
@@ -280,22 +281,6 @@ fill_slots(IcPartitionScan *ps)
 		ic_part_slot_start(ps, ps->slots[s], ic_part_request(ps, part->query, ps->per_page, part->cursor,
 															 "ascending"));
 	}
-}
-
-/*
- * land_all
- *		A 429: let every other request under way arrive before waiting for
- *		the window's reset.  Those already sent are answered in this window
- *		(a 429 among them then waits for the same reset); sending the rest
- *		only after the wait would make each meet the storm in a window of
- *		its own, one reset after another.
- */
-static void
-land_all(IcPartitionScan *ps)
-{
-	for (int s = 0; s < ps->nslots; s++)
-		if (ps->slot_part[s] >= 0)
-			ic_async_wait(ps->slots, ps->nslots, ps->slots[s]);
 }
 
 /* ---------- interface ---------- */
@@ -373,13 +358,13 @@ ic_partition_start(IcConnection *conn, const IcStream *stream, const char *query
 		return NULL;
 	}
 	ps->nslots = Min(concurrency, ps->nparts);
-	ps->slots = palloc(sizeof(IcAsyncRequest *) * ps->nslots);
+	ps->slots = palloc(sizeof(IcTransfer *) * ps->nslots);
 	ps->slot_part = palloc(sizeof(int) * ps->nslots);
 	for (int s = 0; s < ps->nslots; s++)
 	{
 		/* the local trim reads created_at: count only where it is not needed */
-		ps->slots[s] = ic_async_create(conn, cxt, IC_REQ_SEARCH,
-									   ps->exact ? count_key : NULL, NULL);
+		ps->slots[s] = ic_transfer_create(conn, cxt,
+										  ic_page_reader(ps->exact ? count_key : NULL), NULL);
 		ps->slot_part[s] = -1;
 	}
 	fill_slots(ps);
@@ -405,10 +390,8 @@ ic_partition_next_page(IcPartitionScan *ps)
 	fill_slots(ps);
 	if (ps->in_flight == 0)
 		return NULL;
-	s = ic_async_wait_any(ps->slots, ps->nslots);
+	s = ic_transfer_wait_any(ps->slots, ps->nslots);
 	Assert(s >= 0 && ps->slot_part[s] >= 0);
-	if (ic_async_status(ps->slots[s]) == 429)
-		land_all(ps);
 	root = ic_part_slot_finish(ps, ps->slots[s]);
 	records = ic_part_page_records(ps, root);
 	ps->current = ps->slot_part[s];
@@ -463,7 +446,7 @@ ic_partition_poll(IcPartitionScan *ps)
 {
 	for (int s = 0; s < ps->nslots; s++)
 		if (ps->slot_part[s] >= 0)
-			(void) ic_async_poll(ps->slots[s]);
+			(void) ic_transfer_poll(ps->slots[s]);
 }
 
 /*

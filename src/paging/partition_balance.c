@@ -22,7 +22,7 @@
  *		each response into cxt.
  */
 static void
-run_probes(IcPartitionScan *ps, IcAsyncRequest **handles, IcRequest *requests, int n,
+run_probes(IcPartitionScan *ps, IcTransfer **handles, IcRequest *requests, int n,
 		   IcJson **roots, MemoryContext cxt)
 {
 	int		   *which = palloc(sizeof(int) * ps->nslots);
@@ -42,7 +42,7 @@ run_probes(IcPartitionScan *ps, IcAsyncRequest **handles, IcRequest *requests, i
 				which[s] = started;
 				ic_part_slot_start(ps, handles[s], requests[started++]);
 			}
-		s = ic_async_wait_any(handles, ps->nslots);
+		s = ic_transfer_wait_any(handles, ps->nslots);
 		Assert(s >= 0 && which[s] >= 0);
 		old = MemoryContextSwitchTo(cxt);
 		roots[which[s]] = ic_part_slot_finish(ps, handles[s]);
@@ -70,7 +70,7 @@ probe_key(IcPartitionScan *ps, IcJson *root, int64 *value)
 
 /* Count the records below each cut (one-record searches), into t. */
 static bool
-probe_cuts(IcPartitionScan *ps, IcAsyncRequest **handles, int64 *cuts, int n,
+probe_cuts(IcPartitionScan *ps, IcTransfer **handles, int64 *cuts, int n,
 		   IcCutTable *t, MemoryContext cxt)
 {
 	IcRequest  *requests = palloc(sizeof(IcRequest) * n);
@@ -120,7 +120,7 @@ ic_part_choose_cuts(IcPartitionScan *ps, int64 seq_total)
 													"intercom_fdw partition probes",
 													ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(probe_cxt);
-	IcAsyncRequest **handles = palloc(sizeof(IcAsyncRequest *) * ps->nslots);
+	IcTransfer **handles = palloc(sizeof(IcTransfer *) * ps->nslots);
 	int			max_cuts = ps->nslots * CUTS_PER_SLOT;
 	int64		min_step = ps->exact ? SECS_PER_DAY_INT : 1;
 	int64	   *cuts = palloc(sizeof(int64) * max_cuts);
@@ -140,7 +140,7 @@ ic_part_choose_cuts(IcPartitionScan *ps, int64 seq_total)
 	bool		ok = false;
 
 	for (int s = 0; s < ps->nslots; s++)
-		handles[s] = ic_async_create(ps->conn, probe_cxt, IC_REQ_SEARCH, NULL, NULL);
+		handles[s] = ic_transfer_create(ps->conn, probe_cxt, ic_page_reader(NULL), NULL);
 
 	/* the range, and how many records the partitions cover together */
 	cover = ic_part_and_query(ps, ic_part_key_or(ic_part_key_leaf("<", 0), ic_part_key_leaf("=", 0), ic_part_key_leaf(">", 0)), NULL);

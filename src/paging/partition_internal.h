@@ -45,7 +45,7 @@ struct IcPartitionScan
 	IcPartition *parts;
 	int			next_part;		/* the first partition no slot has taken */
 	int			nslots;
-	IcAsyncRequest **slots;
+	IcTransfer **slots;
 	int		   *slot_part;		/* partition each slot reads; -1 idle */
 	int			current;		/* partition of the page being returned */
 	int			in_flight;
@@ -64,8 +64,8 @@ extern void ic_part_bound_clauses(IcPartitionScan *ps, IcPartition *part, json_t
 								  json_t **upper);
 extern IcJson *ic_part_page_records(IcPartitionScan *ps, IcJson *root);
 extern bool ic_part_json_int64(const IcJson *v, int64 *out);
-extern void ic_part_slot_start(IcPartitionScan *ps, IcAsyncRequest *req, IcRequest request);
-extern IcJson *ic_part_slot_finish(IcPartitionScan *ps, IcAsyncRequest *req);
+extern void ic_part_slot_start(IcPartitionScan *ps, IcTransfer *req, IcRequest request);
+extern IcJson *ic_part_slot_finish(IcPartitionScan *ps, IcTransfer *req);
 
 /* in partition_balance.c */
 extern bool ic_part_choose_cuts(IcPartitionScan *ps, int64 seq_total);

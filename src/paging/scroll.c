@@ -188,11 +188,10 @@ ic_fetch_scroll(IcPager *p)
 	}
 	for (;;)
 	{
-		long		status;
 		IcFailure	f;
+		IcAnswers	answers = {pass_scroll, &f};
 		IcRequest	r = ic_scroll_request(p->listing.stream->list_path, p->scroll_param);
-		IcJson	   *root = ic_request_page(p->conn, r.kind, r.method, r.path, NULL,
-										   pass_scroll, &status, &f, NULL, p->stats);
+		IcJson	   *root = ic_http_send(p->conn, &r, ic_page_reader(NULL), &answers, p->stats);
 		IcJson	   *param;
 
 		if (root)

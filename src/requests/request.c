@@ -193,3 +193,74 @@ ic_request_text(const IcRequest *r)
 	return r->body ? psprintf("%s %s %s", r->method, r->path, r->body)
 		: psprintf("%s %s", r->method, r->path);
 }
+
+/* ---------- requests outside the scans ---------- */
+
+/* GET of an unpaged resource: /me, /data_attributes?model=contact */
+static IcRequest
+unpaged_request(char *path)
+{
+	IcRequest	r = {IC_REQ_UNPAGED, "GET", path, NULL, NULL};
+
+	return r;
+}
+
+/*
+ * ic_data_attributes_request
+ *		A model's data attributes, for IMPORT FOREIGN SCHEMA's custom
+ *		attribute columns and the columns added later.
+ */
+IcRequest
+ic_data_attributes_request(const char *model)
+{
+	return unpaged_request(psprintf("/data_attributes?model=%s", model));
+}
+
+/* GET /me: the workspace (its timezone: contact search compares by its days) */
+IcRequest
+ic_me_request(void)
+{
+	return unpaged_request(pstrdup("/me"));
+}
+
+/*
+ * ic_feed_request
+ *		A page of the deleted-conversations feed, newest first (copies:
+ *		read down to a bound), in the feed's own API version.
+ */
+IcRequest
+ic_feed_request(const IcStream *feed, int per_page, int page)
+{
+	IcRequest	r = {IC_REQ_PAGE_NUMBER, "GET", NULL, NULL, feed->api_version};
+
+	r.path = psprintf("%s?per_page=%d&page=%d&order=desc", feed->list_path, per_page, page);
+	return r;
+}
+
+/*
+ * ic_status_request
+ *		A record by id, to learn whether it still exists: asked as 2.16,
+ *		which tells a merged contact (410) from a deleted one (404).
+ */
+IcRequest
+ic_status_request(const IcStream *stream, const char *id)
+{
+	IcRequest	r = ic_get_request(IC_REQ_GET_BY_ID, stream->get_path, id);
+
+	r.api_version = "2.16";
+	return r;
+}
+
+/*
+ * ic_write_request
+ *		A write (writing/): its method, path and JSON body, built by
+ *		write_body.c from the row.  One that creates something may not be
+ *		sent again when its outcome is unknown (retry.c).
+ */
+IcRequest
+ic_write_request(const char *method, char *path, char *body, bool creates)
+{
+	IcRequest	r = {creates ? IC_REQ_WRITE_CREATE : IC_REQ_WRITE, method, path, body, NULL};
+
+	return r;
+}

@@ -69,6 +69,13 @@ extern IcRequest ic_scroll_request(const char *list_path, const char *scroll_par
 extern bool ic_count_request(const IcStream *stream, IcRequest *request);
 
 /* "METHOD path body", as EXPLAIN shows a request */
+/* outside the scans: IMPORT, copies, writes */
+extern IcRequest ic_data_attributes_request(const char *model);
+extern IcRequest ic_me_request(void);
+extern IcRequest ic_feed_request(const IcStream *feed, int per_page, int page);
+extern IcRequest ic_status_request(const IcStream *stream, const char *id);
+extern IcRequest ic_write_request(const char *method, char *path, char *body, bool creates);
+
 extern char *ic_request_text(const IcRequest *request);
 
 #endif							/* INTERCOM_REQUEST_H */

@@ -159,7 +159,13 @@ store_answer(IcModifyState *st, TupleTableSlot *slot, IcJson *record)
 			IcJson		extras;
 
 			if (st->table_keys == NULL)
+			{
+				/* kept for the statement: this runs in the per-row context */
+				MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(st));
+
 				st->table_keys = ic_table_keys(st->rel);
+				MemoryContextSwitchTo(old);
+			}
 			slot->tts_values[i] = ic_convert_value(r, ic_record_extras(record, st->table_keys, &extras),
 												   &slot->tts_isnull[i]);
 			continue;

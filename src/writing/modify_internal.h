@@ -11,6 +11,7 @@
 #define INTERCOM_MODIFY_INTERNAL_H
 
 #include "intercom_fdw.h"
+#include "request.h"
 #include "write_map.h"
 
 #include "executor/tuptable.h"

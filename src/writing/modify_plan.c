@@ -278,7 +278,7 @@ check_custom_attributes(Relation rel, const IcStream *stream, List *custom)
 	MemoryContext old;
 	IcJson	   *root;
 	IcJson	   *data;
-	long		status;
+	IcRequest	r;
 	int			major;
 	int			minor;
 	int			until_major;
@@ -294,9 +294,8 @@ check_custom_attributes(Relation rel, const IcStream *stream, List *custom)
 		return;
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "intercom_fdw attributes", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(tmp);
-	root = ic_request_page(ic_connect(&opts), IC_REQ_UNPAGED, "GET",
-						   psprintf("/data_attributes?model=%s", stream->custom_model),
-						   NULL, NULL, &status, NULL, NULL, &stats);
+	r = ic_data_attributes_request(stream->custom_model);
+	root = ic_http_send(ic_connect(&opts), &r, ic_page_reader(NULL), NULL, &stats);
 	data = ic_json_get(root, "data");
 	foreach(lc, custom)
 	{

@@ -59,19 +59,18 @@ ic_write_send(IcModifyState *st, const char *method, const char *path, bool crea
 	bool		is_delete = strcmp(method, "DELETE") == 0;
 	char	   *text = body ? ic_json_body_text(body) : NULL;
 	IcFailure	failure;
-	long		status = 0;
+	IcAnswers	answers = {is_delete ? delete_answers : NULL, &failure};
+	IcRequest	r = ic_write_request(method, pstrdup(path), text, creates);
 	IcJson	   *root;
 
 	memset(&failure, 0, sizeof(failure));
-	root = ic_request_page(st->conn, creates ? IC_REQ_WRITE_CREATE : IC_REQ_WRITE,
-						   method, path, text, is_delete ? delete_answers : NULL,
-						   &status, &failure, NULL, &st->stats);
+	root = ic_http_send(st->conn, &r, ic_page_reader(NULL), &answers, &st->stats);
 	if (root != NULL)
 	{
 		st->row_requests++;
 		return root;
 	}
-	if (failure.failure == IC_FAILURE_CLIENT && status == 404)
+	if (failure.failure == IC_FAILURE_CLIENT && failure.status == 404)
 	{
 		/* a DELETE of what is gone already: done (see above) */
 		st->row_requests++;

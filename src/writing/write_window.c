@@ -28,7 +28,7 @@
 struct IcWriteWindow
 {
 	int			size;
-	IcAsyncRequest **reqs;
+	IcTransfer **reqs;
 	char	  **descs;			/* the row each request writes */
 	int			in_flight;
 	MemoryContext cxt;
@@ -45,11 +45,11 @@ ic_window_create(IcModifyState *st, int size)
 
 	w->cxt = cxt;
 	w->size = size;
-	w->reqs = MemoryContextAllocZero(cxt, sizeof(IcAsyncRequest *) * size);
+	w->reqs = MemoryContextAllocZero(cxt, sizeof(IcTransfer *) * size);
 	w->descs = MemoryContextAllocZero(cxt, sizeof(char *) * size);
 	for (int i = 0; i < size; i++)
-		w->reqs[i] = ic_async_create(st->conn, cxt, IC_REQ_WRITE, NULL,
-									 st->operation == CMD_DELETE ? delete_answers : NULL);
+		w->reqs[i] = ic_transfer_create(st->conn, cxt, ic_page_reader(NULL),
+										st->operation == CMD_DELETE ? delete_answers : NULL);
 	return w;
 }
 
@@ -70,7 +70,7 @@ finish(IcModifyState *st, int i)
 	st->others_in_flight = w->in_flight - 1;
 	PG_TRY();
 	{
-		(void) ic_async_finish(w->reqs[i], &st->stats);
+		(void) ic_transfer_finish(w->reqs[i], NULL);
 	}
 	PG_CATCH();
 	{
@@ -94,19 +94,21 @@ ic_window_send(IcModifyState *st, const char *method, const char *path, json_t *
 	IcWriteWindow *w = st->window;
 	char	   *text = body ? ic_json_body_text(body) : NULL;
 	int			slot = -1;
+	IcRequest	r;
 
 	for (int i = 0; i < w->size && slot < 0; i++)
-		if (!ic_async_active(w->reqs[i]))
+		if (!ic_transfer_busy(w->reqs[i]))
 			slot = i;
 	if (slot < 0)
 	{
-		slot = ic_async_wait_any(w->reqs, w->size);
+		slot = ic_transfer_wait_any(w->reqs, w->size);
 		finish(st, slot);
 	}
 	if (w->descs[slot])
 		pfree(w->descs[slot]);
 	w->descs[slot] = MemoryContextStrdup(w->cxt, st->row_desc ? st->row_desc : "?");
-	ic_async_start(w->reqs[slot], method, path, text, &st->stats);
+	r = ic_write_request(method, pstrdup(path), text, false);
+	ic_transfer_start(w->reqs[slot], &r, &st->stats);
 	w->in_flight++;
 	st->row_deferred = true;
 }
@@ -121,7 +123,7 @@ ic_window_drain(IcModifyState *st)
 		return;
 	while (w->in_flight > 0)
 	{
-		int			i = ic_async_wait_any(w->reqs, w->size);
+		int			i = ic_transfer_wait_any(w->reqs, w->size);
 
 		if (i < 0)
 			break;

@@ -1,0 +1,96 @@
+/*-------------------------------------------------------------------------
+ *
+ * rate_limit.c
+ *		Intercom's rate limit as its responses announce it
+ *		(X-RateLimit-Limit, -Remaining, -Reset: intercom-api.md), and how
+ *		long a transfer should wait before it is sent so that a scan runs
+ *		out of allowance gently instead of into 429s.  The allowance is the
+ *		workspace's, shared with every other backend and app: the headers
+ *		say what is left of it, a local count could not.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "intercom_fdw.h"
+#include "http_internal.h"
+
+#include <time.h>
+
+#include "common/pg_prng.h"
+
+#define MAX_RATE_LIMIT_WAIT_MS 15000	/* one window is 10 s */
+
+int64
+ic_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A response's rate-limit headers, when it had all three. */
+void
+ic_rate_remember(IcConnection *conn, IcHttpResult *res)
+{
+	if (res->rl_limit > 0 && res->rl_remaining >= 0 && res->rl_reset > 0)
+	{
+		conn->rl_limit = res->rl_limit;
+		conn->rl_remaining = res->rl_remaining;
+		conn->rl_reset = res->rl_reset;
+	}
+}
+
+/*
+ * ic_rate_reset_wait_ms
+ *		Milliseconds until the window resets, plus jitter (so that the
+ *		backends waiting for one reset do not all start at once); bounded.
+ */
+int64
+ic_rate_reset_wait_ms(int64 reset)
+{
+	int64		wait = reset * 1000 - ic_now_ms();
+
+	if (wait < 0)
+		wait = 0;
+	return Min(wait, MAX_RATE_LIMIT_WAIT_MS) + 50 +
+		(int64) (pg_prng_double(&pg_global_prng_state) * 250);
+}
+
+/*
+ * ic_rate_delay_ms
+ *		How long the next transfer should wait before it is sent: when the
+ *		window is nearly spent, the remaining requests are spread over what
+ *		is left of it, one slot after another (several transfers asking at
+ *		once get successive slots, not the same one); when it is spent,
+ *		until the reset.  0: send now.
+ */
+int64
+ic_rate_delay_ms(IcConnection *conn, IcStats *stats)
+{
+	int64		now = ic_now_ms();
+	int64		window_left;
+	int64		send_at;
+	int			remaining;
+
+	if (conn->rl_limit <= 0 || conn->rl_reset * 1000 <= now)
+		return 0;
+	window_left = conn->rl_reset * 1000 - now;
+
+	/*
+	 * Transfers on the wire were sent after the response that told
+	 * remaining: count them as spent, so that all of them together stay
+	 * within the window.
+	 */
+	remaining = conn->rl_remaining - Max(conn->in_flight, 0);
+	if (remaining <= 1)
+	{
+		stats->rate_limit_waits++;
+		ic_backend_stats.rate_limit_waits++;
+		return ic_rate_reset_wait_ms(conn->rl_reset);
+	}
+	if (remaining * 10 >= conn->rl_limit)
+		return 0;
+	send_at = Max(now, conn->pace_next_ms);
+	conn->pace_next_ms = send_at + window_left / remaining;
+	return send_at - now;
+}
