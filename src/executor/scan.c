@@ -395,8 +395,7 @@ intercomBeginForeignScan(ForeignScanState *node, int eflags)
 										 ALLOCSET_DEFAULT_SIZES);
 	st->row_cxt = AllocSetContextCreate(st->scan_cxt, "intercom_fdw row",
 										ALLOCSET_DEFAULT_SIZES);
-	st->children.detail_cxt = AllocSetContextCreate(st->scan_cxt, "intercom_fdw parent",
-													ALLOCSET_DEFAULT_SIZES);
+	ic_children_init(&st->children, st->scan_cxt);
 	ic_pager_init(&st->pager, st->scan_cxt);
 
 	/* the columns to convert: only those the query needs */
@@ -440,7 +439,6 @@ start_scan(ForeignScanState *node, IcScanState *st)
 	MemoryContext old = MemoryContextSwitchTo(st->scan_cxt);
 	IcPagerStart *r = &st->request;
 
-	ic_children_reset(&st->children, st->stream, &st->pager);
 	build_request(st, node->ss.ps.ps_ExprContext, plain_filter_exprs(fsplan), false, NIL);
 	if (st->request_text == NULL)
 		st->request_text = describe_request(st);
@@ -460,6 +458,7 @@ start_scan(ForeignScanState *node, IcScanState *st)
 	 * API version (pager.c).
 	 */
 	r->prefetch = st->limit == 0 && st->opts.concurrency > 1;
+	ic_children_reset(&st->children, st->stream, &st->pager, r);
 	ic_pager_begin(&st->pager, r);
 	if (ic_is_parts(st->stream) && r->listing.mode != IC_MODE_IDS)
 		ic_children_open_window(&st->children, st->opts.concurrency);

@@ -55,7 +55,7 @@ ic_children_next_link(IcChildren *c)
 			return NULL;
 		MemoryContextReset(c->detail_cxt);
 		old = MemoryContextSwitchTo(c->detail_cxt);
-		c->rows = ic_link_rows(c->stream, parent, c->pager->conn, c->pager->stats);
+		c->rows = ic_link_rows(c->stream, parent, c->conn, c->stats);
 		c->row_index = 0;
 		MemoryContextSwitchTo(old);
 	}
@@ -140,8 +140,8 @@ fill_window(IcChildren *c)
 		if (id == NULL)
 			continue;
 		req = c->window[(c->window_head + c->window_count) % c->window_size];
-		r = ic_get_request(IC_REQ_CHILD_DETAIL, c->pager->listing.stream->get_path, id);
-		ic_transfer_start(req, &r, c->pager->stats);
+		r = ic_get_request(IC_REQ_CHILD_DETAIL, c->parent_stream->get_path, id);
+		ic_transfer_start(req, &r, c->stats);
 		c->window_count++;
 		c->parents_opened++;
 	}
@@ -196,14 +196,16 @@ ic_children_next_part(IcChildren *c)
 			return ic_json_item(c->rows, c->row_index++);
 		c->rows = NULL;
 
-		if (c->pager->listing.mode == IC_MODE_IDS)
+		if (c->parent_by_id)
 		{
 			/* conversation_id = X: the GET already returned the parts */
 			IcJson	   *detail = ic_pager_next(c->pager);
 
 			if (detail == NULL)
 				return NULL;
-			old = MemoryContextSwitchTo(c->pager->page_cxt);
+			/* the detail stays in the pager's page until the next parent */
+			MemoryContextReset(c->detail_cxt);
+			old = MemoryContextSwitchTo(c->detail_cxt);
 			(void) stamp_parts(c, detail);
 			MemoryContextSwitchTo(old);
 			continue;
@@ -226,29 +228,46 @@ ic_children_next_part(IcChildren *c)
 	}
 }
 
+/* Once per scan: the contexts, children of the scan's. */
+void
+ic_children_init(IcChildren *c, MemoryContext scan_cxt)
+{
+	memset(c, 0, sizeof(*c));
+	c->detail_cxt = AllocSetContextCreate(scan_cxt, "intercom_fdw parent",
+										  ALLOCSET_DEFAULT_SIZES);
+	c->window_cxt = AllocSetContextCreate(scan_cxt, "intercom_fdw parents window",
+										  ALLOCSET_SMALL_SIZES);
+}
+
 /*
  * ic_children_reset
- *		Start over (a scan start or rescan): no open parent, no window.  The
- *		window's handles live in the pager's prefetch context, which the
- *		caller resets, dropping downloads under way.
+ *		Start over (a scan start or rescan): no open parent, no window (the
+ *		downloads under way are dropped with their transfers).  The parents
+ *		come from pager, begun with start.
  */
 void
-ic_children_reset(IcChildren *c, const IcStream *stream, IcPager *pager)
+ic_children_reset(IcChildren *c, const IcStream *stream, IcPager *pager,
+				  const IcPagerStart *start)
 {
 	MemoryContextReset(c->detail_cxt);
+	MemoryContextReset(c->window_cxt);
 	c->stream = stream;
 	c->pager = pager;
+	c->parent_stream = start->listing.stream;
+	c->parent_by_id = start->listing.mode == IC_MODE_IDS;
+	c->conn = start->conn;
+	c->stats = start->stats;
 	c->rows = NULL;
 	c->row_index = 0;
 	c->window_head = c->window_count = c->window_size = 0;
 }
 
-/* The window's handles, once the pager's connection is known. */
+/* The window: concurrency transfers, each a parent downloading. */
 void
 ic_children_open_window(IcChildren *c, int concurrency)
 {
 	c->window_size = Min(Max(concurrency, 1), IC_WINDOW_MAX);
 	for (int i = 0; i < c->window_size; i++)
-		c->window[i] = ic_transfer_create(c->pager->conn, c->pager->page_owner_cxt,
-										  ic_page_reader(NULL), pass_404);
+		c->window[i] = ic_transfer_create(c->conn, c->window_cxt, ic_page_reader(NULL),
+										  pass_404);
 }

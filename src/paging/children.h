@@ -17,8 +17,13 @@
 typedef struct IcChildren
 {
 	const IcStream *stream;
-	IcPager    *pager;			/* the parents' pager: the scan's */
+	IcPager    *pager;			/* the parents: only ic_pager_next is used */
+	const IcStream *parent_stream;	/* what the pager lists */
+	bool		parent_by_id;	/* the pager GETs the parents themselves */
+	IcConnection *conn;			/* the scan's, for the parents' details */
+	IcStats    *stats;			/* the scan's */
 	MemoryContext detail_cxt;	/* the open parent and its rows */
+	MemoryContext window_cxt;	/* the window's transfers: one scan start */
 	IcTransfer *window[IC_WINDOW_MAX];	/* parents downloading */
 	int			window_size;	/* handles: the concurrency option */
 	int			window_head;	/* the oldest request, consumed first */
@@ -31,7 +36,9 @@ typedef struct IcChildren
 
 extern bool ic_is_parts(const IcStream *stream);
 extern bool ic_is_link(const IcStream *stream);
-extern void ic_children_reset(IcChildren *c, const IcStream *stream, IcPager *pager);
+extern void ic_children_init(IcChildren *c, MemoryContext scan_cxt);
+extern void ic_children_reset(IcChildren *c, const IcStream *stream, IcPager *pager,
+							  const IcPagerStart *start);
 extern void ic_children_open_window(IcChildren *c, int concurrency);
 extern IcJson *ic_children_next_part(IcChildren *c);
 extern IcJson *ic_children_next_link(IcChildren *c);
