@@ -66,6 +66,7 @@ ic_pager_begin(IcPager *p, const IcPagerStart *start)
 	p->style = choose_style(&p->listing);
 	p->ids = start->ids;
 	p->next_id = 0;
+	p->current_id = NULL;
 	p->conn = start->conn;
 	p->stats = start->stats;
 	p->count_key = start->count_key;

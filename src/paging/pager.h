@@ -49,6 +49,7 @@ typedef struct IcPager
 	IcStats    *stats;
 	List	   *ids;			/* ids and lookup: values to GET */
 	int			next_id;
+	const char *current_id;		/* by id: the id whose GET gave the page */
 	MemoryContext page_cxt;		/* the current page; reset per page */
 	MemoryContext state_cxt;	/* cursors and scroll params: the whole scan */
 	MemoryContext page_owner_cxt;	/* the prefetch handle: one scan start */
