@@ -105,6 +105,15 @@ EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT id FROM ic.contact_
 EXPLAIN (COSTS OFF)
 SELECT c.email, s.subscription_type_id FROM ic.contacts c
 JOIN ic.contact_subscriptions s ON s.contact_id = c.id WHERE c.id = :'both_types';
+-- a value known only at execution: EXPLAIN shows its expression in the path
+PREPARE notes_of(text) AS SELECT count(*) FROM ic.contact_notes WHERE contact_id = $1;
+SET plan_cache_mode = force_generic_plan;
+EXPLAIN (COSTS OFF) EXECUTE notes_of('x');
+EXECUTE notes_of(:'noted');
+RESET plan_cache_mode;
+EXPLAIN (COSTS OFF)
+SELECT c.email, n.id FROM (SELECT * FROM ic.contacts ORDER BY id LIMIT 2) c
+JOIN ic.contact_notes n ON n.contact_id = c.id;
 SELECT c.id = :'both_types' AS same, s.subscription_type_id FROM ic.contacts c
 JOIN ic.contact_subscriptions s ON s.contact_id = c.id WHERE c.id = :'both_types' ORDER BY 2;
 

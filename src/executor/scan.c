@@ -320,7 +320,12 @@ describe_request(IcScanState *st)
 
 				if (buf.len > 0)
 					appendStringInfoString(&buf, ", ");
-				if (id[0] == '{')
+				if (id[0] == '{' && p->listing.child)
+				{
+					/* symbolic, in the child's path: its id is the expression */
+					appendStringInfo(&buf, "GET %s", psprintf(p->listing.child->child_path, id));
+				}
+				else if (id[0] == '{')
 				{
 					/* symbolic: the path up to the id, then the expression */
 					r = ic_record_request(&p->listing, "");
