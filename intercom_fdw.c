@@ -425,6 +425,11 @@ stream_request(const IcStream *s)
 	if (parent && s->paging == IC_PAGING_LINK)
 		return psprintf("%s%s%s", stream_listing(parent), s->link_expand ? ", GET " : "",
 						s->link_expand ? psprintf(s->link_expand, "{id}") : "");
+	if (parent && s->child_path)
+		return psprintf("%s then GET %s each%s%s", stream_listing(parent),
+						psprintf(s->child_path, "{id}"),
+						s->child_when ? " whose " : "",
+						s->child_when ? psprintf("%s > 0", s->child_when) : "");
 	if (parent)
 		return psprintf("%s then GET %s{id} each", stream_listing(parent), parent->get_path);
 	if (s->list_path_new)

@@ -329,6 +329,7 @@ extern char *ic_range_query(const IcStream *stream, const IcRange *range,
 							const char *start_date);
 
 /* ---- in link.c ---- */
+extern IcJson *ic_json_dotted(IcJson *value, const char *path);
 extern IcJson *ic_link_rows(const IcStream *stream, IcJson *parent,
 							IcConnection *conn, IcStats *stats);
 

@@ -72,6 +72,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fake_more  # noqa: E402  (the streams beyond the first eleven)
+import fake_contact_lists  # noqa: E402  (a contact's notes and subscriptions)
 import fake_writes  # noqa: E402  (INSERT, UPDATE, DELETE through intercom_fdw)
 
 # ---------------------------------------------------------------------------
@@ -104,7 +105,7 @@ PARTS_CAP = 500
 
 STREAMS = ["admins", "companies", "company_attributes", "company_segments",
            "contact_attributes", "contacts", "conversation_parts",
-           "conversations", "segments", "tags", "teams"] + list(fake_more.STREAMS)
+           "conversations", "segments", "tags", "teams"] + list(fake_more.STREAMS) + list(fake_contact_lists.STREAMS)
 
 # Nasty strings: unicode (emoji, CJK, combining marks, RTL), quotes,
 # backslashes, newlines, tabs, leading/trailing spaces, SQL-ish words.
@@ -2387,6 +2388,8 @@ class Handler(BaseHTTPRequestHandler):
                 return 200, {"ok": True}
             if path == "/_fake/tag_all" and method == "POST":
                 return 200, fake_more.tag_all(st.store, body["contact_id"])
+            if path == "/_fake/many_notes" and method == "POST":
+                return 200, fake_contact_lists.many_notes(st.store, body["contact_id"], int(body["count"]))
             if path == "/_fake/log" and method == "GET":
                 return 200, [dict(e) for e in st.log]
             if path == "/_fake/log/clear" and method == "POST":

@@ -40,6 +40,7 @@ the fake; shapes follow the OpenAPI description (reference/intercom-openapi):
                                   past the 10 a contact inlines
   GET /contacts/{id}/companies    {"type":"list","data":[company],"pages",
                                   "total_count"}: every company, 50 a page (?page=N)
+  GET /contacts/{id}/notes, .../subscriptions: fake_contact_lists.py
   GET /tickets/{id}               ticket with ticket_parts {"type":
                                   "ticket_part.list","ticket_parts","total_count"}:
                                   at most the 500 most recent, as conversations
@@ -48,6 +49,8 @@ and collections; ties by id.
 """
 
 import time
+
+import fake_contact_lists
 
 T_2019 = 1546300800
 DAY = 86400
@@ -594,6 +597,9 @@ def route(handler, fi, gen, method, parts, q, ver, need, body=None):
         if n == 2:
             return 200, paged(handler, recs, q, "/help_center/collections", 20)
         return 200, one(fi, recs, parts[2], "collection")
+    if parts[0] == "contacts" and n == 3 and parts[2] in ("notes", "subscriptions"):
+        need("GET")
+        return fake_contact_lists.route(handler, fi, g, parts[1], parts[2], q)
     if parts[0] == "contacts" and n == 3 and parts[2] in ("tags", "companies"):
         need("GET")
         return 200, contact_list(handler, fi, parts[1], parts[2], q, ver)
@@ -727,6 +733,9 @@ def link_dump(fi, s, stream, ver):
 def dump(handler, fi, s, stream, ver):
     """/_fake/data/<stream> for the new streams, or None."""
     gen = s.gen
+    if stream in fake_contact_lists.STREAMS:
+        return fake_contact_lists.dump(s, MoreGen(fi, gen, COUNTS[handler.state.args.dataset], s.ticket_changes),
+                                       stream)
     if stream not in STREAMS:
         return None
     if stream in ("contact_tags", "contact_companies", "company_tags", "conversation_tags",

@@ -47,6 +47,7 @@ Commands:
   new-attribute MODEL NAME DATA_TYPE JSON define a custom data attribute of MODEL (contact,
                                           company) and give every record that value
   tag-all CONTACT_ID                      give a contact every tag (more than the 10 it inlines)
+  many-notes CONTACT_ID COUNT             give a contact COUNT notes (more than a page of 50)
   attribute MODEL NAME --api-writable {true,false}
                                           a custom data attribute (not) writable through the API
   prewarm [STREAM...] [--version V] [--per-page N]
@@ -158,6 +159,9 @@ def main(argv=None):
     na.add_argument("value", help="JSON")
     ta = sub.add_parser("tag-all")
     ta.add_argument("contact_id")
+    mn = sub.add_parser("many-notes")
+    mn.add_argument("contact_id")
+    mn.add_argument("count", type=int)
     at = sub.add_parser("attribute")
     at.add_argument("model")
     at.add_argument("name")
@@ -225,6 +229,8 @@ def main(argv=None):
                                                 "data_type": a.data_type, "value": value})
     elif a.cmd == "tag-all":
         call(url, "POST", "/_fake/tag_all", {"contact_id": a.contact_id})
+    elif a.cmd == "many-notes":
+        call(url, "POST", "/_fake/many_notes", {"contact_id": a.contact_id, "count": a.count})
     elif a.cmd == "attribute":
         call(url, "POST", "/_fake/attribute",
              {"model": a.model, "name": a.name, "api_writable": a.api_writable == "true"})

@@ -49,6 +49,9 @@ scan_cost(const IcStream *s, const IcStream *parent)
 		case IC_PAGING_SCROLL:
 			return "one request per scroll page; one scroll per workspace at a time";
 		case IC_PAGING_PER_PARENT:
+			if (s->child_when)
+				return psprintf("one request per %s record whose %s is above 0, plus the %s listing",
+								parent->name, s->child_when, parent->name);
 			return psprintf("one request per %s record, plus the %s listing; filter on the %s",
 							parent->name, parent->name, parent->name);
 		case IC_PAGING_LINK:
@@ -68,6 +71,9 @@ table_comment(const IcStream *s)
 	if (s->paging == IC_PAGING_LINK)
 		appendStringInfo(&buf, "Intercom link table: one row per %s of a %s record's %s list.",
 						 s->link_column, parent->name, s->link_path);
+	else if (parent && s->child_path)
+		appendStringInfo(&buf, "Intercom %s: the data of GET %s for each %s record.",
+						 s->name, psprintf(s->child_path, "{id}"), parent->name);
 	else if (parent)
 		appendStringInfo(&buf, "Intercom %s: the %s of each %s record (GET %s{id}).",
 						 s->name, s->child_list, parent->name, parent->get_path);
@@ -87,6 +93,9 @@ table_comment(const IcStream *s)
 					 scan_cost(s, parent));
 	if (s->get_path && !parent)
 		appendStringInfo(&buf, " id = X is one GET %sX.", s->get_path);
+	if (s->child_path)
+		appendStringInfo(&buf, " %s = X is one GET %s.", s->stamps[IC_STAMP_ID],
+						 psprintf(s->child_path, "X"));
 	if (s->range_after)
 		appendStringInfo(&buf, " %s is required: without a lower bound a scan starts at the server's start_date, else at the epoch.",
 						 s->range_after);
@@ -150,6 +159,12 @@ ic_column_comment(const IcStream *s, const char *attname, const char *path)
 						 s->link_child ? "." : "", s->link_child ? s->link_child : "");
 	else if (s->paging == IC_PAGING_LINK && strcmp(attname, "id") == 0)
 		appendStringInfo(&buf, "%s/%s, unique per link.", s->stamps[IC_STAMP_ID], s->link_column);
+	else if (s->child_key && strcmp(attname, "id") == 0)
+		appendStringInfo(&buf, "%s/%s, added by the scan: unique per row.", s->stamps[IC_STAMP_ID],
+						 s->child_key);
+	else if (s->child_key && strcmp(attname, s->child_key) == 0)
+		appendStringInfo(&buf, "Intercom's id of the record, added by the scan (id joins it to %s).",
+						 s->stamps[IC_STAMP_ID]);
 	else
 		appendStringInfo(&buf, "Intercom's %s.", strcmp(path, attname) != 0 ? path : attname);
 	if (c->type == IC_DATETIME)

@@ -522,6 +522,41 @@ static const IcColumn ticket_parts_columns[] = {
 };
 
 /*
+ * A contact's notes, from GET /contacts/{id}/notes: asked only of contacts
+ * whose inlined notes.total_count is above 0.  contact_id = X is that one
+ * GET; contact_id is added by the scan (the note's contact.id says the same).
+ */
+static const IcColumn contact_notes_columns[] = {
+	{"id", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"author", IC_OBJECT, NULL, IC_SEARCH_NONE},				/* the admin who wrote it */
+	{"body", IC_STRING, NULL, IC_SEARCH_NONE},					/* HTML */
+	{"company", IC_OBJECT, NULL, IC_SEARCH_NONE},				/* null on a contact's note */
+	{"contact", IC_OBJECT, NULL, IC_SEARCH_NONE},				/* {"type","id"} */
+	{"contact_id", IC_STRING, NULL, IC_SEARCH_EQUAL},			/* added by the scan */
+	{"created_at", IC_DATETIME, NULL, IC_SEARCH_NONE},
+	{"type", IC_STRING, NULL, IC_SEARCH_NONE},					/* note */
+};
+
+/*
+ * The subscription types a contact opted in to (consent_type opt_in) or out
+ * of (opt_out), from GET /contacts/{id}/subscriptions: one request per
+ * contact, since listings do not carry them.  A type belongs to many
+ * contacts, so "id" is contact_id/subscription_type_id, and the type's own
+ * id is subscription_type_id (both added by the scan).
+ */
+static const IcColumn contact_subscriptions_columns[] = {
+	{"id", IC_STRING, NULL, IC_SEARCH_NONE},
+	{"consent_type", IC_STRING, NULL, IC_SEARCH_NONE},			/* opt_in or opt_out */
+	{"contact_id", IC_STRING, NULL, IC_SEARCH_EQUAL},			/* added by the scan */
+	{"content_types", IC_ARRAY, NULL, IC_SEARCH_NONE},			/* email, sms_message */
+	{"default_translation", IC_OBJECT, NULL, IC_SEARCH_NONE},
+	{"state", IC_STRING, NULL, IC_SEARCH_NONE},					/* the type's: live, draft, archived */
+	{"subscription_type_id", IC_STRING, NULL, IC_SEARCH_NONE},	/* added by the scan */
+	{"translations", IC_ARRAY, NULL, IC_SEARCH_NONE},
+	{"type", IC_STRING, NULL, IC_SEARCH_NONE},					/* subscription */
+};
+
+/*
  * Link tables: one row per (parent, child) of a list the parent inlines.
  * The parent's id and updated_at search like the parent's own columns
  * (contacts by day, conversations to the second); "id" is the two ids

@@ -102,6 +102,18 @@ const IcStream ic_streams[] = {
 			  .parent = "contacts", .stamps = {"contact_id", NULL, "contact_updated_at", NULL},
 			  .link_path = "companies.data", .link_child = "id", .link_column = "company_id",
 			  .link_more = "companies.has_more", .link_expand = "/contacts/%s/companies"),
+	/*
+	 * Per contact, from an endpoint of its own (child_path); notes only of
+	 * the contacts whose inlined notes.total_count says they have some.
+	 */
+	IC_STREAM("contact_notes", "/contacts", "data", IC_PAGING_PER_PARENT,
+			  NULL, "/contacts/", "id", false, 20000, contact_notes_columns,
+			  .parent = "contacts", .stamps = {"contact_id", NULL, NULL, NULL},
+			  .child_path = "/contacts/%s/notes", .child_when = "notes.total_count"),
+	IC_STREAM("contact_subscriptions", "/contacts", "data", IC_PAGING_PER_PARENT,
+			  NULL, "/contacts/", "id", false, 100000, contact_subscriptions_columns,
+			  .parent = "contacts", .stamps = {"contact_id", NULL, NULL, NULL},
+			  .child_path = "/contacts/%s/subscriptions", .child_key = "subscription_type_id"),
 	IC_STREAM("contact_tags", "/contacts", "data", IC_PAGING_LINK,
 			  "/contacts/search", "/contacts/", "id", false, 100000, contact_tags_columns,
 			  .parent = "contacts", .stamps = {"contact_id", NULL, "contact_updated_at", NULL},
@@ -200,7 +212,7 @@ const int	ic_nstreams = (int) IC_LENGTHOF(ic_streams);
  * ic_stream_lookup
  *		The stream called name, or NULL.
  *
- * Exact and case-sensitive, like the option values it checks; twenty-five rows
+ * Exact and case-sensitive, like the option values it checks; thirty rows
  * make a linear search the simplest correct choice.
  */
 const IcStream *
@@ -250,7 +262,8 @@ const char *
 ic_stream_names(void)
 {
 	return "activity_logs, admins, articles, companies, company_attributes, company_segments, "
-		"company_tags, contact_attributes, contact_companies, contact_tags, contacts, "
+		"company_tags, contact_attributes, contact_companies, contact_notes, contact_subscriptions, "
+		"contact_tags, contacts, "
 		"conversation_attributes, conversation_contacts, conversation_parts, conversation_tags, "
 		"conversations, deleted_conversations, help_center_collections, macros, segments, subscription_types, tags, "
 		"team_admins, teams, ticket_parts, ticket_states, ticket_types, tickets";

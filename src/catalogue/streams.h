@@ -140,6 +140,20 @@ typedef struct IcStream
 	 * whatever the server's api_version.
 	 */
 	const char *api_version;
+	/*
+	 * A per-parent stream read from an endpoint of its own rather than from
+	 * the parent's detail (contact_subscriptions, contact_notes): GET
+	 * child_path (printf with the parent's id), whose "data" are the rows,
+	 * each stamped with the parent's id alone; more pages are read while
+	 * pages.total_pages says so.  child_when, when set, is the dotted path
+	 * of a count the parent record inlines: a parent whose count is 0 is
+	 * not asked.  child_key, when set, takes each row's own id, and "id"
+	 * becomes "<parent id>/<child id>": a child that belongs to many
+	 * parents (a subscription type) is unique only with its parent.
+	 */
+	const char *child_path;
+	const char *child_when;
+	const char *child_key;
 } IcStream;
 
 /* The parent's fields a child is stamped with, in stamps[] order. */

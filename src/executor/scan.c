@@ -181,6 +181,7 @@ build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 	IcPagerStart *p = &st->request;
 
 	p->listing.stream = target;
+	p->listing.child = st->stream->child_path ? st->stream : NULL;
 	p->listing.mode = st->mode;
 	p->listing.sort_dir = st->sort_dir;
 	p->listing.per_page = st->limit > 0 ? Min(st->opts.per_page, Max(st->limit, 1)) : st->opts.per_page;
@@ -319,7 +320,12 @@ describe_request(IcScanState *st)
 
 				if (buf.len > 0)
 					appendStringInfoString(&buf, ", ");
-				if (id[0] == '{')
+				if (id[0] == '{' && p->listing.child)
+				{
+					/* symbolic, in the child's path: its id is the expression */
+					appendStringInfo(&buf, "GET %s", psprintf(p->listing.child->child_path, id));
+				}
+				else if (id[0] == '{')
 				{
 					/* symbolic: the path up to the id, then the expression */
 					r = ic_record_request(&p->listing, "");
@@ -341,7 +347,14 @@ describe_request(IcScanState *st)
 			break;
 	}
 	if (ic_is_parts(st->stream) && p->listing.mode != IC_MODE_IDS)
-		appendStringInfo(&buf, ", then GET %s{id} for each", p->listing.stream->get_path);
+	{
+		/* the path of each parent's request, its id not escaped: {id} */
+		appendStringInfo(&buf, ", then GET %s for each", st->stream->child_path
+						 ? psprintf(st->stream->child_path, "{id}")
+						 : psprintf("%s{id}", p->listing.stream->get_path));
+		if (st->stream->child_when)
+			appendStringInfo(&buf, " whose %s > 0", st->stream->child_when);
+	}
 	if (ic_is_link(st->stream) && st->stream->link_expand)
 		appendStringInfo(&buf, ", and GET %s where a list has more",
 						 psprintf(st->stream->link_expand, "{id}"));
@@ -580,6 +593,11 @@ intercomExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			ExplainPropertyInteger(psprintf("Intercom %c%s Missing", pg_toupper((unsigned char) parent[0]),
 											parent + 1),
 								   NULL, st->children.parents_missing, es);
+			/* parents not asked: their inlined count is 0 */
+			if (st->stream->child_when)
+				ExplainPropertyInteger(psprintf("Intercom %c%s Skipped",
+												pg_toupper((unsigned char) parent[0]), parent + 1),
+									   NULL, st->children.parents_skipped, es);
 		}
 		ic_pager_explain(&st->pager, es);
 		/* like "Rows Removed by Filter": shown when there are some */

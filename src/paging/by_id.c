@@ -26,7 +26,9 @@ ic_fetch_by_id(IcPager *p)
 		if (root == NULL)
 			continue;			/* no such record: no row */
 		p->pages++;
-		if (ic_json_is(ic_json_get(root, "data"), IC_JSON_ARRAY))
+		p->current_id = id;
+		/* a child endpoint's list is its parent's rows: the whole page (children.c) */
+		if (p->listing.child == NULL && ic_json_is(ic_json_get(root, "data"), IC_JSON_ARRAY))
 			p->records = ic_json_get(root, "data");
 		else
 		{

@@ -30,7 +30,9 @@ typedef struct IcChildren
 	int			window_count;	/* requests under way */
 	IcJson	   *rows;			/* the open parent's rows (parts stamped) */
 	size_t		row_index;
+	char	   *window_ids[IC_WINDOW_MAX];	/* each slot's parent id */
 	int64		parents_opened;
+	int64		parents_skipped;	/* nothing to ask: their count is 0 */
 	int64		parents_missing;	/* deleted since they were listed */
 } IcChildren;
 

@@ -32,9 +32,9 @@
 
 static const long pass_404[] = {404, 0};
 
-/* The value at a dotted path of an object, or NULL. */
-static IcJson *
-dotted_get(IcJson *value, const char *path)
+/* The value at a dotted path of an object, or NULL (children.c too). */
+IcJson *
+ic_json_dotted(IcJson *value, const char *path)
 {
 	const char *start = path;
 
@@ -53,7 +53,7 @@ dotted_get(IcJson *value, const char *path)
 static char *
 child_id(const IcStream *stream, IcJson *element)
 {
-	IcJson	   *id = stream->link_child ? dotted_get(element, stream->link_child) : element;
+	IcJson	   *id = stream->link_child ? ic_json_dotted(element, stream->link_child) : element;
 
 	if (ic_json_is(id, IC_JSON_STRING) || ic_json_is(id, IC_JSON_NUMBER))
 		return pnstrdup(id->u.text, id->len);
@@ -131,7 +131,7 @@ ic_link_rows(const IcStream *stream, IcJson *parent, IcConnection *conn, IcStats
 {
 	IcJson	   *rows = palloc0(sizeof(IcJson));
 	char	   *pid = ic_json_record_id(parent);
-	IcJson	   *list = dotted_get(parent, stream->link_path);
+	IcJson	   *list = ic_json_dotted(parent, stream->link_path);
 	IcJson	   *updated = ic_json_get(parent, "updated_at");
 	IcJson		null = {IC_JSON_NULL, 0, {NULL}};
 	List	   *elements = NIL;
@@ -141,7 +141,7 @@ ic_link_rows(const IcStream *stream, IcJson *parent, IcConnection *conn, IcStats
 	rows->type = IC_JSON_ARRAY;
 	if (pid == NULL)
 		return rows;			/* no parent id: nothing to link */
-	if (stream->link_more && ic_json_is(dotted_get(parent, stream->link_more), IC_JSON_TRUE))
+	if (stream->link_more && ic_json_is(ic_json_dotted(parent, stream->link_more), IC_JSON_TRUE))
 		elements = expanded_list(stream, pid, conn, stats);
 	else if (ic_json_is(list, IC_JSON_ARRAY))
 		for (uint32 i = 0; i < list->len; i++)

@@ -66,6 +66,7 @@ ic_pager_begin(IcPager *p, const IcPagerStart *start)
 	p->style = choose_style(&p->listing);
 	p->ids = start->ids;
 	p->next_id = 0;
+	p->current_id = NULL;
 	p->conn = start->conn;
 	p->stats = start->stats;
 	p->count_key = start->count_key;
@@ -188,4 +189,11 @@ ic_pager_next(IcPager *p)
 		p->started = true;
 		MemoryContextSwitchTo(old);
 	}
+}
+
+/* By id: the id whose GET gave the current page (a child endpoint's rows do not carry it). */
+const char *
+ic_pager_current_id(IcPager *p)
+{
+	return p->current_id;
 }

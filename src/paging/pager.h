@@ -49,6 +49,7 @@ typedef struct IcPager
 	IcStats    *stats;
 	List	   *ids;			/* ids and lookup: values to GET */
 	int			next_id;
+	const char *current_id;		/* by id: the id whose GET gave the page */
 	MemoryContext page_cxt;		/* the current page; reset per page */
 	MemoryContext state_cxt;	/* cursors and scroll params: the whole scan */
 	MemoryContext page_owner_cxt;	/* the prefetch handle: one scan start */
@@ -99,5 +100,7 @@ extern void ic_fetch_pages(IcPager *p);
 extern void ic_fetch_partition_page(IcPager *p);
 extern void ic_fetch_scroll(IcPager *p);
 extern void ic_fetch_by_id(IcPager *p);
+
+extern const char *ic_pager_current_id(IcPager *p);
 
 #endif							/* INTERCOM_PAGER_H */

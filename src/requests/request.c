@@ -117,10 +117,38 @@ ic_get_request(IcRequestKind kind, const char *prefix, const char *id)
 	return r;
 }
 
+/* "&page=N" or "?page=N" after a path, for the pages past the first */
+static char *
+with_page(char *path, int page)
+{
+	if (page <= 1)
+		return path;
+	return psprintf("%s%cpage=%d", path, strchr(path, '?') ? '&' : '?', page);
+}
+
+IcRequest
+ic_child_request(const IcStream *child, const char *parent_id, int page)
+{
+	IcRequest	r;
+
+	if (child->child_path == NULL)
+		return ic_get_request(IC_REQ_CHILD_DETAIL, ic_stream_parent(child)->get_path, parent_id);
+	r.kind = IC_REQ_CHILD_DETAIL;
+	r.method = "GET";
+	r.path = with_page(psprintf(child->child_path, ic_url_escape(parent_id)), page);
+	r.body = NULL;
+	r.api_version = child->api_version;
+	return r;
+}
+
 IcRequest
 ic_record_request(const IcListing *l, const char *id)
 {
-	IcRequest	r = ic_get_request(IC_REQ_GET_BY_ID, l->mode == IC_MODE_LOOKUP
+	IcRequest	r;
+
+	if (l->mode == IC_MODE_IDS && l->child)
+		return ic_child_request(l->child, id, 1);
+	r = ic_get_request(IC_REQ_GET_BY_ID, l->mode == IC_MODE_LOOKUP
 								   ? l->stream->lookup_path : l->stream->get_path, id);
 
 	r.api_version = l->stream->api_version;
@@ -134,9 +162,8 @@ ic_link_list_request(const IcStream *stream, const char *parent_id, int page)
 
 	r.kind = IC_REQ_CHILD_DETAIL;
 	r.method = "GET";
-	r.path = psprintf(stream->link_expand, ic_url_escape(parent_id));
-	if (page > 1)				/* the companies list pages by number */
-		r.path = psprintf("%s%cpage=%d", r.path, strchr(r.path, '?') ? '&' : '?', page);
+	/* the companies list pages by number */
+	r.path = with_page(psprintf(stream->link_expand, ic_url_escape(parent_id)), page);
 	r.body = NULL;
 	r.api_version = stream->api_version;
 	return r;

@@ -40,6 +40,8 @@ typedef struct IcListing
 	char	   *query_json;		/* search: the "query" object as text */
 	int			sort_dir;		/* search by updated_at: 1 ascending, -1 descending */
 	bool		by_page;		/* page-numbered (LIMIT listing, or how it pages) */
+	const IcStream *child;		/* a per-parent stream with an endpoint of its own
+								 * (child_path): by id, its parent's id GETs that */
 } IcListing;
 
 /* the first request of a listing or search (the scroll's opening for a scroll) */
@@ -58,6 +60,9 @@ extern IcRequest ic_record_request(const IcListing *l, const char *id);
 
 /* one record, or one parent's detail: GET prefix + escaped id */
 extern IcRequest ic_get_request(IcRequestKind kind, const char *prefix, const char *id);
+
+/* page N (1: the first) of one parent's rows: its detail, or the child's endpoint */
+extern IcRequest ic_child_request(const IcStream *child, const char *parent_id, int page);
 
 /* page N of a parent's whole list, where its inlined one has more (link tables) */
 extern IcRequest ic_link_list_request(const IcStream *stream, const char *parent_id, int page);
