@@ -160,6 +160,140 @@ scan_list_path(IcScanState *st, const IcStream *stream)
 	return ic_stream_list_path(stream, major, minor);
 }
 
+/* The listing's fields that do not depend on filter values. */
+static void
+init_listing(IcScanState *st, const IcStream *target)
+{
+	IcListing  *l = &st->request.listing;
+
+	l->stream = target;
+	l->child = st->stream->child_path ? st->stream : NULL;
+	l->mode = st->mode;
+	l->sort_dir = st->sort_dir;
+	l->per_page = st->limit > 0 ? Min(st->opts.per_page, Max(st->limit, 1)) : st->opts.per_page;
+	l->list_path = scan_list_path(st, target);
+	l->by_page = (st->mode == IC_MODE_LIST && target->limit_path != NULL &&
+				  st->limit > 0 && st->limit <= IC_LIMIT_PATH_MAX_ROWS) ||
+		(st->mode == IC_MODE_LIST && target->paging == IC_PAGING_PAGE_NUMBER);
+	if (l->by_page)
+		l->per_page = Min(l->per_page, IC_LIMIT_PATH_MAX_PER_PAGE);
+	l->range_query = NULL;
+	st->request.ids = NIL;
+	st->empty_result = false;
+}
+
+/* An id or lookup value (or a list of them) to GET. */
+static void
+add_id(IcScanState *st, const char *op, const IcFilterValue *value)
+{
+	IcPagerStart *p = &st->request;
+
+	if (value->symbolic)
+		p->ids = lappend(p->ids, makeString(psprintf("{%s}", value->text)));
+	else if (value->isnull)
+		st->empty_result = true;
+	else if (value->texts || strcmp(op, "in") == 0)
+		p->ids = list_concat(p->ids, value->texts);
+	else
+		p->ids = lappend(p->ids, makeString(value->text));
+}
+
+/*
+ * add_filter
+ *		Route one filter and its value: an id to GET, a bound of a listing
+ *		with date parameters, or a clause of the search (in *clauses).  A
+ *		NULL compared value makes the result empty.
+ */
+static void
+add_filter(IcScanState *st, const char *column, const char *op, IcFilterValue *value,
+		   IcRange *range, List **clauses)
+{
+	IcListing  *l = &st->request.listing;
+	const IcColumn *col = ic_stream_column(st->stream, column);
+	const char *key_column = ic_stream_key_column(st->stream);
+	bool		is_lookup = st->stream->lookup_column &&
+		strcmp(column, st->stream->lookup_column) == 0;
+	json_t	   *clause;
+
+	if (strcmp(op, "in") == 0 || ((strcmp(column, "id") == 0 || strcmp(column, key_column) == 0 ||
+								   is_lookup) && strcmp(op, "=") == 0))
+	{
+		if (l->mode == (is_lookup ? IC_MODE_LOOKUP : IC_MODE_IDS))
+			add_id(st, op, value);
+		return;
+	}
+	if (col->search == IC_SEARCH_RANGE_PARAM)
+	{
+		/* a bound of the listing itself, in whatever mode */
+		if (value->isnull)
+			st->empty_result = true;
+		else if (!value->infinite)
+			ic_range_add(range, op, value);
+		return;
+	}
+	if (l->mode != IC_MODE_SEARCH)
+		return;
+	if (value->isnull)
+	{
+		st->empty_result = true;	/* col op NULL is never true */
+		return;
+	}
+	if (value->infinite)
+		return;
+	clause = ic_search_clause(col, api_field(st, column), op, value);
+	if (clause)
+		*clauses = lappend(*clauses, clause);
+}
+
+/* A duplicate id would return its row twice. */
+static List *
+unique_ids(List *ids)
+{
+	List	   *unique = NIL;
+	ListCell   *lc;
+
+	foreach(lc, ids)
+		if (!list_member(unique, lfirst(lc)))
+			unique = lappend(unique, lfirst(lc));
+	return unique;
+}
+
+/*
+ * finish_search
+ *		The search's query from its clauses; a stream with no listing
+ *		searches for everything (tickets); a search left with no usable
+ *		clause (every value NULL or unusable) lists instead.
+ */
+static void
+finish_search(IcListing *l, const IcStream *target, List *clauses)
+{
+	json_t	   *query;
+	char	   *text;
+	ListCell   *lc;
+
+	if (l->mode == IC_MODE_SEARCH && clauses == NIL && target->list_query)
+		clauses = lappend(clauses, json_loads(target->list_query, 0, NULL));
+	if (l->mode == IC_MODE_LIST && target->list_query)
+	{
+		l->mode = IC_MODE_SEARCH;
+		clauses = lappend(clauses, json_loads(target->list_query, 0, NULL));
+	}
+	if (l->mode != IC_MODE_SEARCH)
+		return;
+	if (clauses == NIL)
+	{
+		l->mode = IC_MODE_LIST;
+		return;
+	}
+	query = ic_search_query(clauses);
+	text = json_dumps(query, JSON_COMPACT | JSON_SORT_KEYS);
+	l->query_json = pstrdup(text);
+	free(text);
+	json_decref(query);
+	foreach(lc, clauses)
+		json_decref((json_t *) lfirst(lc));
+}
+
 /*
  * build_request
  *		Turn the planned filters and their values into the pager's request.
@@ -171,39 +305,19 @@ build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 			  bool symbolic, List *dpcontext)
 {
 	const IcStream *target = st->stream->parent ? ic_stream_parent(st->stream) : st->stream;
-	const char *key_column = ic_stream_key_column(st->stream);
-	const char *lookup_column = st->stream->lookup_column;
+	IcPagerStart *p = &st->request;
 	IcRange		range = {0};
 	List	   *clauses = NIL;
 	ListCell   *lf;
 	ListCell   *le;
 	ListCell   *lp;
-	IcPagerStart *p = &st->request;
 
-	p->listing.stream = target;
-	p->listing.child = st->stream->child_path ? st->stream : NULL;
-	p->listing.mode = st->mode;
-	p->listing.sort_dir = st->sort_dir;
-	p->listing.per_page = st->limit > 0 ? Min(st->opts.per_page, Max(st->limit, 1)) : st->opts.per_page;
-	p->listing.list_path = scan_list_path(st, target);
-	p->listing.by_page = (st->mode == IC_MODE_LIST && target->limit_path != NULL &&
-				  st->limit > 0 && st->limit <= IC_LIMIT_PATH_MAX_ROWS) ||
-		(st->mode == IC_MODE_LIST && target->paging == IC_PAGING_PAGE_NUMBER);
-	if (p->listing.by_page)
-		p->listing.per_page = Min(p->listing.per_page, IC_LIMIT_PATH_MAX_PER_PAGE);
-	p->ids = NIL;
-	p->listing.range_query = NULL;
-	st->empty_result = false;
-
+	init_listing(st, target);
 	forthree(lf, st->filters, le, st->filter_exprs, lp, exprs_plain)
 	{
 		List	   *f = lfirst(lf);
-		const char *column = strVal(linitial(f));
-		const char *op = strVal(lsecond(f));
-		const IcColumn *col = ic_stream_column(st->stream, column);
 		Expr	   *plain = lfirst(lp);
 		IcFilterValue value = {0};
-		bool		is_lookup = lookup_column && strcmp(column, lookup_column) == 0;
 
 		if (symbolic && !IsA(plain, Const))
 		{
@@ -212,85 +326,13 @@ build_request(IcScanState *st, ExprContext *econtext, List *exprs_plain,
 		}
 		else
 			evaluate_filter(lfirst(le), econtext, exprType((Node *) plain), &value);
-
-		if (strcmp(op, "in") == 0 || ((strcmp(column, "id") == 0 || strcmp(column, key_column) == 0 ||
-									   is_lookup) && strcmp(op, "=") == 0))
-		{
-			if (p->listing.mode != (is_lookup ? IC_MODE_LOOKUP : IC_MODE_IDS))
-				continue;
-			if (value.symbolic)
-				p->ids = lappend(p->ids, makeString(psprintf("{%s}", value.text)));
-			else if (value.isnull)
-				st->empty_result = true;
-			else if (value.texts || strcmp(op, "in") == 0)
-				p->ids = list_concat(p->ids, value.texts);
-			else
-				p->ids = lappend(p->ids, makeString(value.text));
-			continue;
-		}
-		if (col->search == IC_SEARCH_RANGE_PARAM)
-		{
-			/* a bound of the listing itself, in whatever mode */
-			if (value.isnull)
-				st->empty_result = true;
-			else if (!value.infinite)
-				ic_range_add(&range, op, &value);
-			continue;
-		}
-		if (p->listing.mode != IC_MODE_SEARCH)
-			continue;
-		if (value.isnull)
-		{
-			st->empty_result = true;	/* col op NULL is never true */
-			continue;
-		}
-		if (value.infinite)
-			continue;
-		{
-			json_t	   *clause = ic_search_clause(col, api_field(st, column), op, &value);
-
-			if (clause)
-				clauses = lappend(clauses, clause);
-		}
+		add_filter(st, strVal(linitial(f)), strVal(lsecond(f)), &value, &range, &clauses);
 	}
 	if (target->range_after)
 		p->listing.range_query = ic_range_query(target, &range, st->opts.start_date);
 	if (p->listing.mode == IC_MODE_IDS || p->listing.mode == IC_MODE_LOOKUP)
-	{
-		/* a duplicate id would return its row twice */
-		List	   *unique = NIL;
-		ListCell   *lc;
-
-		foreach(lc, p->ids)
-			if (!list_member(unique, lfirst(lc)))
-				unique = lappend(unique, lfirst(lc));
-		p->ids = unique;
-	}
-	if (p->listing.mode == IC_MODE_SEARCH && clauses == NIL && target->list_query)
-		clauses = lappend(clauses, json_loads(target->list_query, 0, NULL));
-	if (p->listing.mode == IC_MODE_LIST && target->list_query)
-	{
-		/* no listing: search for everything (tickets) */
-		p->listing.mode = IC_MODE_SEARCH;
-		clauses = lappend(clauses, json_loads(target->list_query, 0, NULL));
-	}
-	if (p->listing.mode == IC_MODE_SEARCH)
-	{
-		if (clauses == NIL)
-			p->listing.mode = IC_MODE_LIST; /* every filter value was NULL or unusable */
-		else
-		{
-			json_t	   *query = ic_search_query(clauses);
-			char	   *text = json_dumps(query, JSON_COMPACT | JSON_SORT_KEYS);
-			ListCell   *lc;
-
-			p->listing.query_json = pstrdup(text);
-			free(text);
-			json_decref(query);
-			foreach(lc, clauses)
-				json_decref((json_t *) lfirst(lc));
-		}
-	}
+		p->ids = unique_ids(p->ids);
+	finish_search(&p->listing, target, clauses);
 }
 
 /*
