@@ -7,7 +7,7 @@
  * Each foreign table reads one Intercom stream (src/catalogue/streams.c).  Planning
  * decides how: the list endpoint, the search endpoint with the filters the
  * API can apply (src/planning/pushdown.c), or one GET per id.  Execution is in
- * src/executor/scan.c, HTTP in src/http/http.c, value conversion in src/decoding/convert.c, IMPORT
+ * src/executor/scan.c, HTTP in src/http/transfer.c, value conversion in src/decoding/convert.c, IMPORT
  * FOREIGN SCHEMA in src/catalogue/import.c, options in src/catalogue/option.c.
  *
  *-------------------------------------------------------------------------

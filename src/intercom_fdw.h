@@ -61,7 +61,7 @@ typedef struct IcOptions
 	Oid			umid;			/* user mapping OID, the connection cache key */
 } IcOptions;
 
-/* Counters for EXPLAIN ANALYZE and materialize (http.c fills them). */
+/* Counters for EXPLAIN ANALYZE and materialize (transfer.c fills them). */
 typedef struct IcStats
 {
 	int64		requests;

@@ -172,7 +172,7 @@ scroll_lock_key(IcPager *p)
  * ic_fetch_scroll
  *		The company scroll: one per workspace, so scrolls are serialized
  *		across backends with a transaction-level advisory lock; a
- *		scroll_exists is waited out; any failure of a page (http.c returns
+ *		scroll_exists is waited out; any failure of a page (transfer.c returns
  *		them all: IC_REQ_SCROLL is never resent) or an expiry restarts the
  *		scroll, and ids already returned are skipped.
  */

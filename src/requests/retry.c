@@ -20,7 +20,7 @@
  * before serving anything.
  *
  * Statuses a caller expects as answers (a GET by id's 404, the scroll's
- * 400 scroll_exists and 404 expired) are not failures: http.c hands them to
+ * 400 scroll_exists and 404 expired) are not failures: transfer.c hands them to
  * the caller before asking this table.
  *
  *-------------------------------------------------------------------------
@@ -77,7 +77,7 @@ StaticAssertDecl(lengthof(request_kinds) == IC_REQ_NKINDS,
 /*
  * ic_request_replayable
  *		Whether a request of this kind may be sent again as if nothing had
- *		happened.  false also keeps libcurl from doing so by itself (http.c
+ *		happened.  false also keeps libcurl from doing so by itself (transfer.c
  *		gives such a request a fresh connection).
  */
 bool

@@ -17,7 +17,7 @@
  * ANALYZE prints).  A request that fails in the window fails the
  * statement, naming its row and the rows still in flight, which may or may
  * not have been written.  Pacing is the connection's: requests in flight
- * count against the rate-limit window (http.c).
+ * count against the rate-limit window (rate_limit.c).
  *
  *-------------------------------------------------------------------------
  */
