@@ -41,15 +41,7 @@ SELECT pg_temp.take_dump('tags');
 \copy dump_in (rec) FROM PROGRAM 'python3 test/fakectl.py dump conversations' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02')
 SELECT pg_temp.take_dump('conversations');
 
--- Rows that differ between a copy and its foreign table, both ways.
-CREATE FUNCTION pg_temp.diff(src regclass, copy text) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE n bigint;
-BEGIN
-    EXECUTE format('SELECT count(*) FROM ((SELECT * FROM %1$s EXCEPT ALL SELECT * FROM %2$s) '
-                   'UNION ALL (SELECT * FROM %2$s EXCEPT ALL SELECT * FROM %1$s)) d', src, copy)
-       INTO n;
-    RETURN n;
-END $$;
+\i sql/include/diff.sql
 -- A fingerprint of a copy, to show that a failed run changed nothing.
 CREATE FUNCTION pg_temp.fingerprint(copy text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE h text;
