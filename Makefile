@@ -7,7 +7,7 @@ OBJS = intercom_fdw.o $(patsubst %.c,%.o,$(sort $(foreach d,$(LAYERS),$(wildcard
 EXTENSION = intercom_fdw
 # The install script is built from one file per concern (src/sql/), in
 # this order: each part uses only what the parts before it create.
-SQL_PARTS = 00_fdw 10_state 20_helpers 30_deletions 40_run 50_materialize 60_stitch_state
+SQL_PARTS = 00_fdw 10_state 20_helpers 30_deletions 40_run_steps 45_run 50_materialize 60_stitch_state
 DATA_built = intercom_fdw--1.0.sql
 PGFILEDESC = "intercom_fdw - foreign data wrapper for Intercom"
 
