@@ -24,7 +24,9 @@ CREATE TYPE _run_plan AS (
     method          text,           -- 'incremental' or 'full'
     bound           timestamptz,    -- read <bookmark column> >= bound (NULL: all)
     whole           boolean,        -- read whole although incremental (deletion 'whole')
-    fresh           boolean         -- a full read into an empty copy
+    fresh           boolean,        -- a full read into an empty copy
+    direct          boolean         -- fresh, into a copy this run created: read straight
+                                    -- into it, keyed after (_key_loaded)
 );
 
 -- The plan's first half: which copy, and the facts of the source's stream.
@@ -76,27 +78,29 @@ $$;
 
 /*
  * _prepare_target
- *		The copy: created on the first run, with the source's columns and
- *		key; else checked for a key on the stream's primary key, and given
- *		the columns the source gained since.  True when it gained columns:
- *		then this run must read everything.
+ *		The copy: created on the first run, with the source's columns (its
+ *		primary key comes once its rows are in: _plan_read, _key_loaded);
+ *		else checked for a key on the stream's primary key, and given the
+ *		columns the source gained since.  added: it gained columns, and
+ *		this run must read everything.
  *
  * IMPORT FOREIGN SCHEMA run again adds the fields Intercom started sending;
  * Intercom does not touch updated_at when it adds a field, so only a full
  * read fills them.  SET intercom_fdw.copy_new_columns = off keeps the copy's
  * columns.
  */
-CREATE FUNCTION _prepare_target(p @extschema@._run_plan)
-RETURNS boolean
+CREATE FUNCTION _prepare_target(p @extschema@._run_plan, OUT created boolean, OUT added boolean)
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-    tgt   regclass := pg_catalog.to_regclass(p.target);
-    added text[];
+    tgt     regclass := pg_catalog.to_regclass(p.target);
+    columns text[];
 BEGIN
-    IF tgt IS NULL THEN
-        EXECUTE pg_catalog.format('CREATE TABLE %s (LIKE %s, PRIMARY KEY (%s))', p.target, p.source, p.pk);
-        RETURN false;
+    created := tgt IS NULL;
+    added := false;
+    IF created THEN
+        EXECUTE pg_catalog.format('CREATE TABLE %s (LIKE %s)', p.target, p.source);
+        RETURN;
     END IF;
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_index i
                     WHERE i.indrelid = tgt AND i.indisunique AND i.indnatts = 1
@@ -110,24 +114,24 @@ BEGIN
     END IF;
     IF lower(coalesce(nullif(current_setting('intercom_fdw.copy_new_columns', true), ''), 'on'))
        IN ('off', 'false', 'no', '0') THEN
-        RETURN false;
+        RETURN;
     END IF;
     SELECT array_agg(pg_catalog.format('%I %s', a.attname,
                                        pg_catalog.format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum)
-      INTO added
+      INTO columns
       FROM pg_catalog.pg_attribute a
      WHERE a.attrelid = p.source AND a.attnum > 0 AND NOT a.attisdropped
        AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute b
                         WHERE b.attrelid = tgt AND b.attname = a.attname
                           AND b.attnum > 0 AND NOT b.attisdropped);
-    IF added IS NULL THEN
-        RETURN false;
+    IF columns IS NULL THEN
+        RETURN;
     END IF;
     EXECUTE pg_catalog.format('ALTER TABLE %s %s', p.target,
-        (SELECT string_agg('ADD COLUMN ' || d, ', ') FROM unnest(added) d));
+        (SELECT string_agg('ADD COLUMN ' || d, ', ') FROM unnest(columns) d));
     RAISE NOTICE 'materialize %: added column(s) % of %; this run reads every record to fill them',
-        p.target, array_to_string(added, ', '), p.source;
-    RETURN true;
+        p.target, array_to_string(columns, ', '), p.source;
+    added := true;
 END
 $$;
 
@@ -141,9 +145,11 @@ $$;
  * is full (from start_date, for incremental streams).  A stream the API
  * cannot filter (deletion 'whole') is read whole anyway, so that what the
  * read did not return can be deleted.  A full read into an empty copy is
- * fresh: rows go straight into the copy, nothing to update or delete.
+ * fresh: rows go straight into the copy, nothing to update or delete.  A
+ * copy created by this run (`created`, still without its primary key) is
+ * loaded directly when fresh, and keyed now otherwise.
  */
-CREATE FUNCTION _plan_read(p @extschema@._run_plan, st @extschema@.sync_state,
+CREATE FUNCTION _plan_read(p @extschema@._run_plan, st @extschema@.sync_state, created boolean,
                            full_refresh boolean, lookback interval, reconcile boolean)
 RETURNS @extschema@._run_plan
 LANGUAGE plpgsql VOLATILE
@@ -171,15 +177,21 @@ BEGIN
     p.whole := p.method = 'incremental' AND p.deletion IS NOT DISTINCT FROM 'whole' AND reconcile;
     EXECUTE pg_catalog.format('SELECT NOT EXISTS (SELECT FROM %s)', p.target) INTO empty;
     p.fresh := empty AND p.method = 'full';
+    p.direct := created AND p.fresh;
+    IF created AND NOT p.direct THEN
+        -- an incremental run into a new copy (its state outlived it)
+        EXECUTE pg_catalog.format('ALTER TABLE %s ADD PRIMARY KEY (%s)', p.target, p.pk);
+    END IF;
     RETURN p;
 END
 $$;
 
 /*
  * _read
- *		Read what the plan says into pg_temp.intercom_fdw_read: the rows,
- *		and the time it took.  `<bookmark column> >= $1` is a plain
- *		comparison with a timestamptz parameter, which the FDW pushes down.
+ *		Read what the plan says into pg_temp.intercom_fdw_read, or for a
+ *		direct plan straight into the copy: the rows, and the time it took.
+ *		`<bookmark column> >= $1` is a plain comparison with a timestamptz
+ *		parameter, which the FDW pushes down.
  */
 CREATE FUNCTION _read(p @extschema@._run_plan, OUT nrows bigint, OUT ms double precision)
 LANGUAGE plpgsql VOLATILE
@@ -196,7 +208,12 @@ BEGIN
     IF pg_catalog.to_regclass('pg_temp.intercom_fdw_stage') IS NOT NULL THEN
         DROP TABLE pg_temp.intercom_fdw_stage;
     END IF;
-    EXECUTE pg_catalog.format('CREATE TEMP TABLE intercom_fdw_read (LIKE %s) ON COMMIT DROP', p.source);
+    IF p.direct THEN
+        sel := pg_catalog.format('INSERT INTO %s (%s) SELECT %s FROM %s',
+                                 p.target, p.col_list, p.col_list, p.source);
+    ELSE
+        EXECUTE pg_catalog.format('CREATE TEMP TABLE intercom_fdw_read (LIKE %s) ON COMMIT DROP', p.source);
+    END IF;
     IF p.bound IS NOT NULL AND NOT p.whole THEN
         sel := sel || pg_catalog.format(' WHERE %I >= $1', p.bookmark_column);
     END IF;
@@ -206,6 +223,70 @@ BEGIN
     ms := extract(epoch FROM clock_timestamp() - started) * 1000;
     PERFORM @extschema@._progress(p.target, 'read', nrows, ms,
                                   (@extschema@.request_stats()).requests - requests);
+END
+$$;
+
+/*
+ * _clashes
+ *		The key values that more than one different record of `rel` has: a
+ *		key not unique upstream.  A WARNING says so rather than lose rows
+ *		quietly (the copy keeps one record per key value).
+ */
+CREATE FUNCTION _clashes(p @extschema@._run_plan, rel text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    n bigint;
+BEGIN
+    EXECUTE pg_catalog.format('SELECT count(*) FROM (SELECT FROM %2$s r GROUP BY %1$s '
+                              'HAVING count(DISTINCT r::text) > 1) d', p.pk, rel)
+       INTO n;
+    IF n > 0 THEN
+        RAISE WARNING 'materialize %: % value(s) of the key "%" belong to more than one record of %',
+            p.target, n, p.key, p.source
+            USING DETAIL = 'The copy keeps one record per key value.',
+                  HINT = 'The stream''s primary key (intercom_fdw.streams()) is not unique upstream.';
+    END IF;
+END
+$$;
+
+/*
+ * _key_loaded
+ *		Give a copy loaded directly (_read, direct plan) its primary key:
+ *		the rows kept.
+ *
+ * Usually every key was read once: the key's index is then built in one
+ * sort of the keys, and nothing else is done.  When that fails (a record
+ * updated during the read and returned twice, or a row without a key),
+ * the rows without a key go, each key keeps its newest record (by the
+ * bookmark column, then updated_at, as _stage), and the key is added again.
+ */
+CREATE FUNCTION _key_loaded(p @extschema@._run_plan, nread bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    add_key text := pg_catalog.format('ALTER TABLE %s ADD PRIMARY KEY (%s)', p.target, p.pk);
+    n       bigint;
+BEGIN
+    BEGIN
+        EXECUTE add_key;
+        RETURN nread;
+    EXCEPTION WHEN unique_violation OR not_null_violation THEN
+        NULL;   -- the rows are still there: only the key is rolled back
+    END;
+    PERFORM @extschema@._clashes(p, p.target);
+    EXECUTE pg_catalog.format(
+        'DELETE FROM %1$s t USING (SELECT ctid AS rid, row_number() OVER (PARTITION BY %2$s '
+        'ORDER BY %2$s%3$s%4$s) AS nth FROM %1$s) d WHERE t.ctid = d.rid AND (d.nth > 1 OR t.%2$s IS NULL)',
+        p.target, p.pk,
+        CASE WHEN p.has_bookmark THEN pg_catalog.format(', %I DESC NULLS LAST', p.bookmark_column) ELSE '' END,
+        CASE WHEN p.has_updated_at AND p.bookmark_column <> 'updated_at'
+             THEN ', updated_at DESC NULLS LAST' ELSE '' END);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    EXECUTE add_key;
+    RETURN nread - n;
 END
 $$;
 
@@ -228,8 +309,10 @@ AS $$
 DECLARE
     unique_keys boolean := false;
     nkeys       bigint;
-    nclash      bigint;
 BEGIN
+    IF p.direct THEN
+        RETURN @extschema@._key_loaded(p, nread);
+    END IF;
     IF p.fresh THEN
         EXECUTE pg_catalog.format('SELECT count(*) = count(DISTINCT %1$s) FROM pg_temp.intercom_fdw_read '
                                   'WHERE %1$s IS NOT NULL', p.pk) INTO unique_keys;
@@ -248,16 +331,7 @@ BEGIN
         p.target, p.col_list);
     GET DIAGNOSTICS nkeys = ROW_COUNT;
     IF nkeys < nread THEN
-        EXECUTE pg_catalog.format(
-            'SELECT count(*) FROM (SELECT FROM pg_temp.intercom_fdw_read r GROUP BY %1$s '
-            'HAVING count(DISTINCT r::text) > 1) d', p.pk)
-           INTO nclash;
-        IF nclash > 0 THEN
-            RAISE WARNING 'materialize %: % value(s) of the key "%" belong to more than one record of %',
-                p.target, nclash, p.key, p.source
-                USING DETAIL = 'The copy keeps one record per key value.',
-                      HINT = 'The stream''s primary key (intercom_fdw.streams()) is not unique upstream.';
-        END IF;
+        PERFORM @extschema@._clashes(p, 'pg_temp.intercom_fdw_read');
     END IF;
     DROP TABLE pg_temp.intercom_fdw_read;
     RETURN nkeys;

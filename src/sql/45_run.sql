@@ -41,6 +41,7 @@ DECLARE
     write_t   timestamptz;
     phase_t   timestamptz;
     budget    bigint;
+    tg        record;
     rd        record;
     rc        record;
     n_read    bigint := 0;
@@ -71,10 +72,11 @@ BEGIN
         -- the new bookmark: fixed before anything is read
         run_start := clock_timestamp();
         st := @extschema@._state(p);
-        IF @extschema@._prepare_target(p) THEN
+        tg := @extschema@._prepare_target(p);
+        IF tg.added THEN
             full_refresh := true;   -- new columns: read everything to fill them
         END IF;
-        p := @extschema@._plan_read(p, st, full_refresh, lookback, reconcile);
+        p := @extschema@._plan_read(p, st, tg.created, full_refresh, lookback, reconcile);
         entry.method := p.method;
         entry.bookmark_from := p.bound;
 
