@@ -418,6 +418,35 @@ END
 $$;
 
 /*
+ * _upstream_deletions
+ *		Records deleted upstream (stream_deletion): a full read already
+ *		mirrors the stream (checked), a whole read has removed them
+ *		(_mirror_whole), an incremental run of a 'feed' or 'count' stream
+ *		asks (_remove_deleted).  What _remove_deleted returns; note 'off'
+ *		for a whole stream with reconcile off, NULL where nothing was asked.
+ */
+CREATE FUNCTION _upstream_deletions(p @extschema@._run_plan, st @extschema@.sync_state,
+                                    upper timestamptz, reconcile boolean,
+                                    reconcile_every interval, budget bigint,
+                                    OUT deleted bigint, OUT merged bigint, OUT repaired bigint,
+                                    OUT requests bigint, OUT note text, OUT checked boolean)
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+    deleted := 0;
+    checked := p.method = 'full';
+    IF p.method = 'incremental' AND p.deletion IN ('feed', 'count') THEN
+        SELECT * INTO deleted, merged, repaired, requests, note, checked
+          FROM @extschema@._remove_deleted(p.source, p.target, p.deletion, p.deletion_key,
+                   p.deletion_audit, p.cols, p.pk, p.col_list, p.bound, upper, p.start_date,
+                   reconcile, reconcile_every, st.last_reconciled_at, budget);
+    ELSIF p.method = 'incremental' AND p.deletion = 'whole' AND NOT reconcile THEN
+        note := 'off';
+    END IF;
+END
+$$;
+
+/*
  * _save_state
  *		The copy's sync_state row after a successful run: the new bookmark
  *		(run_start), the run's counts, and run_start as last_reconciled_at
@@ -457,7 +486,8 @@ $$;
  * _close_entry
  *		A run's sync_log entry, finished now with `status`: its times, and
  *		the requests, retries and rate-limit waits since the counters were
- *		(requests0, retries0, waits0) at its start.
+ *		(requests0, retries0, waits0) at its start.  A failed run was rolled
+ *		back: it wrote nothing and moved no bookmark.
  */
 CREATE FUNCTION _close_entry(entry @extschema@.sync_log, status text, started timestamptz,
                              requests0 bigint, retries0 bigint, waits0 bigint)
@@ -474,6 +504,14 @@ BEGIN
     entry.requests := now_stats.requests - requests0;
     entry.retries := now_stats.retries - retries0;
     entry.rate_limit_waits := now_stats.rate_limit_waits - waits0;
+    IF status = 'failed' THEN
+        entry.bookmark_to := NULL;
+        entry.rows_upserted := NULL;
+        entry.rows_deleted := NULL;
+        entry.rows_merged := NULL;
+        entry.rows_repaired := NULL;
+        entry.reconcile := NULL;
+    END IF;
     RETURN entry;
 END
 $$;

@@ -105,24 +105,15 @@ BEGIN
                                           extract(epoch FROM clock_timestamp() - phase_t) * 1000);
         END IF;
 
-        -- records deleted upstream (stream_deletion): a full read already
-        -- mirrors the stream, an incremental one asks
-        IF p.method = 'full' THEN
-            checked := true;
-        ELSIF p.deletion IN ('feed', 'count') THEN
-            rc := @extschema@._remove_deleted(p.source, p.target, p.deletion, p.deletion_key,
-                      p.deletion_audit, p.cols, p.pk, p.col_list, p.bound, run_start - lookback,
-                      p.start_date, reconcile, reconcile_every, st.last_reconciled_at, budget);
-            n_del := n_del + rc.deleted;
-            n_up := n_up + coalesce(rc.repaired, 0);
-            entry.rows_merged := rc.merged;
-            entry.rows_repaired := rc.repaired;
-            entry.reconcile := rc.note;
-            entry.reconcile_requests := rc.requests;
-            checked := checked OR rc.checked;
-        ELSIF p.deletion = 'whole' AND NOT reconcile THEN
-            entry.reconcile := 'off';
-        END IF;
+        rc := @extschema@._upstream_deletions(p, st, run_start - lookback, reconcile,
+                                              reconcile_every, budget);
+        n_del := n_del + rc.deleted;
+        n_up := n_up + coalesce(rc.repaired, 0);
+        entry.rows_merged := rc.merged;
+        entry.rows_repaired := rc.repaired;
+        entry.reconcile := coalesce(rc.note, entry.reconcile);
+        entry.reconcile_requests := rc.requests;
+        checked := checked OR rc.checked;
         entry.write_ms := extract(epoch FROM clock_timestamp() - write_t) * 1000;
         PERFORM @extschema@._save_state(p, run_start, started, n_up, n_del, checked);
 
@@ -142,13 +133,7 @@ BEGIN
                                 entry.error_context = PG_EXCEPTION_CONTEXT;
         entry := @extschema@._close_entry(entry, 'failed', started,
                                           stats0.requests, stats0.retries, stats0.rate_limit_waits);
-        entry.bookmark_to := NULL;
         entry.rows_read := n_read;
-        entry.rows_upserted := NULL;
-        entry.rows_deleted := NULL;
-        entry.rows_merged := NULL;
-        entry.rows_repaired := NULL;
-        entry.reconcile := NULL;
         entry.error_detail := nullif(e_detail, '');
         entry.error_hint := nullif(e_hint, '');
         -- the server log has every failed run, whichever way it was called
