@@ -5,7 +5,10 @@ LAYERS = catalogue planning requests paging http decoding executor writing copie
 OBJS = intercom_fdw.o $(patsubst %.c,%.o,$(sort $(foreach d,$(LAYERS),$(wildcard src/$(d)/*.c))))
 
 EXTENSION = intercom_fdw
-DATA = intercom_fdw--1.0.sql
+# The install script is built from one file per concern (src/sql/), in
+# this order: each part uses only what the parts before it create.
+SQL_PARTS = 00_fdw 10_state 20_helpers 30_deletions 40_run_steps 45_run 50_materialize 60_stitch_state
+DATA_built = intercom_fdw--1.0.sql
 PGFILEDESC = "intercom_fdw - foreign data wrapper for Intercom"
 
 # One suite per topic; each expects the fake Intercom at $FAKE_URL.
@@ -25,6 +28,9 @@ include $(PGXS)
 ifeq ($(filter 15 16 17 18,$(MAJORVERSION)),)
 $(error intercom_fdw supports PostgreSQL 15 to 18, found $(MAJORVERSION))
 endif
+
+intercom_fdw--1.0.sql: $(foreach p,$(SQL_PARTS),$(srcdir)/src/sql/$(p).sql)
+	cat $^ > $@
 
 # PGXS does not track header dependencies: every object depends on every header.
 # (After the include, so that the default goal stays PGXS's "all".)

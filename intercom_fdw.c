@@ -448,8 +448,10 @@ intercom_fdw_streams(PG_FUNCTION_ARGS)
 	for (int i = 0; i < ic_nstreams; i++)
 	{
 		const IcStream *s = &ic_streams[i];
-		Datum		values[5];
-		bool		nulls[5] = {false};
+		const char *parent_bookmark = ic_stream_parent_bookmark(s);
+		const char *deletion = ic_deletion_name(s->deletion);
+		Datum		values[10];
+		bool		nulls[10] = {false};
 
 		values[0] = CStringGetTextDatum(s->name);
 		values[1] = CStringGetTextDatum(s->primary_key);
@@ -457,6 +459,17 @@ intercom_fdw_streams(PG_FUNCTION_ARGS)
 		values[3] = CStringGetTextDatum(stream_request(s));
 		values[4] = CStringGetTextDatum(s->replication_key ? s->replication_key : "updated_at");
 		nulls[4] = !s->incremental;
+		/* materialize's facts (stream_parent, stream_deletion are views) */
+		values[5] = CStringGetTextDatum(parent_bookmark ? ic_stream_key_column(s) : "");
+		nulls[5] = parent_bookmark == NULL;
+		values[6] = CStringGetTextDatum(parent_bookmark ? parent_bookmark : "");
+		nulls[6] = parent_bookmark == NULL;
+		values[7] = CStringGetTextDatum(deletion ? deletion : "");
+		nulls[7] = deletion == NULL;
+		/* the feed names conversations: the column with the conversation's id */
+		values[8] = CStringGetTextDatum(ic_stream_key_column(s));
+		nulls[8] = s->deletion != IC_DELETION_FEED;
+		values[9] = BoolGetDatum(s->deletion_audit);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

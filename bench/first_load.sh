@@ -4,6 +4,9 @@
 # '/dev/null', both at 0 ms over BENCH_CONTACTS (default 100,000) contacts,
 # alternated BENCH_RUNS times (default 5). CPU is read from /proc for the
 # backend itself, so other load on the machine matters less than wall time.
+# A third column loads an empty copy created beforehand with its primary key
+# (a full refresh of an emptied copy): the path a first load took before it
+# created its copy without the key and keyed it after.
 #   bash bench/first_load.sh   -> bench/results/first_load.md
 source "$(dirname "$0")/../scripts/lib.sh"
 contacts="${BENCH_CONTACTS:-100000}"
@@ -42,11 +45,14 @@ SQL
   echo
   echo "bash bench/first_load.sh, $(date -u '+%Y-%m-%d %H:%M') UTC, PostgreSQL $PG_MAJOR, $(nproc) cores; backend CPU."
   echo
-  echo "| run | COPY scan (ms) | first materialize_run (ms) | ratio |"
-  echo "|---|---|---|---|"
+  echo "| run | COPY scan (ms) | first materialize_run (ms) | ratio | into an empty keyed copy (ms) | ratio |"
+  echo "|---|---|---|---|---|---|"
   for i in $(seq "$runs"); do
     scan=$(cpu_ms "COPY (SELECT * FROM ic.contacts) TO '/dev/null'")
     load=$(cpu_ms "CALL intercom_fdw.materialize_run('ic.contacts', 'public.copy_$i')")
-    echo "| $i | $scan | $load | $(awk -v a="$load" -v b="$scan" 'BEGIN { printf "%.2f", a / b }') |"
+    psql -X -q -d postgres -c "CREATE TABLE public.keyed_$i (LIKE ic.contacts, PRIMARY KEY (id))"
+    keyed=$(cpu_ms "CALL intercom_fdw.materialize_run('ic.contacts', 'public.keyed_$i')")
+    echo "| $i | $scan | $load | $(awk -v a="$load" -v b="$scan" 'BEGIN { printf "%.2f", a / b }') |" \
+         "$keyed | $(awk -v a="$keyed" -v b="$scan" 'BEGIN { printf "%.2f", a / b }') |"
   done
 } | tee "$out"

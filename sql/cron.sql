@@ -8,15 +8,7 @@ SET client_min_messages = warning;
 DROP SCHEMA IF EXISTS copies CASCADE;
 RESET client_min_messages;
 CREATE SCHEMA copies;
--- rows in one relation and not in the other, both ways
-CREATE FUNCTION pg_temp.diff(src regclass, copy text) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE n bigint;
-BEGIN
-    EXECUTE format('SELECT count(*) FROM ((SELECT * FROM %1$s EXCEPT ALL SELECT * FROM %2$s) '
-                   'UNION ALL (SELECT * FROM %2$s EXCEPT ALL SELECT * FROM %1$s)) d', src, copy)
-       INTO n;
-    RETURN n;
-END $$;
+\i sql/include/diff.sql
 
 -- pg_cron refreshes copies on a schedule (every second from pg_cron 1.5,
 --  every minute before).  Three jobs, run in the same tick: the function

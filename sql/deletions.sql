@@ -18,15 +18,7 @@ CREATE TEMP TABLE dump_in (rec jsonb);
 CREATE FUNCTION pg_temp.truth(s text) RETURNS SETOF text LANGUAGE sql AS $$
     SELECT rec ->> 'id' FROM dump_in
 $$;
--- Rows that differ between a copy and its foreign table, both ways.
-CREATE FUNCTION pg_temp.diff(src regclass, copy text) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE n bigint;
-BEGIN
-    EXECUTE format('SELECT count(*) FROM ((SELECT * FROM %1$s EXCEPT ALL SELECT * FROM %2$s) '
-                   'UNION ALL (SELECT * FROM %2$s EXCEPT ALL SELECT * FROM %1$s)) d', src, copy)
-       INTO n;
-    RETURN n;
-END $$;
+\i sql/include/diff.sql
 -- The last run of a copy, as sync_log has it.
 CREATE FUNCTION pg_temp.last_run(t text) RETURNS intercom_fdw.sync_log LANGUAGE sql AS $$
     SELECT * FROM intercom_fdw.sync_log WHERE target = t ORDER BY id DESC LIMIT 1

@@ -182,14 +182,7 @@ FROM unnest(ARRAY['contact_tags', 'contact_companies', 'company_tags', 'conversa
                   'conversation_contacts', 'team_admins']) t
 CROSS JOIN LATERAL intercom_fdw.materialize(('ic.' || t)::regclass, 'link_copies.' || t) m
 ORDER BY 1;
-CREATE FUNCTION pg_temp.diff(src regclass, copy text) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE n bigint;
-BEGIN
-    EXECUTE format('SELECT count(*) FROM ((SELECT * FROM %1$s EXCEPT ALL SELECT * FROM %2$s) '
-                   'UNION ALL (SELECT * FROM %2$s EXCEPT ALL SELECT * FROM %1$s)) d', src, copy)
-       INTO n;
-    RETURN n;
-END $$;
+\i sql/include/diff.sql
 SELECT t AS link_table, pg_temp.diff(('ic.' || t)::regclass, 'link_copies.' || t) AS differences
 FROM unnest(ARRAY['contact_tags', 'contact_companies', 'company_tags', 'conversation_tags',
                   'conversation_contacts', 'team_admins']) t ORDER BY 1;

@@ -41,15 +41,7 @@ SELECT pg_temp.take_dump('tags');
 \copy dump_in (rec) FROM PROGRAM 'python3 test/fakectl.py dump conversations' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02')
 SELECT pg_temp.take_dump('conversations');
 
--- Rows that differ between a copy and its foreign table, both ways.
-CREATE FUNCTION pg_temp.diff(src regclass, copy text) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE n bigint;
-BEGIN
-    EXECUTE format('SELECT count(*) FROM ((SELECT * FROM %1$s EXCEPT ALL SELECT * FROM %2$s) '
-                   'UNION ALL (SELECT * FROM %2$s EXCEPT ALL SELECT * FROM %1$s)) d', src, copy)
-       INTO n;
-    RETURN n;
-END $$;
+\i sql/include/diff.sql
 -- A fingerprint of a copy, to show that a failed run changed nothing.
 CREATE FUNCTION pg_temp.fingerprint(copy text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE h text;
@@ -438,10 +430,19 @@ SELECT intercom_fdw._progress('copies.contacts', 'read', 3000, 1500, 20);
 
 -- 11b. A key that is not unique upstream is reported, not hidden: a table
 --      whose id column reads the contact's role has two records per key.
-CREATE FOREIGN TABLE ic.contacts_by_role (id text OPTIONS (path 'role'), email text)
+--      The first load (straight into the new copy, keyed after) keeps one
+--      row per key, the newest, as when a record is read twice.
+CREATE FOREIGN TABLE ic.contacts_by_role (id text OPTIONS (path 'role'), email text,
+                                          updated_at timestamptz)
     SERVER fake OPTIONS (stream 'contacts');
 SELECT method, rows_upserted FROM intercom_fdw.materialize('ic.contacts_by_role', 'copies.contacts_by_role');
-SELECT count(*) AS one_row_per_key FROM copies.contacts_by_role;
+SELECT count(*) AS one_row_per_key,
+       count(*) FILTER (WHERE c.updated_at = (SELECT max(s.updated_at) FROM ic.contacts_by_role s
+                                               WHERE s.id = c.id)) AS newest_kept,
+       (SELECT count(DISTINCT id) FROM ic.contacts_by_role) AS keys
+  FROM copies.contacts_by_role c;
+SELECT pg_get_constraintdef(k.oid) AS key FROM pg_constraint k
+ WHERE k.conrelid = 'copies.contacts_by_role'::regclass AND k.contype = 'p';
 DROP FOREIGN TABLE ic.contacts_by_role;
 
 SET client_min_messages = warning;

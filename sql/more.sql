@@ -275,14 +275,7 @@ FROM (VALUES ('ic.articles'), ('ic.conversation_attributes'), ('ic.help_center_c
 CROSS JOIN LATERAL intercom_fdw.materialize(v.src::regclass,
     'more_copies.' || replace(v.src, '.', '_')) m
 ORDER BY 1;
-CREATE FUNCTION pg_temp.diff(src regclass, copy text) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE n bigint;
-BEGIN
-    EXECUTE format('SELECT count(*) FROM ((SELECT * FROM %1$s EXCEPT ALL SELECT * FROM %2$s) '
-                   'UNION ALL (SELECT * FROM %2$s EXCEPT ALL SELECT * FROM %1$s)) d', src, copy)
-       INTO n;
-    RETURN n;
-END $$;
+\i sql/include/diff.sql
 SELECT v.src, pg_temp.diff(v.src::regclass, 'more_copies.' || replace(v.src, '.', '_')) AS differences,
        (SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k
          WHERE k.conrelid = ('more_copies.' || replace(v.src, '.', '_'))::regclass AND k.contype = 'p') AS key

@@ -189,6 +189,12 @@ SELECT method, rows_deleted FROM intercom_fdw.materialize('ic.tickets', 'ticket_
 -- API returns) get a reply.  On 635 the oldest part slides out of the 500
 -- and must be deleted from the copy, as a full load would not have it.
 SELECT stream, parent_key, parent_updated_at FROM intercom_fdw.stream_parent WHERE stream = 'ticket_parts';
+-- the rule comes from the stream table (streams()), of which stream_parent is
+-- a view: an incremental stream stamped with its parent's updated_at has it;
+-- tickets (no parent) and conversation_tags (read whole) do not
+SELECT stream, incremental, parent_key, parent_updated_at FROM intercom_fdw.streams()
+ WHERE stream IN ('ticket_parts', 'tickets', 'conversation_tags') ORDER BY stream;
+SELECT relkind AS stream_parent_relkind FROM pg_class WHERE oid = 'intercom_fdw.stream_parent'::regclass;
 SELECT min(id) AS oldest_of_635 FROM ticket_copies.ticket_parts WHERE ticket_id = '635' \gset
 SELECT count(*) AS parts_of_637_before FROM ticket_copies.ticket_parts WHERE ticket_id = '637';
 \! python3 test/fakectl.py mutate tickets --ids 632

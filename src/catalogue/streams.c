@@ -76,7 +76,8 @@ const IcStream ic_streams[] = {
 							  NULL, "/companies/", "id", true, 10000, companies_columns,
 							  "/companies", .custom_model = "company",
 							  .lookup_column = "company_id",
-							  .lookup_path = "/companies?company_id="),
+							  .lookup_path = "/companies?company_id=",
+							  .deletion = IC_DELETION_WHOLE),
 	/*
 	 * Standard attributes have no id, and name is not unique: a nested
 	 * attribute shares it ("location.city" and "custom_attributes.city" are
@@ -87,7 +88,7 @@ const IcStream ic_streams[] = {
 			  company_attributes_columns, NULL),
 	IC_STREAM("company_segments", "/segments?type=company&include_count=true",
 			  "segments", IC_PAGING_NONE, NULL, NULL, "id", true, 20,
-			  company_segments_columns, NULL),
+			  company_segments_columns, .deletion = IC_DELETION_WHOLE),
 	/* companies inline every tag (no has_more) */
 	IC_STREAM("company_tags", "/companies/scroll", "data", IC_PAGING_LINK,
 			  NULL, "/companies/", "id", false, 20000, company_tags_columns,
@@ -121,7 +122,7 @@ const IcStream ic_streams[] = {
 			  .link_more = "tags.has_more", .link_expand = "/contacts/%s/tags"),
 	IC_STREAM("contacts", "/contacts", "data", IC_PAGING_CURSOR,
 			  "/contacts/search", "/contacts/", "id", true, 100000,
-			  contacts_columns, .custom_model = "contact"),
+			  contacts_columns, .custom_model = "contact", .deletion = IC_DELETION_COUNT),
 	/* conversation attributes moved to their own endpoint in 2.16 */
 	IC_STREAM("conversation_attributes", "/data_attributes?model=conversation", "data",
 			  IC_PAGING_NONE, NULL, NULL, "name", false, 20,
@@ -136,24 +137,28 @@ const IcStream ic_streams[] = {
 			  conversation_contacts_columns,
 			  .parent = "conversations",
 			  .stamps = {"conversation_id", NULL, "conversation_updated_at", NULL},
-			  .link_path = "contacts.contacts", .link_child = "id", .link_column = "contact_id"),
+			  .link_path = "contacts.contacts", .link_child = "id", .link_column = "contact_id",
+			  .deletion = IC_DELETION_FEED),
 	IC_STREAM("conversation_parts", "/conversations", "conversations",
 			  IC_PAGING_PER_PARENT, "/conversations/search", "/conversations/",
 			  "id", true, 500000, conversation_parts_columns,
 			  .parent = "conversations", .child_list = "conversation_parts",
 			  .stamps = {"conversation_id", "conversation_created_at",
-						 "conversation_updated_at", "conversation_total_parts"}),
+						 "conversation_updated_at", "conversation_total_parts"},
+			  .deletion = IC_DELETION_FEED),
 	/* 2.16 and later answer 422 for model=conversation */
 	IC_STREAM("conversation_tags", "/conversations", "conversations", IC_PAGING_LINK,
 			  "/conversations/search", "/conversations/", "id", false, 50000,
 			  conversation_tags_columns,
 			  .parent = "conversations",
 			  .stamps = {"conversation_id", NULL, "conversation_updated_at", NULL},
-			  .link_path = "tags.tags", .link_child = "id", .link_column = "tag_id"),
+			  .link_path = "tags.tags", .link_child = "id", .link_column = "tag_id",
+			  .deletion = IC_DELETION_FEED),
 	IC_STREAM("conversations", "/conversations", "conversations",
 			  IC_PAGING_CURSOR, "/conversations/search", "/conversations/",
 			  "id", true, 50000, conversations_columns,
-			  .custom_model = "conversation", .custom_model_until = "2.16"),
+			  .custom_model = "conversation", .custom_model_until = "2.16",
+			  .deletion = IC_DELETION_FEED, .deletion_audit = true),
 	/*
 	 * Page-numbered, at most 60 a page, newest deletion first; only in 2.16
 	 * and later, so its requests say 2.16 whatever the server's version.
@@ -173,7 +178,8 @@ const IcStream ic_streams[] = {
 			  NULL, "/macros/", "id", true, 200, macros_columns,
 			  .since = "2.16", .range_after = "updated_since", .range_default_after = 0),
 	IC_STREAM("segments", "/segments?include_count=true", "segments",
-			  IC_PAGING_NONE, NULL, NULL, "id", true, 50, segments_columns, NULL),
+			  IC_PAGING_NONE, NULL, NULL, "id", true, 50, segments_columns,
+			  .deletion = IC_DELETION_WHOLE),
 	IC_STREAM("subscription_types", "/subscription_types", "data", IC_PAGING_NONE,
 			  NULL, NULL, "id", false, 10, subscription_types_columns, NULL),
 	IC_STREAM("tags", "/tags", "data", IC_PAGING_NONE,
@@ -203,7 +209,7 @@ const IcStream ic_streams[] = {
 	IC_STREAM("tickets", NULL, "tickets", IC_PAGING_CURSOR,
 			  "/tickets/search", "/tickets/", "id", true, 5000, tickets_columns,
 			  .list_query = "{\"field\":\"updated_at\",\"operator\":\">\",\"value\":0}",
-			  .search_unsorted = true),
+			  .search_unsorted = true, .deletion = IC_DELETION_COUNT),
 };
 
 const int	ic_nstreams = (int) IC_LENGTHOF(ic_streams);
@@ -335,6 +341,40 @@ ic_stream_parent_field(const IcStream *stream, const char *column)
 	for (int i = 0; i < IC_NSTAMPS - 1; i++)
 		if (stream->stamps[i] && strcmp(column, stream->stamps[i]) == 0)
 			return IC_STAMP_FIELDS[i];
+	return NULL;
+}
+
+/*
+ * ic_stream_parent_bookmark
+ *		For an incremental stream whose rows carry their parent's fields
+ *		(conversation_parts), the stamp with the parent's updated_at: when a
+ *		parent changes, all its rows change, so materialize bounds its reads
+ *		on this column and rewrites every row of each parent it reads.  NULL
+ *		for other streams.
+ */
+const char *
+ic_stream_parent_bookmark(const IcStream *stream)
+{
+	if (!stream->incremental || stream->parent == NULL)
+		return NULL;
+	return stream->stamps[IC_STAMP_UPDATED_AT];
+}
+
+/* The name of a deletion rule as materialize reads it, or NULL for none. */
+const char *
+ic_deletion_name(IcDeletion deletion)
+{
+	switch (deletion)
+	{
+		case IC_DELETION_FEED:
+			return "feed";
+		case IC_DELETION_WHOLE:
+			return "whole";
+		case IC_DELETION_COUNT:
+			return "count";
+		case IC_DELETION_NONE:
+			break;
+	}
 	return NULL;
 }
 

@@ -46,6 +46,19 @@ typedef enum IcPaging
 	IC_PAGING_LINK				/* link tables: the parent's inlined lists (link.c) */
 } IcPaging;
 
+/*
+ * How an incremental copy (materialize) notices records deleted upstream
+ * (docs/materialize.md "Deleted and merged records"); full streams mirror
+ * each read and need none.
+ */
+typedef enum IcDeletion
+{
+	IC_DELETION_NONE = 0,
+	IC_DELETION_FEED,			/* the deleted conversations feed names them */
+	IC_DELETION_WHOLE,			/* the API cannot filter it: read whole, mirror */
+	IC_DELETION_COUNT			/* search counts by created_at, then GET by id */
+} IcDeletion;
+
 /* Which search operators a column supports, for pushdown. */
 typedef enum IcSearchKind
 {
@@ -154,6 +167,14 @@ typedef struct IcStream
 	const char *child_path;
 	const char *child_when;
 	const char *child_key;
+	/*
+	 * materialize: how an incremental run notices deletions; a feed's rows
+	 * are found by ic_stream_key_column (the conversation's id).  With
+	 * deletion_audit a feed stream also compares counts, for what the feed
+	 * cannot say (deletions older than the run's lower bound).
+	 */
+	IcDeletion	deletion;
+	bool		deletion_audit;
 } IcStream;
 
 /* The parent's fields a child is stamped with, in stamps[] order. */
@@ -180,6 +201,8 @@ extern const char *ic_column_type_sql(IcColumnType type);
 extern const IcStream *ic_stream_parent(const IcStream *stream);
 extern const char *ic_stream_key_column(const IcStream *stream);
 extern const char *ic_stream_parent_field(const IcStream *stream, const char *column);
+extern const char *ic_stream_parent_bookmark(const IcStream *stream);
+extern const char *ic_deletion_name(IcDeletion deletion);
 extern const char *ic_stream_list_path(const IcStream *stream, int major, int minor);
 
 #endif							/* INTERCOM_STREAMS_H */
