@@ -60,7 +60,7 @@ typedef enum TransferState
 
 typedef enum TransferOutcome
 {
-	OUTCOME_ANSWER,				/* a 2xx the reader accepted */
+	OUTCOME_ANSWER,				/* a 2xx with a body, for the reader */
 	OUTCOME_PASSED,				/* a status the caller takes as an answer */
 	OUTCOME_HANDED_BACK,		/* a failure retry.c returns to the caller */
 	OUTCOME_FAILED,				/* a failure to report */
@@ -94,7 +94,6 @@ struct IcTransfer
 	bool		on_wire;		/* counted in conn->in_flight */
 	IcHttpResult res;
 	MemoryContext body_cxt;		/* the body and the reader's result */
-	void	   *answer;
 	TransferOutcome outcome;
 	IcFailureClass failure;		/* OUTCOME_HANDED_BACK: what failed */
 	MemoryContextCallback cleanup;
@@ -377,7 +376,6 @@ ic_transfer_start(IcTransfer *t, const struct IcRequest *r, IcStats *stats)
 	t->stats = stats;
 	t->attempt = 0;
 	t->rate_waits = 0;
-	t->answer = NULL;
 	send_when_allowed(t);
 	if (t->state == TRANSFER_SENDING)
 		(void) ic_transfer_poll(t);
@@ -409,28 +407,16 @@ done(IcTransfer *t, TransferOutcome outcome)
 }
 
 /*
- * judge
- *		The one retry loop's decision, after each attempt: an answer, or
- *		what retry.c says the request's kind does with this failure.
+ * judge_failure
+ *		The one retry loop's decision after a failed attempt: what
+ *		retry.c's table says the request's kind does with this failure.
  */
 static void
-judge(IcTransfer *t)
+judge_failure(IcTransfer *t)
 {
 	IcHttpResult *res = &t->res;
 	IcFailureClass what;
 
-	if (res->curl_code == CURLE_OK && passed_status(t->pass_statuses, res->status))
-		return done(t, OUTCOME_PASSED);
-	if (res->curl_code == CURLE_OK && res->status >= 200 && res->status < 300 &&
-		res->body != NULL && res->len > 0)
-	{
-		MemoryContext old = MemoryContextSwitchTo(t->body_cxt);
-
-		t->answer = t->reader.read(res->body, res->len, t->reader.arg, t->stats);
-		MemoryContextSwitchTo(old);
-		if (t->answer)
-			return done(t, OUTCOME_ANSWER);
-	}
 	/* a body over the limit would be as large again: no retry */
 	if (res->body_overflow)
 		return done(t, OUTCOME_FAILED);
@@ -461,6 +447,41 @@ judge(IcTransfer *t)
 			t->attempt++;
 			return;
 	}
+}
+
+/*
+ * judge
+ *		After each attempt: a status the caller takes as an answer, a 2xx
+ *		with a body (read when the caller finishes it, as the decoder's work
+ *		belongs to the page being returned, not to whoever drives the
+ *		transfers), or a failure.
+ */
+static void
+judge(IcTransfer *t)
+{
+	IcHttpResult *res = &t->res;
+
+	if (res->curl_code == CURLE_OK && passed_status(t->pass_statuses, res->status))
+		return done(t, OUTCOME_PASSED);
+	if (res->curl_code == CURLE_OK && res->status >= 200 && res->status < 300 &&
+		res->body != NULL && res->len > 0 && !res->body_overflow)
+		return done(t, OUTCOME_ANSWER);
+	judge_failure(t);
+}
+
+/*
+ * read_answer
+ *		The reader's answer of a 2xx body, in the body's context; NULL when
+ *		the reader refuses it (not JSON), which is a failure like any other.
+ */
+static void *
+read_answer(IcTransfer *t)
+{
+	MemoryContext old = MemoryContextSwitchTo(t->body_cxt);
+	void	   *answer = t->reader.read(t->res.body, t->res.len, t->reader.arg, t->stats);
+
+	MemoryContextSwitchTo(old);
+	return answer;
 }
 
 /* The attempt on the wire has ended: count it, learn from it, judge it. */
@@ -638,15 +659,31 @@ ic_transfer_cancel(IcTransfer *t)
 void *
 ic_transfer_finish(IcTransfer *t, IcFailure *failure)
 {
+	void	   *answer;
+
 	Assert(t->state != TRANSFER_IDLE);
-	ic_transfer_wait(&t, 1, t);
+	for (;;)
+	{
+		ic_transfer_wait(&t, 1, t);
+		if (t->outcome != OUTCOME_ANSWER)
+			break;
+		answer = read_answer(t);
+		if (answer)
+		{
+			t->state = TRANSFER_IDLE;
+			MemoryContextSetParent(t->body_cxt, CurrentMemoryContext);
+			t->body_cxt = NULL;
+			return answer;
+		}
+		judge_failure(t);		/* a body that is not JSON */
+		if (t->state == TRANSFER_DONE)
+			break;
+	}
 	t->state = TRANSFER_IDLE;
 	switch (t->outcome)
 	{
 		case OUTCOME_ANSWER:
-			MemoryContextSetParent(t->body_cxt, CurrentMemoryContext);
-			t->body_cxt = NULL;
-			return t->answer;
+			break;				/* not reached: read above */
 		case OUTCOME_PASSED:
 			if (failure)
 				ic_http_fill_failure(failure, &t->res, IC_FAILURE_CLIENT, t->attempt + 1);
