@@ -1,9 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * http.c
- *		Requests to Intercom over libcurl: connection cache, retries,
- *		rate-limit pacing and interruptible waits (the errors they end in
- *		are worded in http_errors.c).
+ *		Requests to Intercom over libcurl: connection cache, retries and
+ *		interruptible waits (the errors they end in are worded in
+ *		http_errors.c; rate-limit pacing is in rate_limit.c).
  *
  * libcurl stays on malloc (palloc'd allocators crash when handle lifetimes
  * outlive memory contexts).  What we own is palloc'd: the response body
@@ -35,7 +35,6 @@
 
 #define MAX_BACKOFF_MS		30000
 #define MAX_RATE_LIMIT_WAITS 60		/* 429s waited out for one request */
-#define MAX_RATE_LIMIT_WAIT_MS 15000	/* one window is 10 s */
 
 
 IcStats		ic_backend_stats;
@@ -44,8 +43,8 @@ static HTAB *connection_cache = NULL;
 
 /* ---------- small helpers ---------- */
 
-static int64
-now_ms(void)
+int64
+ic_now_ms(void)
 {
 	struct timespec ts;
 
@@ -61,13 +60,13 @@ now_ms(void)
 void
 ic_sleep_ms(int64 ms, IcWaitEvent why, IcStats *stats)
 {
-	int64		deadline = now_ms() + ms;
+	int64		deadline = ic_now_ms() + ms;
 
 	stats->wait_ms += ms;
 	ic_backend_stats.wait_ms += ms;
 	for (;;)
 	{
-		int64		left = deadline - now_ms();
+		int64		left = deadline - ic_now_ms();
 
 		CHECK_FOR_INTERRUPTS();
 		if (left <= 0)
@@ -78,8 +77,8 @@ ic_sleep_ms(int64 ms, IcWaitEvent why, IcStats *stats)
 	}
 }
 
-static int
-jitter_ms(int max)
+int
+ic_jitter_ms(int max)
 {
 	return (int) (pg_prng_double(&pg_global_prng_state) * max);
 }
@@ -448,64 +447,6 @@ perform_exchange(IcConnection *conn, IcHttpResult *res, IcRequestKind kind,
 	ic_http_decode_content(res);
 }
 
-/* ---------- rate limits ---------- */
-
-void
-ic_http_remember_rate_limit(IcConnection *conn, IcHttpResult *res)
-{
-	if (res->rl_limit > 0 && res->rl_remaining >= 0 && res->rl_reset > 0)
-	{
-		conn->rl_limit = res->rl_limit;
-		conn->rl_remaining = res->rl_remaining;
-		conn->rl_reset = res->rl_reset;
-	}
-}
-
-/* Milliseconds until the window resets, plus jitter; bounded. */
-static int64
-ms_until_reset(int64 reset)
-{
-	int64		wait = reset * 1000 - now_ms();
-
-	if (wait < 0)
-		wait = 0;
-	return Min(wait, MAX_RATE_LIMIT_WAIT_MS) + 50 + jitter_ms(250);
-}
-
-/*
- * pace
- *		Before a request: when the window is nearly spent, spread the
- *		remaining requests over what is left of it, and when it is spent,
- *		wait for the reset, instead of running into 429s.
- */
-void
-ic_http_pace(IcConnection *conn, IcStats *stats)
-{
-	int64		now = now_ms();
-	int64		window_left;
-	int			remaining;
-
-	if (conn->rl_limit <= 0 || conn->rl_reset * 1000 <= now)
-		return;
-	window_left = conn->rl_reset * 1000 - now;
-
-	/*
-	 * Requests in flight (a partitioned scan's, a prefetch) were sent after
-	 * the response that told remaining: count them as spent, so that all of
-	 * them together stay within the window.
-	 */
-	remaining = conn->rl_remaining - Max(conn->in_flight, 0);
-	if (remaining <= 1)
-	{
-		stats->rate_limit_waits++;
-		ic_backend_stats.rate_limit_waits++;
-		ic_sleep_ms(ms_until_reset(conn->rl_reset), IC_WAIT_RATE_LIMIT, stats);
-		conn->rl_limit = 0;		/* unknown until the next response */
-	}
-	else if (remaining * 10 < conn->rl_limit)
-		ic_sleep_ms(window_left / remaining, IC_WAIT_RATE_LIMIT, stats);
-}
-
 /* ---------- the request loop ---------- */
 
 void
@@ -530,7 +471,7 @@ backoff_ms(IcConnection *conn, int attempt)
 	int64		ms = (int64) conn->opts.retry_base_ms << Min(attempt, 16);
 
 	ms = Min(ms, MAX_BACKOFF_MS);
-	return ms / 2 + jitter_ms((int) (ms / 2) + 1);
+	return ms / 2 + ic_jitter_ms((int) (ms / 2) + 1);
 }
 
 /*
@@ -693,7 +634,7 @@ ic_http_request_loop(IcConnection *conn, IcRequestKind kind, const char *method,
 					ic_http_report_http_error(&res, method, path, attempt + rate_waits);
 				stats->rate_limit_waits++;
 				ic_backend_stats.rate_limit_waits++;
-				ic_sleep_ms(res.rl_reset > 0 ? ms_until_reset(res.rl_reset)
+				ic_sleep_ms(res.rl_reset > 0 ? ic_http_ms_until_reset(res.rl_reset)
 							: backoff_ms(conn, rate_waits), IC_WAIT_RATE_LIMIT, stats);
 				conn->rl_limit = 0;
 				if (res.body)

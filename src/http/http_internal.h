@@ -62,8 +62,13 @@ extern void ic_http_setup_easy(IcConnection *conn, CURL *easy, IcHttpResult *res
 							   IcRequestKind kind, const char *method,
 							   const char *url, const char *body);
 extern void ic_http_init_result(IcHttpResult *res);
+extern int64 ic_now_ms(void);
+extern int	ic_jitter_ms(int max);
+
+/* rate_limit.c */
 extern void ic_http_pace(IcConnection *conn, IcStats *stats);
 extern void ic_http_remember_rate_limit(IcConnection *conn, IcHttpResult *res);
+extern int64 ic_http_ms_until_reset(int64 reset);
 extern void ic_http_count_request(IcStats *stats, IcHttpResult *res);
 extern void ic_http_decode_content(IcHttpResult *res);
 pg_noreturn extern void ic_http_report_http_error(IcHttpResult *res, const char *method,

@@ -1,0 +1,70 @@
+/*-------------------------------------------------------------------------
+ *
+ * rate_limit.c
+ *		Pacing by Intercom's X-RateLimit-* headers: what the last response
+ *		told of the window (shared by every backend of the workspace, so the
+ *		headers, not a local count, say what is left), and the wait before a
+ *		request when the window is nearly spent.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "intercom_fdw.h"
+#include "http_internal.h"
+
+#define MAX_RATE_LIMIT_WAIT_MS 15000	/* one window is 10 s */
+
+void
+ic_http_remember_rate_limit(IcConnection *conn, IcHttpResult *res)
+{
+	if (res->rl_limit > 0 && res->rl_remaining >= 0 && res->rl_reset > 0)
+	{
+		conn->rl_limit = res->rl_limit;
+		conn->rl_remaining = res->rl_remaining;
+		conn->rl_reset = res->rl_reset;
+	}
+}
+
+/* Milliseconds until the window resets, plus jitter; bounded. */
+int64
+ic_http_ms_until_reset(int64 reset)
+{
+	int64		wait = reset * 1000 - ic_now_ms();
+
+	if (wait < 0)
+		wait = 0;
+	return Min(wait, MAX_RATE_LIMIT_WAIT_MS) + 50 + ic_jitter_ms(250);
+}
+
+/*
+ * pace
+ *		Before a request: when the window is nearly spent, spread the
+ *		remaining requests over what is left of it, and when it is spent,
+ *		wait for the reset, instead of running into 429s.
+ */
+void
+ic_http_pace(IcConnection *conn, IcStats *stats)
+{
+	int64		now = ic_now_ms();
+	int64		window_left;
+	int			remaining;
+
+	if (conn->rl_limit <= 0 || conn->rl_reset * 1000 <= now)
+		return;
+	window_left = conn->rl_reset * 1000 - now;
+
+	/*
+	 * Requests in flight (a partitioned scan's, a prefetch) were sent after
+	 * the response that told remaining: count them as spent, so that all of
+	 * them together stay within the window.
+	 */
+	remaining = conn->rl_remaining - Max(conn->in_flight, 0);
+	if (remaining <= 1)
+	{
+		stats->rate_limit_waits++;
+		ic_backend_stats.rate_limit_waits++;
+		ic_sleep_ms(ic_http_ms_until_reset(conn->rl_reset), IC_WAIT_RATE_LIMIT, stats);
+		conn->rl_limit = 0;		/* unknown until the next response */
+	}
+	else if (remaining * 10 < conn->rl_limit)
+		ic_sleep_ms(window_left / remaining, IC_WAIT_RATE_LIMIT, stats);
+}
