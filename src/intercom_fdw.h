@@ -168,6 +168,7 @@ typedef enum IcWaitEvent
 extern uint32 ic_wait_event(IcWaitEvent what);
 
 extern void ic_sleep_ms(int64 ms, IcWaitEvent why, IcStats *stats);
+extern void ic_rate_window(IcConnection *conn, int *limit, int *remaining, int64 *ms_left);
 extern IcJson *ic_request_page_version(IcConnection *conn, const char *version,
 									   IcRequestKind kind, const char *method,
 									   const char *path, const char *body,
@@ -335,8 +336,8 @@ extern bool ic_partition_wanted(const IcStream *stream, IcScanMode mode, int lim
 extern IcPartitionScan *ic_partition_start(IcConnection *conn, const IcStream *stream,
 										   const char *query_json, int per_page,
 										   int concurrency, const char *count_key,
-										   IcJson *first_page, MemoryContext cxt,
-										   IcStats *stats);
+										   IcJson *first_page, double first_page_ms,
+										   MemoryContext cxt, IcStats *stats);
 extern IcJson *ic_partition_next_page(IcPartitionScan *ps);
 extern bool ic_partition_keep(IcPartitionScan *ps, IcJson *record);
 extern void ic_partition_poll(IcPartitionScan *ps);

@@ -13,15 +13,45 @@
 
 #define MAX_RATE_LIMIT_WAIT_MS 15000	/* one window is 10 s */
 
+/*
+ * ic_http_remember_rate_limit
+ *		Keep what a response's headers said of the window.  Within one
+ *		window what is left only falls: responses to requests in flight
+ *		together arrive in any order, so an older, higher count never
+ *		replaces a lower one of the same window.
+ */
 void
 ic_http_remember_rate_limit(IcConnection *conn, IcHttpResult *res)
 {
 	if (res->rl_limit > 0 && res->rl_remaining >= 0 && res->rl_reset > 0)
 	{
+		if (conn->rl_limit > 0 && res->rl_reset == conn->rl_reset &&
+			res->rl_remaining > conn->rl_remaining)
+			return;
 		conn->rl_limit = res->rl_limit;
 		conn->rl_remaining = res->rl_remaining;
 		conn->rl_reset = res->rl_reset;
 	}
+}
+
+/*
+ * ic_rate_window
+ *		The window as the last responses told it, less the requests in
+ *		flight (sent after them, so not yet counted): limit 0 when unknown
+ *		or past its reset.
+ */
+void
+ic_rate_window(IcConnection *conn, int *limit, int *remaining, int64 *ms_left)
+{
+	int64		now = ic_now_ms();
+
+	*limit = *remaining = 0;
+	*ms_left = 0;
+	if (conn->rl_limit <= 0 || conn->rl_reset * 1000 <= now)
+		return;
+	*limit = conn->rl_limit;
+	*remaining = Max(conn->rl_remaining - Max(conn->in_flight, 0), 0);
+	*ms_left = conn->rl_reset * 1000 - now;
 }
 
 /* Milliseconds until the window resets, plus jitter; bounded. */

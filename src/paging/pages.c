@@ -12,6 +12,7 @@
 #include "pager.h"
 
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 /* pages.next.starting_after, or NULL on the last page (next absent) */
 static char *
@@ -70,6 +71,7 @@ ic_fetch_pages(IcPager *p)
 	IcJson	   *root;
 	long		status;
 	IcRequest	r;
+	TimestampTz sent;
 
 	if (p->started && p->cursor == NULL)
 	{
@@ -78,6 +80,7 @@ ic_fetch_pages(IcPager *p)
 	}
 	r = ic_listing_request(&p->listing, p->cursor);
 
+	sent = GetCurrentTimestamp();
 	if (p->prefetch[0] && ic_async_active(p->prefetch[p->prefetch_next]))
 		root = ic_async_finish(p->prefetch[p->prefetch_next], p->stats);
 	else
@@ -91,6 +94,7 @@ ic_fetch_pages(IcPager *p)
 		p->partitions = ic_partition_start(p->conn, p->listing.stream,
 										   p->listing.mode == IC_MODE_SEARCH ? p->listing.query_json : NULL,
 										   p->listing.per_page, p->concurrency, p->count_key, root,
+										   (double) (GetCurrentTimestamp() - sent) / 1000.0,
 										   p->page_owner_cxt, p->stats);
 		if (p->partitions)
 		{

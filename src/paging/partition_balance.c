@@ -18,14 +18,15 @@
 
 /*
  * run_probes
- *		Send n one-record searches, at most nslots at a time, and decode
- *		each response into cxt.
+ *		Send n one-record searches, as many at a time as the concurrency
+ *		controller allows, and decode each response into cxt.
  */
 static void
 run_probes(IcPartitionScan *ps, IcAsyncRequest **handles, IcRequest *requests, int n,
 		   IcJson **roots, MemoryContext cxt)
 {
 	int		   *which = palloc(sizeof(int) * ps->nslots);
+	int64	   *sent = palloc(sizeof(int64) * ps->nslots);
 	int			started = 0;
 	int			finished = 0;
 
@@ -36,16 +37,16 @@ run_probes(IcPartitionScan *ps, IcAsyncRequest **handles, IcRequest *requests, i
 		int			s;
 		MemoryContext old;
 
-		for (s = 0; s < ps->nslots && started < n; s++)
+		for (s = 0; s < ps->nslots && started < n && ic_part_may_start(ps); s++)
 			if (which[s] < 0)
 			{
 				which[s] = started;
-				ic_part_slot_start(ps, handles[s], requests[started++]);
+				ic_part_slot_start(ps, handles[s], requests[started++], &sent[s]);
 			}
 		s = ic_async_wait_any(handles, ps->nslots);
 		Assert(s >= 0 && which[s] >= 0);
 		old = MemoryContextSwitchTo(cxt);
-		roots[which[s]] = ic_part_slot_finish(ps, handles[s]);
+		roots[which[s]] = ic_part_slot_finish(ps, handles[s], sent[s]);
 		MemoryContextSwitchTo(old);
 		which[s] = -1;
 		finished++;
