@@ -37,8 +37,8 @@ ic_http_remember_rate_limit(IcConnection *conn, IcHttpResult *res)
 /*
  * ic_rate_window
  *		The window as the last responses told it, less the requests in
- *		flight (sent after them, so not yet counted): limit 0 when unknown
- *		or past its reset.
+ *		flight (sent after them, so not yet counted): limit 0 when unknown;
+ *		past its reset, a whole new window of the same limit.
  */
 void
 ic_rate_window(IcConnection *conn, int *limit, int *remaining, int64 *ms_left)
@@ -47,9 +47,16 @@ ic_rate_window(IcConnection *conn, int *limit, int *remaining, int64 *ms_left)
 
 	*limit = *remaining = 0;
 	*ms_left = 0;
-	if (conn->rl_limit <= 0 || conn->rl_reset * 1000 <= now)
+	if (conn->rl_limit <= 0)
 		return;
 	*limit = conn->rl_limit;
+	if (conn->rl_reset * 1000 <= now)
+	{
+		/* past the reset: a new window, as large as the last one said */
+		*remaining = Max(conn->rl_limit - Max(conn->in_flight, 0), 0);
+		*ms_left = 1;
+		return;
+	}
 	*remaining = Max(conn->rl_remaining - Max(conn->in_flight, 0), 0);
 	*ms_left = conn->rl_reset * 1000 - now;
 }
@@ -93,7 +100,7 @@ ic_http_pace(IcConnection *conn, IcStats *stats)
 		stats->rate_limit_waits++;
 		ic_backend_stats.rate_limit_waits++;
 		ic_sleep_ms(ic_http_ms_until_reset(conn->rl_reset), IC_WAIT_RATE_LIMIT, stats);
-		conn->rl_limit = 0;		/* unknown until the next response */
+		conn->rl_remaining = conn->rl_limit;	/* a new window, until a response says */
 	}
 	else if (remaining * 10 < conn->rl_limit)
 		ic_sleep_ms(window_left / remaining, IC_WAIT_RATE_LIMIT, stats);

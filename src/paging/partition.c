@@ -38,16 +38,17 @@
  *
  * Balance.  total_count is what the API tells cheaply: two searches of one
  * record each, sorted by created_at up and down, give the range; then
- * total_count of "created_at < cut" (one record each) at one cut per slot,
- * evenly spread over the range, and up to three more rounds of one probe
- * per slot, each splitting the brackets that still hold more than a
+ * total_count of "created_at < cut" (one record each) at two cuts per slot
+ * (a partition's target each), evenly spread over the range, and, where
+ * the records are uneven, one more round of one probe
+ * per slot, splitting the brackets that still hold more than a
  * partition's target (half a slot's share) in proportion to their counts
  * (a few records far from the rest, such as a contact imported from 1965,
  * leave the even grid coarse where the records are).  Adjacent brackets
  * are grouped into partitions of about the target, about 2 per slot, and
  * queued largest first: a slot that ends its partition takes the next
- * one, so the slots end close together.  The probes are 2 + one per slot
- * to 2 + four per slot small requests, a few round trips.
+ * one, so the slots end close together.  The probes are 2 + two or three
+ * per slot small requests, two or three round trips.
  *
  * When.  The first page of the sequential scan tells its latency and
  * total_count: the scan is partitioned when the round trips saved exceed
@@ -278,12 +279,23 @@ ic_part_may_start(IcPartitionScan *ps)
 	return ps->in_flight < ic_conc_allowed(&ps->conc, &w, ps->in_flight);
 }
 
+/*
+ * The scan's clock less the time it slept (pacing, a 429's wait): while
+ * the backend sleeps, answers that arrive wait to be read, and that wait
+ * is ours, not the server's latency.
+ */
+static int64
+busy_ms(IcPartitionScan *ps)
+{
+	return clock_ms() - (int64) ps->stats->wait_ms;
+}
+
 /* Send a request on a slot; *sent_ms is when (after any pacing wait). */
 void
 ic_part_slot_start(IcPartitionScan *ps, IcAsyncRequest *req, IcRequest request, int64 *sent_ms)
 {
 	ic_async_start(req, request.method, request.path, request.body, ps->stats);
-	*sent_ms = clock_ms();
+	*sent_ms = busy_ms(ps);
 	ps->in_flight++;
 	ps->max_in_flight = Max(ps->max_in_flight, ps->in_flight);
 }
@@ -304,7 +316,7 @@ ic_part_slot_finish(IcPartitionScan *ps, IcAsyncRequest *req, int64 sent_ms)
 	else if (ic_async_status(req) != 0)
 	{
 		current_window(ps, &w);
-		ic_conc_response(&ps->conc, (double) (clock_ms() - sent_ms), &w);
+		ic_conc_response(&ps->conc, (double) (busy_ms(ps) - sent_ms), &w);
 	}
 	root = ic_async_finish(req, ps->stats);
 	ps->in_flight--;

@@ -108,9 +108,11 @@ by_size_desc(const void *a, const void *b)
  *
  *		Round 0: the range and the covered total (two sorted one-record
  *		searches).  Round 1: counts at CUTS_PER_SLOT cuts per slot, spread
- *		evenly over the range.  Rounds 2 to 4: brackets still holding more
- *		than a partition's target (half a slot's share) are split again in
- *		proportion to their counts, one probe per slot per round.  Then
+ *		evenly over the range.  Round 2 (REFINE_ROUNDS), where worth it:
+ *		brackets still holding more than a partition's target (half a
+ *		slot's share) are split again in proportion to their counts, one
+ *		probe per slot.  Few rounds: each is a round trip before any
+ *		partition is read.  Then
  *		adjacent brackets are grouped into partitions of about that target,
  *		queued largest first.
  */
@@ -159,7 +161,7 @@ ic_part_choose_cuts(IcPartitionScan *ps, int64 seq_total)
 	ic_cut_insert(&t, kmin, 0);
 	ic_cut_insert(&t, kmax + min_step, total);
 	n = ic_refine_cuts(&t, total / (max_cuts + 1), min_step, cuts, max_cuts);
-	for (int round = 0; n > 0 && round < 4; round++)
+	for (int round = 0; n > 0 && round < 1 + REFINE_ROUNDS; round++)
 	{
 		if (!probe_cuts(ps, handles, cuts, n, &t, probe_cxt))
 			goto done;

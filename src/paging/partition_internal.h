@@ -16,7 +16,8 @@
 #include "concurrency.h"
 
 #define PARTITION_KEY		"created_at"	/* never changes: see partition.c */
-#define CUTS_PER_SLOT		1	/* balance: first round's cuts per slot */
+#define CUTS_PER_SLOT		2	/* balance: first round's cuts per slot (a partition each) */
+#define REFINE_ROUNDS		1	/* balance: rounds after the first, where uneven */
 #define SECS_PER_DAY_INT	86400
 #define MAX_GROUP			15	/* the API's filters per AND group */
 
