@@ -11,11 +11,16 @@ Environment: PGHOST, PGPORT, PGUSER (scripts/lib.sh start_cluster).
 
 import argparse
 import os
+import sys
 import json
 import subprocess
 import threading
 import time
 import urllib.request
+
+
+def log(msg):
+    print(f"== {msg}", file=sys.stderr, flush=True)
 
 
 def stats(url):
@@ -109,6 +114,7 @@ def main():
         what = (f"100,000 contacts, 300 ms, limit {a.limit}/10 s" +
                 (f", per_page 50 (first {span:.0f} s)" if per_page else ""))
         target = 0.85 if per_page else 0.90
+        log(f"{what}: {rate:.1f} req/s, {r429} x 429, {req} requests in {wall:.1f} s")
         rows.append((what, f">= {target:.0%} of {limit_rate:.0f} req/s, <= 2 x 429",
                      f"{rate:.1f} req/s = {rate / limit_rate:.0%}; {r429} x 429; {req} requests in {wall:.1f} s; "
                      f"max {peak} in flight",
@@ -118,6 +124,7 @@ def main():
     for stream, n, target in (("contacts", "30,000", 5.0), ("conversations", "4,500", 3.0)):
         raw = raw_loop(a.raw, a.lat_url, stream)
         wall, _, _, s = measure(a.lat_url, f"COPY (SELECT * FROM lat.{stream}) TO '/dev/null'", warm=True)
+        log(f"{n} {stream} at 100 ms: {raw / wall:.1f}x the raw loop")
         rows.append((f"{n} {stream}, 100 ms", f">= {target:.0f}x the raw loop",
                      f"{raw / wall:.1f}x ({wall:.2f} s vs raw {raw:.2f} s; {s['api_requests']} requests, "
                      f"max {s['max_in_flight']} in flight)", raw / wall >= target))

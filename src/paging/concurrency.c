@@ -6,7 +6,8 @@
  *
  * How many in flight.  The server option concurrency is a ceiling; below
  * it the scan finds the limit the way TCP finds a link's: it starts at
- * IC_CONC_START (the old fixed value, safe for any workspace), adds one
+ * IC_CONC_START (16: twice the old fixed value; a round of probes at once
+ * for most scans), adds one
  * request per response while responses keep their latency (slow start:
  * doubling per round trip), then one per round trip.  A response much
  * slower than the fastest seen (the server or the network is queueing:

@@ -13,7 +13,7 @@
 
 #include "c.h"
 
-#define IC_CONC_START		8	/* in flight at first: the old fixed value */
+#define IC_CONC_START		16	/* in flight at first (twice the old fixed value) */
 
 typedef struct IcConcurrency
 {

@@ -38,17 +38,16 @@
  *
  * Balance.  total_count is what the API tells cheaply: two searches of one
  * record each, sorted by created_at up and down, give the range; then
- * total_count of "created_at < cut" (one record each) at two cuts per slot
- * (a partition's target each), evenly spread over the range, and, where
- * the records are uneven, one more round of one probe
- * per slot, splitting the brackets that still hold more than a
+ * total_count of "created_at < cut" (one record each) at one cut per slot,
+ * evenly spread over the range, and up to three more rounds of one probe
+ * per slot, each splitting the brackets that still hold more than a
  * partition's target (half a slot's share) in proportion to their counts
  * (a few records far from the rest, such as a contact imported from 1965,
  * leave the even grid coarse where the records are).  Adjacent brackets
  * are grouped into partitions of about the target, about 2 per slot, and
  * queued largest first: a slot that ends its partition takes the next
- * one, so the slots end close together.  The probes are 2 + two or three
- * per slot small requests, two or three round trips.
+ * one, so the slots end close together.  The probes are 2 + one to four
+ * per slot small requests, a few round trips.
  *
  * When.  The first page of the sequential scan tells its latency and
  * total_count: the scan is partitioned when the round trips saved exceed
@@ -57,7 +56,7 @@
  * one per two pages.
  *
  * How many in flight.  concurrency is a ceiling: the controller of
- * concurrency.c starts at 8 and grows while responses keep their latency
+ * concurrency.c starts at 16 and grows while responses keep their latency
  * and the rate-limit window lasts; probes and partitions alike start only
  * while it allows.  Every request goes through the one IcConnection, whose
  * X-RateLimit-* state paces them all together (rate_limit.c counts
@@ -279,33 +278,25 @@ ic_part_may_start(IcPartitionScan *ps)
 	return ps->in_flight < ic_conc_allowed(&ps->conc, &w, ps->in_flight);
 }
 
-/*
- * The scan's clock less the time it slept (pacing, a 429's wait): while
- * the backend sleeps, answers that arrive wait to be read, and that wait
- * is ours, not the server's latency.
- */
-static int64
-busy_ms(IcPartitionScan *ps)
-{
-	return clock_ms() - (int64) ps->stats->wait_ms;
-}
-
-/* Send a request on a slot; *sent_ms is when (after any pacing wait). */
+/* Send a request on a slot; *sent is when (after any pacing wait). */
 void
-ic_part_slot_start(IcPartitionScan *ps, IcAsyncRequest *req, IcRequest request, int64 *sent_ms)
+ic_part_slot_start(IcPartitionScan *ps, IcAsyncRequest *req, IcRequest request, IcSent *sent)
 {
 	ic_async_start(req, request.method, request.path, request.body, ps->stats);
-	*sent_ms = busy_ms(ps);
+	sent->at_ms = clock_ms();
+	sent->waited_ms = ps->stats->wait_ms;
 	ps->in_flight++;
 	ps->max_in_flight = Max(ps->max_in_flight, ps->in_flight);
 }
 
 /*
  * The page of a slot's request; its latency (and a 429) tell the
- * concurrency controller how the server and the window are doing.
+ * concurrency controller how the server and the window are doing.  A
+ * request answered while the scan slept (pacing, a 429's wait) tells
+ * nothing: its answer waited for us, not for the server.
  */
 IcJson *
-ic_part_slot_finish(IcPartitionScan *ps, IcAsyncRequest *req, int64 sent_ms)
+ic_part_slot_finish(IcPartitionScan *ps, IcAsyncRequest *req, const IcSent *sent)
 {
 	bool		throttled = ic_async_status(req) == 429;
 	IcJson	   *root;
@@ -313,10 +304,10 @@ ic_part_slot_finish(IcPartitionScan *ps, IcAsyncRequest *req, int64 sent_ms)
 
 	if (throttled)
 		ic_conc_throttled(&ps->conc);
-	else if (ic_async_status(req) != 0)
+	else if (ic_async_status(req) != 0 && ps->stats->wait_ms == sent->waited_ms)
 	{
 		current_window(ps, &w);
-		ic_conc_response(&ps->conc, (double) (busy_ms(ps) - sent_ms), &w);
+		ic_conc_response(&ps->conc, (double) (clock_ms() - sent->at_ms), &w);
 	}
 	root = ic_async_finish(req, ps->stats);
 	ps->in_flight--;
@@ -448,7 +439,7 @@ ic_partition_start(IcConnection *conn, const IcStream *stream, const char *query
 	ps->conc.target = Min(ps->conc.target, ps->nslots);
 	ps->slots = palloc(sizeof(IcAsyncRequest *) * ps->nslots);
 	ps->slot_part = palloc(sizeof(int) * ps->nslots);
-	ps->slot_sent = palloc0(sizeof(int64) * ps->nslots);
+	ps->slot_sent = palloc0(sizeof(IcSent) * ps->nslots);
 	for (int s = 0; s < ps->nslots; s++)
 	{
 		/* the local trim reads created_at: count only where it is not needed */
@@ -483,7 +474,7 @@ ic_partition_next_page(IcPartitionScan *ps)
 	Assert(s >= 0 && ps->slot_part[s] >= 0);
 	if (ic_async_status(ps->slots[s]) == 429)
 		land_all(ps);
-	root = ic_part_slot_finish(ps, ps->slots[s], ps->slot_sent[s]);
+	root = ic_part_slot_finish(ps, ps->slots[s], &ps->slot_sent[s]);
 	records = ic_part_page_records(ps, root);
 	ps->current = ps->slot_part[s];
 	part = &ps->parts[ps->current];

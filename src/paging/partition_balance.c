@@ -26,7 +26,7 @@ run_probes(IcPartitionScan *ps, IcAsyncRequest **handles, IcRequest *requests, i
 		   IcJson **roots, MemoryContext cxt)
 {
 	int		   *which = palloc(sizeof(int) * ps->nslots);
-	int64	   *sent = palloc(sizeof(int64) * ps->nslots);
+	IcSent	   *sent = palloc(sizeof(IcSent) * ps->nslots);
 	int			started = 0;
 	int			finished = 0;
 
@@ -46,7 +46,7 @@ run_probes(IcPartitionScan *ps, IcAsyncRequest **handles, IcRequest *requests, i
 		s = ic_async_wait_any(handles, ps->nslots);
 		Assert(s >= 0 && which[s] >= 0);
 		old = MemoryContextSwitchTo(cxt);
-		roots[which[s]] = ic_part_slot_finish(ps, handles[s], sent[s]);
+		roots[which[s]] = ic_part_slot_finish(ps, handles[s], &sent[s]);
 		MemoryContextSwitchTo(old);
 		which[s] = -1;
 		finished++;
@@ -108,11 +108,12 @@ by_size_desc(const void *a, const void *b)
  *
  *		Round 0: the range and the covered total (two sorted one-record
  *		searches).  Round 1: counts at CUTS_PER_SLOT cuts per slot, spread
- *		evenly over the range.  Round 2 (REFINE_ROUNDS), where worth it:
- *		brackets still holding more than a partition's target (half a
+ *		evenly over the range.  Rounds 2 to 4 (REFINE_ROUNDS), while worth
+ *		it: brackets still holding more than a partition's target (half a
  *		slot's share) are split again in proportion to their counts, one
- *		probe per slot.  Few rounds: each is a round trip before any
- *		partition is read.  Then
+ *		probe per slot per round (skewed data, such as most contacts
+ *		created in the last year, needs them: one bracket left with most
+ *		records would be one long sequential partition).  Then
  *		adjacent brackets are grouped into partitions of about that target,
  *		queued largest first.
  */

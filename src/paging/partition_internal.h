@@ -16,10 +16,17 @@
 #include "concurrency.h"
 
 #define PARTITION_KEY		"created_at"	/* never changes: see partition.c */
-#define CUTS_PER_SLOT		2	/* balance: first round's cuts per slot (a partition each) */
-#define REFINE_ROUNDS		1	/* balance: rounds after the first, where uneven */
+#define CUTS_PER_SLOT		1	/* balance: first round's cuts per slot */
+#define REFINE_ROUNDS		3	/* balance: rounds after the first, where uneven */
 #define SECS_PER_DAY_INT	86400
 #define MAX_GROUP			15	/* the API's filters per AND group */
+
+/* When a request was sent, to tell its latency. */
+typedef struct IcSent
+{
+	int64		at_ms;
+	double		waited_ms;		/* the scan's sleeps so far (IcStats.wait_ms) */
+} IcSent;
 
 typedef struct IcPartition
 {
@@ -49,7 +56,7 @@ struct IcPartitionScan
 	IcAsyncRequest **slots;
 	int		   *slot_part;		/* partition each slot reads; -1 idle */
 	int			current;		/* partition of the page being returned */
-	int64	   *slot_sent;		/* when each slot's request was sent (ms) */
+	IcSent	   *slot_sent;		/* when each slot's request was sent */
 	int			in_flight;
 	int			max_in_flight;
 	IcConcurrency conc;			/* how many in flight now (concurrency.c) */
@@ -69,8 +76,8 @@ extern IcJson *ic_part_page_records(IcPartitionScan *ps, IcJson *root);
 extern bool ic_part_json_int64(const IcJson *v, int64 *out);
 extern bool ic_part_may_start(IcPartitionScan *ps);
 extern void ic_part_slot_start(IcPartitionScan *ps, IcAsyncRequest *req, IcRequest request,
-							   int64 *sent_ms);
-extern IcJson *ic_part_slot_finish(IcPartitionScan *ps, IcAsyncRequest *req, int64 sent_ms);
+							   IcSent *sent);
+extern IcJson *ic_part_slot_finish(IcPartitionScan *ps, IcAsyncRequest *req, const IcSent *sent);
 
 /* in partition_balance.c */
 extern bool ic_part_choose_cuts(IcPartitionScan *ps, int64 seq_total);

@@ -45,11 +45,11 @@ check_growth(void)
 	int			peak;
 
 	ic_conc_init(&c, 64);
-	CHECK("starts_at_8", c.target == 8, "target %d", c.target);
+	CHECK("starts_at_16", c.target == 16, "target %d", c.target);
 	/* a server that never queues: slow start doubles per round trip */
 	run_server(&c, 300, 1000, 1, &peak);
-	CHECK("doubles_per_round_trip", c.target == 16, "target %d", c.target);
-	run_server(&c, 300, 1000, 3, &peak);
+	CHECK("doubles_per_round_trip", c.target == 32, "target %d", c.target);
+	run_server(&c, 300, 1000, 2, &peak);
 	CHECK("reaches_the_ceiling", c.target == 64, "target %d", c.target);
 	run_server(&c, 300, 1000, 5, &peak);
 	CHECK("never_above_the_ceiling", c.target == 64 && peak == 64, "target %d peak %d", c.target, peak);
