@@ -2356,13 +2356,10 @@ class Handler(BaseHTTPRequestHandler):
                         lo = mid + 1
                 cuts.add(lo)
         cuts = sorted(cuts)
-        inside = [t for a, b in zip(cuts, cuts[1:]) if a < b and pred({field: vals[a]}) for t in (nonnull[a:b],)]
-        hit = [x for seg in inside for x in seg]
-        tail = list(nulls) if nulls and pred({field: None}) else []
-        if desc:
-            hit.reverse()
-            tail.reverse()
-        return hit + tail
+        ranges = [(nonnull, a, b) for a, b in zip(cuts, cuts[1:]) if a < b and pred({field: vals[a]})]
+        if nulls and pred({field: None}):
+            ranges.append((nulls, 0, len(nulls)))
+        return Ranges(ranges, desc)
 
     # --- contacts ------------------------------------------------------------------------
     def contacts(self, method, parts, q, body, ver, need):
@@ -2770,6 +2767,41 @@ class SearchVisible:
 
     def __call__(self, r):
         return self.cutoff is None or r.get("created_at") is None or r["created_at"] <= self.cutoff
+
+
+class Ranges:
+    """A search result as ranges of the sorted order (search_by_segments):
+    len, indexing and slicing in O(ranges) without copying the records, as
+    a search index pages through a result without materializing it."""
+
+    def __init__(self, ranges, desc=False):
+        self.ranges, self.desc = ranges, desc
+        self.n = sum(b - a for _, a, b in ranges)
+
+    def __len__(self):
+        return self.n
+
+    def _at(self, i):
+        if self.desc:                      # the order reversed, nulls still last
+            nn = sum(b - a for lst, a, b in self.ranges if not (lst and lst[0][0][0]))
+            if i < nn:
+                i = nn - 1 - i
+            else:
+                i = nn + (self.n - 1 - i)
+        for lst, a, b in self.ranges:
+            if i < b - a:
+                return lst[a + i]
+            i -= b - a
+        raise IndexError(i)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self._at(i) for i in range(*k.indices(self.n))]
+        if k < 0:
+            k += self.n
+        if not 0 <= k < self.n:
+            raise IndexError(k)
+        return self._at(k)
 
 
 def search_leaves(q):

@@ -9,7 +9,8 @@
  * IC_CONC_START (16: twice the old fixed value; a round of probes at once
  * for most scans), adds one
  * request per response while responses keep their latency (slow start:
- * doubling per round trip), then one per round trip.  A response much
+ * doubling per round trip), then, once latency has risen, four per round
+ * trip (a scan lasts a few dozen round trips, not thousands).  A response much
  * slower than the fastest seen (the server or the network is queueing:
  * more in flight would only wait longer) cuts the target by a quarter,
  * and a 429 halves it, at most once per round trip.
@@ -40,6 +41,7 @@
 #define SLOWER_FACTOR		1.5		/* latency this many times the fastest: queueing */
 #define SLOWER_MARGIN_MS	50.0	/* and at least this much slower (jitter at 0 ms) */
 #define PROBE_ROUND_TRIPS	3		/* range, cuts, one refinement */
+#define GROWTH_PER_ROUND_TRIP 4		/* after slow start: a scan lasts seconds, not minutes */
 #define PARTITION_MIN_SAVING_MS 500.0
 
 void
@@ -50,6 +52,17 @@ ic_conc_init(IcConcurrency *c, int ceiling)
 	c->target = Min(IC_CONC_START, c->ceiling);
 	c->slow_start = true;
 	c->base_ms = -1;
+}
+
+/*
+ * Requests of another size from now on (pages after one-record probes):
+ * their latency is compared with their own fastest, not the probes'.
+ */
+void
+ic_conc_new_kind(IcConcurrency *c)
+{
+	c->base_ms = -1;
+	c->recent_ms = 0;
 }
 
 static void
@@ -88,7 +101,7 @@ ic_conc_response(IcConcurrency *c, double latency_ms, const IcWindow *w)
 	}
 	if (c->target >= c->ceiling || !window_lasts(w))
 		return;
-	if (c->slow_start || ++c->credit >= c->target)
+	if (c->slow_start || ++c->credit >= Max(c->target / GROWTH_PER_ROUND_TRIP, 1))
 	{
 		c->target++;
 		c->credit = 0;

@@ -37,6 +37,7 @@ typedef struct IcWindow
 extern void ic_conc_init(IcConcurrency *c, int ceiling);
 extern void ic_conc_response(IcConcurrency *c, double latency_ms, const IcWindow *w);
 extern void ic_conc_throttled(IcConcurrency *c);
+extern void ic_conc_new_kind(IcConcurrency *c);
 extern int	ic_conc_allowed(const IcConcurrency *c, const IcWindow *w, int in_flight);
 
 /* whether reading total records in partitions saves more than it costs */

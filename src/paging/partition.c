@@ -268,14 +268,22 @@ current_window(IcPartitionScan *ps, IcWindow *w)
 	ic_rate_window(ps->conn, &w->limit, &w->remaining, &w->ms_left);
 }
 
-/* Whether another request may be sent now (concurrency.c decides). */
+/*
+ * Whether another request may be sent now (concurrency.c decides).  What
+ * counts is what the server holds: an answer already here, waiting for
+ * the executor to take its page, is no longer in flight there.
+ */
 bool
-ic_part_may_start(IcPartitionScan *ps)
+ic_part_may_start_among(IcPartitionScan *ps, IcAsyncRequest **reqs, int n)
 {
 	IcWindow	w;
+	int			waiting = 0;
 
+	for (int i = 0; i < n; i++)
+		if (ic_async_active(reqs[i]) && ic_async_status(reqs[i]) == 0)
+			waiting++;
 	current_window(ps, &w);
-	return ps->in_flight < ic_conc_allowed(&ps->conc, &w, ps->in_flight);
+	return waiting < ic_conc_allowed(&ps->conc, &w, waiting);
 }
 
 /* Send a request on a slot; *sent is when (after any pacing wait). */
@@ -322,7 +330,7 @@ ic_part_slot_finish(IcPartitionScan *ps, IcAsyncRequest *req, const IcSent *sent
 static void
 fill_slots(IcPartitionScan *ps)
 {
-	for (int s = 0; s < ps->nslots && ic_part_may_start(ps); s++)
+	for (int s = 0; s < ps->nslots && ic_part_may_start_among(ps, ps->slots, ps->nslots); s++)
 	{
 		IcPartition *part;
 
@@ -435,6 +443,7 @@ ic_partition_start(IcConnection *conn, const IcStream *stream, const char *query
 		return NULL;
 	}
 	ps->nslots = Min(ps->nslots, ps->nparts);
+	ic_conc_new_kind(&ps->conc);	/* pages now, not one-record probes */
 	ps->conc.ceiling = ps->nslots;
 	ps->conc.target = Min(ps->conc.target, ps->nslots);
 	ps->slots = palloc(sizeof(IcAsyncRequest *) * ps->nslots);

@@ -37,7 +37,7 @@ run_probes(IcPartitionScan *ps, IcAsyncRequest **handles, IcRequest *requests, i
 		int			s;
 		MemoryContext old;
 
-		for (s = 0; s < ps->nslots && started < n && ic_part_may_start(ps); s++)
+		for (s = 0; s < ps->nslots && started < n && ic_part_may_start_among(ps, handles, ps->nslots); s++)
 			if (which[s] < 0)
 			{
 				which[s] = started;

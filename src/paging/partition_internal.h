@@ -74,7 +74,7 @@ extern void ic_part_bound_clauses(IcPartitionScan *ps, IcPartition *part, json_t
 								  json_t **upper);
 extern IcJson *ic_part_page_records(IcPartitionScan *ps, IcJson *root);
 extern bool ic_part_json_int64(const IcJson *v, int64 *out);
-extern bool ic_part_may_start(IcPartitionScan *ps);
+extern bool ic_part_may_start_among(IcPartitionScan *ps, IcAsyncRequest **reqs, int n);
 extern void ic_part_slot_start(IcPartitionScan *ps, IcAsyncRequest *req, IcRequest request,
 							   IcSent *sent);
 extern IcJson *ic_part_slot_finish(IcPartitionScan *ps, IcAsyncRequest *req, const IcSent *sent);

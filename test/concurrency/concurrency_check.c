@@ -85,9 +85,33 @@ check_throttled(void)
 	CHECK("429_once_per_round_trip", c.target == 20, "target %d", c.target);
 	for (int i = 0; i < 21; i++)
 		ic_conc_response(&c, 100, NULL);
-	ic_conc_throttled(&c);
-	CHECK("429_again_later_halves_again", c.target == 10, "target %d", c.target);
+	/* a round trip of 20 responses after the 429: four more, not twenty */
+	CHECK("after_429_four_per_round_trip", c.target == 24, "target %d", c.target);
 	CHECK("after_429_no_slow_start", !c.slow_start, "slow start");
+	ic_conc_throttled(&c);
+	CHECK("429_again_later_halves_again", c.target == 12, "target %d", c.target);
+}
+
+static void
+check_new_kind(void)
+{
+	IcConcurrency c;
+
+	/* probes at 100 ms, then pages at 250 ms: not a rise in latency */
+	ic_conc_init(&c, 64);
+	for (int i = 0; i < 16; i++)
+		ic_conc_response(&c, 100, NULL);
+	ic_conc_new_kind(&c);
+	for (int i = 0; i < 32; i++)
+		ic_conc_response(&c, 250, NULL);
+	CHECK("pages_after_probes_grow", c.target == 64, "target %d", c.target);
+	/* without the new kind, the same pages look like queueing */
+	ic_conc_init(&c, 64);
+	for (int i = 0; i < 16; i++)
+		ic_conc_response(&c, 100, NULL);
+	for (int i = 0; i < 32; i++)
+		ic_conc_response(&c, 250, NULL);
+	CHECK("same_kind_slower_steps_down", c.target < 32, "target %d", c.target);
 }
 
 static void
@@ -136,6 +160,7 @@ main(void)
 	check_growth();
 	check_queueing();
 	check_throttled();
+	check_new_kind();
 	check_window();
 	check_pays();
 	return failures;
