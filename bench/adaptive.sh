@@ -69,4 +69,5 @@ fi
 # the limit's window starts afresh: IMPORT's requests do not count
 sleep $(( 10 - $(date +%s) % 10 ))
 python3 "$REPO_ROOT/bench/adaptive.py" --rl-url "$rl_url" --limit "$limit" --lat-url "$lat_url" \
-  --zero-url "$zero_url" --raw "$raw" --out "$out" "${base_args[@]}"
+  --zero-url "$zero_url" --raw "$raw" --out "$out" "${base_args[@]}" \
+  $([ "${BENCH_ZERO_ONLY:-0}" = 1 ] && echo --zero-only)

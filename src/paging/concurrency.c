@@ -39,7 +39,7 @@
 #include <math.h>
 
 #define SLOWER_FACTOR		1.5		/* latency this many times the fastest: queueing */
-#define SLOWER_MARGIN_MS	50.0	/* and at least this much slower (jitter at 0 ms) */
+#define SLOWER_MARGIN_MS	100.0	/* and at least this much slower (our own work at 0 ms) */
 #define PROBE_ROUND_TRIPS	3		/* range, cuts, one refinement */
 #define GROWTH_PER_ROUND_TRIP 4		/* after slow start: a scan lasts seconds, not minutes */
 #define PARTITION_MIN_SAVING_MS 500.0
