@@ -72,6 +72,7 @@ ic_fetch_pages(IcPager *p)
 	long		status;
 	IcRequest	r;
 	TimestampTz sent;
+	double		slept;
 
 	if (p->started && p->cursor == NULL)
 	{
@@ -81,6 +82,7 @@ ic_fetch_pages(IcPager *p)
 	r = ic_listing_request(&p->listing, p->cursor);
 
 	sent = GetCurrentTimestamp();
+	slept = p->stats->wait_ms;
 	if (p->prefetch[0] && ic_async_active(p->prefetch[p->prefetch_next]))
 		root = ic_async_finish(p->prefetch[p->prefetch_next], p->stats);
 	else
@@ -94,7 +96,9 @@ ic_fetch_pages(IcPager *p)
 		p->partitions = ic_partition_start(p->conn, p->listing.stream,
 										   p->listing.mode == IC_MODE_SEARCH ? p->listing.query_json : NULL,
 										   p->listing.per_page, p->concurrency, p->count_key, root,
-										   (double) (GetCurrentTimestamp() - sent) / 1000.0,
+										   /* the page's latency, not our pacing or backoff */
+										   (double) (GetCurrentTimestamp() - sent) / 1000.0 -
+										   (p->stats->wait_ms - slept),
 										   p->page_owner_cxt, p->stats);
 		if (p->partitions)
 		{
