@@ -72,6 +72,8 @@ log "PostgreSQL $PG_MAJOR: the page decoder against Python's json (test/decode)"
 PG_CONFIG="$PG_BIN/pg_config" python3 -m unittest discover -s "$REPO_ROOT/test/decode" -p 'test_*.py' 2>&1 | grep -E '^(FAIL|ERROR):|^Ran |^OK|^FAILED' || status=1
 log "PostgreSQL $PG_MAJOR: partition balancing on its own (test/balance)"
 PG_CONFIG="$PG_BIN/pg_config" python3 -m unittest discover -s "$REPO_ROOT/test/balance" -p 'test_*.py' 2>&1 | grep -E '^(FAIL|ERROR):|^Ran |^OK|^FAILED' || status=1
+log "PostgreSQL $PG_MAJOR: the concurrency controller on its own (test/concurrency)"
+PG_CONFIG="$PG_BIN/pg_config" python3 -m unittest discover -s "$REPO_ROOT/test/concurrency" -p 'test_*.py' 2>&1 | grep -E '^(FAIL|ERROR):|^Ran |^OK|^FAILED' || status=1
 
 suites="${*:-$(cd "$REPO_ROOT/sql" && ls *.sql | sed 's/\.sql$//' | tr '\n' ' ')}"
 left_out=()

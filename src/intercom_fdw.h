@@ -185,6 +185,8 @@ extern IcTransfer *ic_transfer_create(IcConnection *conn, MemoryContext cxt,
 extern void ic_transfer_start(IcTransfer *t, const struct IcRequest *r, IcStats *stats);
 extern bool ic_transfer_poll(IcTransfer *t);
 extern bool ic_transfer_busy(IcTransfer *t);
+extern bool ic_transfer_landed(IcTransfer *t);
+extern int	ic_transfer_rate_limited(IcTransfer *t);
 extern void ic_transfer_wait(IcTransfer **ts, int n, IcTransfer *target);
 extern int	ic_transfer_wait_any(IcTransfer **ts, int n);
 extern void ic_transfer_cancel(IcTransfer *t);
@@ -202,6 +204,9 @@ typedef enum IcWaitEvent
 
 extern uint32 ic_wait_event(IcWaitEvent what);
 extern void ic_sleep_ms(int64 ms, IcWaitEvent why, IcStats *stats);
+
+/* what is left of the rate-limit window, less the requests in flight (rate_limit.c) */
+extern void ic_rate_window(IcConnection *conn, int *limit, int *remaining, int64 *ms_left);
 
 extern char *ic_url_escape(const char *s);
 extern IcStats ic_backend_stats;	/* totals for this backend */
@@ -351,8 +356,8 @@ extern bool ic_partition_wanted(const IcStream *stream, IcScanMode mode, int lim
 extern IcPartitionScan *ic_partition_start(IcConnection *conn, const IcStream *stream,
 										   const char *query_json, int per_page,
 										   int concurrency, const char *count_key,
-										   IcJson *first_page, MemoryContext cxt,
-										   IcStats *stats);
+										   IcJson *first_page, double first_page_ms,
+										   MemoryContext cxt, IcStats *stats);
 extern IcJson *ic_partition_next_page(IcPartitionScan *ps);
 extern bool ic_partition_keep(IcPartitionScan *ps, IcJson *record);
 extern void ic_partition_poll(IcPartitionScan *ps);

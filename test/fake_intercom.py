@@ -13,6 +13,14 @@ and merge (contacts: 404 up to 2.15, 410 contact_merged with a Link on
 2.16); deleted conversations feed GET /conversations/deleted (2.16, newest
 first); config search_lag_seconds hides new records from search for a while.
 
+Latency and rate limit (config latency_ms, search_latency_ms, rate_limit,
+rate_window_seconds): a request is answered latency_ms after it arrived,
+whatever the work in between, so a search costs the same whether its query
+is new or cached (as on a search index); X-RateLimit-Limit, -Remaining and
+-Reset (epoch seconds) count every API request in the current window, 429
+past the limit.  /_fake/stats tells in_flight and max_in_flight (requests
+received and not yet answered), /_fake/stats/clear starts them again.
+
 Faults (/_fake/faults, fakectl fault KIND) come in two sorts.  Those in
 front of the API (429, 500, 502_html, 503_json, 404, scroll_500) answer
 instead of the route.  Those that lose or damage a response on the way
@@ -1131,6 +1139,7 @@ class Store:
         self.generation = 0                                # bumped by every mutation (search cache key)
         self._colcache = {}
         self.search_cache = {}                             # see Handler.search
+        self.search_base = {}                              # see Handler.search_by_segments
         self.rcache = RenderCache(cache_bytes)
         self.exotic_set = "off"
         self.ticket_changes = {}                           # ticket index -> fake_more.mutate_ticket's overlay
@@ -1690,7 +1699,7 @@ class State:
         self.config = {"rate_limit": a.rate_limit, "rate_window_seconds": 10, "latency_ms": a.latency_ms, "timezone": a.timezone,
                        "scroll_idle_seconds": a.scroll_idle_seconds, "scroll_page_size": a.scroll_page_size,
                        "api_version_default": a.api_version_default, "search_slop_seconds": 0,
-                       "search_lag_seconds": 0}
+                       "search_lag_seconds": 0, "search_latency_ms": -1}
         self.store = Store(a.seed, counts, a.timezone, int(a.render_cache_mb * 1024 * 1024))
         if getattr(a, "exotic", "off") != "off":
             self.store.set_exotic(a.exotic)
@@ -1709,6 +1718,8 @@ class State:
         self.scroll = None          # {"param","pos","last"}
         self.scroll_hold_until = 0.0
         self.stats = {"requests": 0, "api_requests": 0, "by_status": {}, "by_path": {}}
+        self.in_flight = 0          # API requests received and not yet answered
+        self.max_in_flight = 0      # the most at once since the last stats/clear
         self.req_counter = 0
 
     def request_id(self):
@@ -1779,6 +1790,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD" and data:
             buf.append(data)
         self._headers_buffer = []
+        if getattr(self, "deadline", None):
+            time.sleep(max(0.0, self.deadline - time.time()))
+            self.deadline = None
         self.wfile.write(b"".join(buf))
         self.status_sent = status
 
@@ -1814,12 +1828,17 @@ class Handler(BaseHTTPRequestHandler):
             st.stats["api_requests"] += 1
             st.stats["by_path"][path] = st.stats["by_path"].get(path, 0) + 1
             rid = st.request_id()
+            st.in_flight += 1
+            st.max_in_flight = max(st.max_in_flight, st.in_flight)
+        self.deadline = None
         try:
             self.api(method, path, query, raw, body, rid, entry)
         finally:
             self.snap = None          # do not keep a (possibly reset) store alive
+            self.deadline = None
             entry["status"] = self.status_sent if self.status_sent is not None else 0
             with st.lock:
+                st.in_flight -= 1
                 k = str(entry["status"])
                 st.stats["by_status"][k] = st.stats["by_status"].get(k, 0) + 1
 
@@ -1831,6 +1850,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(401, self.err_body(rid, "unauthorized", "Access Token Invalid"), base)
         with st.lock:
             latency = st.config["latency_ms"]
+            if path.endswith("/search") and st.config["search_latency_ms"] >= 0:
+                latency = st.config["search_latency_ms"]
             now = time.time()
             span = st.config["rate_window_seconds"]    # Intercom: 10; shorter for quick tests
             win = int(now // span) * span
@@ -1843,8 +1864,12 @@ class Handler(BaseHTTPRequestHandler):
             over = st.window_count > limit
             fault = None if over else self.take_fault(method, path)
         hdrs = dict(base, **rl)
+        # The latency is the time from the request's arrival to its answer,
+        # whatever the work in between (send() waits for the rest): a new
+        # search costs what a cached one does, as on a search index, as
+        # long as its filter and sort take less than the latency.
         if latency:
-            time.sleep(latency / 1000.0)
+            self.deadline = now + latency / 1000.0
         if over:
             return self.send(429, self.err_body(rid, "rate_limit_exceeded",
                                                 f"Exceeded rate limit of {limit} in 10_seconds"), hdrs)
@@ -2238,6 +2263,9 @@ class Handler(BaseHTTPRequestHandler):
                 visible.cutoff)
         with st.lock:
             items = s.search_cache.get(ckey)
+        if items is None and srch.fields == {field} and field in Store.FAST[stream] \
+                and not srch.slop and visible.cutoff is None:
+            items = self.search_by_segments(s, srch, pred, body["query"], stream, field, desc, ver)
         if items is None:
             if (srch.fields | {field}) <= set(Store.FAST[stream]) | {"id"}:
                 pairs = s.light_records(stream)            # full records only for the page
@@ -2252,16 +2280,16 @@ class Handler(BaseHTTPRequestHandler):
                 nonnull.reverse()
                 nulls.reverse()
             items = nonnull + nulls
-            with st.lock:
-                # a partitioned scan probes dozens of queries and pages
-                # through many at once: keep them all, within a bound on
-                # the items held (oldest first out)
-                cache = s.search_cache
-                while cache and ckey not in cache and (
-                        len(cache) >= SEARCH_CACHE_QUERIES or
-                        sum(len(v) for v in cache.values()) + len(items) > SEARCH_CACHE_ITEMS):
-                    cache.pop(next(iter(cache)))
-                cache[ckey] = items
+        with st.lock:
+            # a partitioned scan probes dozens of queries and pages
+            # through many at once: keep them all, within a bound on
+            # the items held (oldest first out)
+            cache = s.search_cache
+            while cache and ckey not in cache and (
+                    len(cache) >= SEARCH_CACHE_QUERIES or
+                    sum(len(v) for v in cache.values()) + len(items) > SEARCH_CACHE_ITEMS):
+                cache.pop(next(iter(cache)))
+            cache[ckey] = items
         total = len(items)
         page = 1
         start = 0
@@ -2288,6 +2316,51 @@ class Handler(BaseHTTPRequestHandler):
         # the query (ckey: sort, version, timezone, generation) and the position
         self.gz_key = ("search:" + stream, ckey, start, page, per_page)
         return [s.ref(stream, i, ver) for _, i in chunk], pages, total
+
+    def search_by_segments(self, s, srch, pred, query, stream, field, desc, ver):
+        """A search whose query and order read only `field` (a partitioned
+        scan's probes and partitions: created_at bounds), answered in
+        O(leaves x log n) from the stream's records sorted by it, as a search
+        index would, instead of filtering and sorting them all (0.7 s for
+        100,000 contacts).  Each leaf "< b" or "> b" is true on one side of
+        one position in that order, and "=", "!=", "<=", ">=" change only
+        where those do, so the query is constant between those positions:
+        one evaluation per segment says whether it is in.  None (the slow
+        path) for a query of another shape."""
+        leaves = search_leaves(query)
+        if not leaves or any(l.get("field") != field or l.get("operator") not in ("=", "!=", "<", ">", "<=", ">=")
+                             or isinstance(l.get("value"), (list, dict, bool)) for l in leaves):
+            return None
+        base_key = (stream, field, srch.tz.key, ver, s.generation)
+        base = s.search_base.get(base_key)
+        if base is None:
+            allk = sorted((sort_key(r[field], r["id"]), i) for i, r in s.light_records(stream))
+            nonnull = [t for t in allk if not t[0][0]]
+            base = (nonnull, [t for t in allk if t[0][0]], [t[0][1][1] for t in nonnull])
+            while len(s.search_base) >= 2:          # older generations: dead weight
+                s.search_base.pop(next(iter(s.search_base)))
+            s.search_base[base_key] = base
+        nonnull, nulls, vals = base
+        cuts = {0, len(vals)}
+        for leaf in leaves:
+            for op in ("<", ">"):
+                test = srch.filter(field, op, leaf["value"])
+                if not vals:
+                    continue
+                first = test({field: vals[0]})
+                lo, hi = 0, len(vals)
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    if test({field: vals[mid]}) != first:
+                        hi = mid
+                    else:
+                        lo = mid + 1
+                cuts.add(lo)
+        cuts = sorted(cuts)
+        ranges = [(nonnull, a, b) for a, b in zip(cuts, cuts[1:]) if a < b and pred({field: vals[a]})]
+        if nulls and pred({field: None}):
+            ranges.append((nulls, 0, len(nulls)))
+        return Ranges(ranges, desc)
 
     # --- contacts ------------------------------------------------------------------------
     def contacts(self, method, parts, q, body, ver, need):
@@ -2398,7 +2471,13 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_fake/stats" and method == "GET":
                 return 200, dict(st.stats, by_status=dict(st.stats["by_status"]),
                                  by_path=dict(st.stats["by_path"]), faults_pending=len(st.faults),
+                                 in_flight=st.in_flight, max_in_flight=st.max_in_flight,
                                  config=dict(st.config), render_cache=st.store.rcache.stats())
+            if path == "/_fake/stats/clear" and method == "POST":
+                # counters and the in-flight peak start again (the data stays)
+                st.stats = {"requests": 0, "api_requests": 0, "by_status": {}, "by_path": {}}
+                st.max_in_flight = st.in_flight
+                return 200, {"ok": True}
             if path == "/_fake/config" and method == "POST":
                 for k, v in body.items():
                     if k not in st.config:
@@ -2691,6 +2770,56 @@ class SearchVisible:
 
     def __call__(self, r):
         return self.cutoff is None or r.get("created_at") is None or r["created_at"] <= self.cutoff
+
+
+class Ranges:
+    """A search result as ranges of the sorted order (search_by_segments):
+    len, indexing and slicing in O(ranges) without copying the records, as
+    a search index pages through a result without materializing it."""
+
+    def __init__(self, ranges, desc=False):
+        self.ranges, self.desc = ranges, desc
+        self.n = sum(b - a for _, a, b in ranges)
+
+    def __len__(self):
+        return self.n
+
+    def _at(self, i):
+        if self.desc:                      # the order reversed, nulls still last
+            nn = sum(b - a for lst, a, b in self.ranges if not (lst and lst[0][0][0]))
+            if i < nn:
+                i = nn - 1 - i
+            else:
+                i = nn + (self.n - 1 - i)
+        for lst, a, b in self.ranges:
+            if i < b - a:
+                return lst[a + i]
+            i -= b - a
+        raise IndexError(i)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self._at(i) for i in range(*k.indices(self.n))]
+        if k < 0:
+            k += self.n
+        if not 0 <= k < self.n:
+            raise IndexError(k)
+        return self._at(k)
+
+
+def search_leaves(q):
+    """The filters (leaves) of a search query, or None if it is not a tree of AND/OR groups."""
+    if not isinstance(q, dict):
+        return None
+    if q.get("operator") in ("AND", "OR"):
+        out = []
+        for x in q.get("value") if isinstance(q.get("value"), list) else []:
+            sub = search_leaves(x)
+            if sub is None:
+                return None
+            out += sub
+        return out
+    return [q]
 
 
 def sort_key(v, id_):

@@ -19,7 +19,9 @@ Commands:
                                           scroll_idle_seconds, scroll_page_size, api_version_default,
                                           search_slop_seconds (conversation date bounds widened),
                                           search_lag_seconds (records created that recently, by
-                                          created_at, are not in search results yet)
+                                          created_at, are not in search results yet),
+                                          latency_ms (arrival to answer, every request),
+                                          search_latency_ms (POST .../search; -1: latency_ms)
   log [--clear-after]                     METHOD path?sorted_query status [compact-sorted-json-body]
   log-clear
   count [--path P]                        number of logged API requests (path prefix filter)
@@ -54,7 +56,9 @@ Commands:
                                           render contacts/conversations (default) into the
                                           fake's cache before a benchmark; --per-page also
                                           builds the gzipped list pages of that size
-  stats
+  stats                                   counters, in_flight and max_in_flight (the most API
+                                          requests received and not yet answered at once)
+  stats-clear                             counters and max_in_flight start again
   wait-ready [--timeout S]
 """
 
@@ -173,6 +177,7 @@ def main(argv=None):
     pw.add_argument("--version")
     pw.add_argument("--per-page", type=int)
     sub.add_parser("stats")
+    sub.add_parser("stats-clear")
     w = sub.add_parser("wait-ready")
     w.add_argument("--timeout", type=float, default=30)
     a = p.parse_args(argv)
@@ -276,6 +281,8 @@ def main(argv=None):
         call(url, "POST", "/_fake/prewarm", body, timeout=3600)
     elif a.cmd == "stats":
         print(compact(call(url, "GET", "/_fake/stats")))
+    elif a.cmd == "stats-clear":
+        call(url, "POST", "/_fake/stats/clear")
     elif a.cmd == "wait-ready":
         deadline = time.time() + a.timeout
         while True:

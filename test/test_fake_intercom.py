@@ -864,6 +864,108 @@ class TestRateLimitAuthFaults(FakeCase):
         self.assertEqual(self.req("GET", "/tags").status, 200)
 
 
+class TestLatencyAndInFlight(FakeCase):
+    """Latency is arrival to answer, settable for searches alone; the fake
+    tells how many requests it held at once."""
+
+    def stats(self):
+        return json.loads(self.ctl("stats").stdout)
+
+    def timed(self, method, path, body=None):
+        t0 = time.monotonic()
+        r = self.req(method, path, body)
+        self.assertEqual(r.status, 200, r.raw)
+        return time.monotonic() - t0
+
+    def test_search_latency_alone(self):
+        self.ctl("config", "search_latency_ms=300")
+        self.assertLess(self.timed("GET", "/tags"), 0.2)
+        self.assertGreaterEqual(self.timed("POST", "/contacts/search",
+                                           {"query": {"field": "role", "operator": "=", "value": "user"}}), 0.3)
+        self.ctl("config", "latency_ms=250", "search_latency_ms=-1")
+        self.assertGreaterEqual(self.timed("GET", "/tags"), 0.25)
+
+    def test_new_and_repeated_search_cost_the_same(self):
+        """The latency is not added to the work: a new query (filtered and
+        sorted now) and the same query again (cached) both take it."""
+        self.ctl("config", "search_latency_ms=400")
+        q = {"query": {"field": "created_at", "operator": ">", "value": 1}, "pagination": {"per_page": 5}}
+        new = self.timed("POST", "/contacts/search", q)
+        again = self.timed("POST", "/contacts/search", q)
+        for t in (new, again):
+            self.assertGreaterEqual(t, 0.4)
+            self.assertLess(t, 0.55)
+
+    def all_ids(self, stream, query, order="ascending"):
+        ids, cursor = [], None
+        while True:
+            pag = {"per_page": 150}
+            if cursor:
+                pag["starting_after"] = cursor
+            r = self.post(f"/{stream}/search", {"query": query, "pagination": pag,
+                                                 "sort": {"field": "created_at", "order": order}})
+            ids += [x["id"] for x in r["data" if stream == "contacts" else "conversations"]]
+            cursor = (r["pages"].get("next") or {}).get("starting_after")
+            if not cursor:
+                return ids, r["total_count"]
+
+    def test_created_at_searches_as_the_full_filter(self):
+        """The created_at-only path (search_by_segments) answers exactly what
+        filtering every record does: the same query ORed with a filter no
+        record matches takes the full path."""
+        self.ctl("config", "timezone=America/New_York")
+        leaf = lambda op, v: {"field": "created_at", "operator": op, "value": v}
+        for stream in ("contacts", "conversations"):
+            times = sorted(c["created_at"] for c in self.dump(stream) if c.get("created_at"))
+            a, b, m = times[len(times) // 5], times[3 * len(times) // 4], times[len(times) // 2]
+            ops = [leaf("<", m), leaf(">", m), leaf("=", m),
+                   {"operator": "AND", "value": [{"operator": "OR", "value": [leaf("=", a), leaf(">", a)]}, leaf("<", b)]},
+                   {"operator": "OR", "value": [leaf("<", a), leaf("=", b), leaf(">", b + 86400 * 3)]},
+                   {"operator": "OR", "value": [leaf("<", 0), leaf("=", 0), leaf(">", 0)]}]
+            if stream == "conversations":
+                ops += [leaf("<=", m), leaf(">=", m), leaf("!=", m)]
+            for q in ops:
+                never = {"field": "state" if stream == "conversations" else "email",
+                         "operator": "=", "value": "no-such-value"}
+                if q.get("operator") == "AND":      # into its OR group: two levels at most
+                    slow = {"operator": "AND", "value": [{"operator": "OR", "value": q["value"][0]["value"] + [never]}]
+                            + q["value"][1:]}
+                elif q.get("operator") == "OR":
+                    slow = {"operator": "OR", "value": q["value"] + [never]}
+                else:
+                    slow = {"operator": "OR", "value": [q, never]}
+                for order in ("ascending", "descending"):
+                    fast = self.all_ids(stream, q, order)
+                    self.assertEqual(fast, self.all_ids(stream, slow, order), (stream, q, order))
+                self.assertGreater(fast[1], 0, (stream, q))
+
+    def test_in_flight(self):
+        self.ctl("config", "latency_ms=300")
+        n = 6
+        barrier = threading.Barrier(n)
+        statuses = []
+
+        def fetch():
+            barrier.wait()
+            statuses.append(self.req("GET", "/tags").status)
+
+        threads = [threading.Thread(target=fetch) for _ in range(n)]
+        for t in threads:
+            t.start()
+        time.sleep(0.15)
+        self.assertEqual(self.stats()["in_flight"], n)
+        for t in threads:
+            t.join(30)
+        st = self.stats()
+        self.assertEqual(statuses, [200] * n)
+        self.assertEqual((st["in_flight"], st["max_in_flight"]), (0, n))
+        self.ctl("stats-clear")
+        st = self.stats()
+        self.assertEqual((st["max_in_flight"], st["api_requests"]), (0, 0))
+        self.req("GET", "/tags")
+        self.assertEqual(self.stats()["max_in_flight"], 1)
+
+
 class TestConcurrencyAndCache(FakeCase):
     """Responses are rendered outside the state lock (and cached), written
     with one send on a TCP_NODELAY socket, and accepted with a real listen

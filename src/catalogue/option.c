@@ -58,7 +58,7 @@ static const IcOptionDef ic_option_defs[] = {
 	{"max_retries", ForeignServerRelationId, OPT_INT, 0, 20},
 	{"retry_base_ms", ForeignServerRelationId, OPT_INT, 1, 60000},
 	{"per_page", ForeignServerRelationId, OPT_INT, 1, 150},
-	{"concurrency", ForeignServerRelationId, OPT_INT, 1, 32},
+	{"concurrency", ForeignServerRelationId, OPT_INT, 1, 64},
 	{"pushdown", ForeignServerRelationId, OPT_BOOL, 0, 0},
 	{"start_date", ForeignServerRelationId, OPT_TEXT, 0, 0},
 	/* writes (modify.c): off until asked, like postgres_fdw's updatable */

@@ -28,16 +28,53 @@ ic_now_ms(void)
 	return (int64) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A response's rate-limit headers, when it had all three. */
+/*
+ * ic_rate_remember
+ *		Keep what a response's headers said of the window (when it had all
+ *		three).  Within one window what is left only falls: responses to
+ *		requests in flight together arrive in any order, so an older,
+ *		higher count never replaces a lower one of the same window.
+ */
 void
 ic_rate_remember(IcConnection *conn, IcHttpResult *res)
 {
 	if (res->rl_limit > 0 && res->rl_remaining >= 0 && res->rl_reset > 0)
 	{
+		if (conn->rl_limit > 0 && res->rl_reset == conn->rl_reset &&
+			res->rl_remaining > conn->rl_remaining)
+			return;
 		conn->rl_limit = res->rl_limit;
 		conn->rl_remaining = res->rl_remaining;
 		conn->rl_reset = res->rl_reset;
 	}
+}
+
+/*
+ * ic_rate_window
+ *		The window as the last responses told it, less the requests in
+ *		flight (sent after them, so not yet counted): limit 0 when unknown;
+ *		past its reset, a whole new window of the same limit.  The paging
+ *		layer's concurrency (concurrency.c) grows only within it.
+ */
+void
+ic_rate_window(IcConnection *conn, int *limit, int *remaining, int64 *ms_left)
+{
+	int64		now = ic_now_ms();
+
+	*limit = *remaining = 0;
+	*ms_left = 0;
+	if (conn->rl_limit <= 0)
+		return;
+	*limit = conn->rl_limit;
+	if (conn->rl_reset * 1000 <= now)
+	{
+		/* past the reset: a new window, as large as the last one said */
+		*remaining = Max(conn->rl_limit - Max(conn->in_flight, 0), 0);
+		*ms_left = 1;
+		return;
+	}
+	*remaining = Max(conn->rl_remaining - Max(conn->in_flight, 0), 0);
+	*ms_left = conn->rl_reset * 1000 - now;
 }
 
 /*

@@ -541,6 +541,20 @@ ic_transfer_busy(IcTransfer *t)
 	return t->state != TRANSFER_IDLE;
 }
 
+/* Its outcome is ready to be read (as of the last time it was driven). */
+bool
+ic_transfer_landed(IcTransfer *t)
+{
+	return t->state == TRANSFER_DONE;
+}
+
+/* How many 429s the request under way (or the last one) has waited out. */
+int
+ic_transfer_rate_limited(IcTransfer *t)
+{
+	return t->rate_waits;
+}
+
 /*
  * wait_step
  *		Block until something may have changed for the transfers in ts: a

@@ -12,7 +12,7 @@
 #include "intercom_fdw.h"
 #include "pager.h"
 
-#define IC_WINDOW_MAX		32	/* the concurrency option's maximum */
+#define IC_WINDOW_MAX		32	/* conversations downloading at most at once */
 
 typedef struct IcChildren
 {

@@ -12,6 +12,7 @@
 #include "pager.h"
 
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 /* pages.next.starting_after, or NULL on the last page (next absent) */
 static char *
@@ -69,6 +70,8 @@ ic_fetch_pages(IcPager *p)
 {
 	IcJson	   *root;
 	IcRequest	r;
+	TimestampTz sent;
+	double		slept;
 
 	if (p->started && p->cursor == NULL)
 	{
@@ -77,6 +80,8 @@ ic_fetch_pages(IcPager *p)
 	}
 	r = ic_listing_request(&p->listing, p->cursor);
 
+	sent = GetCurrentTimestamp();
+	slept = p->stats->wait_ms;
 	if (p->prefetch[0] && ic_transfer_busy(p->prefetch[p->prefetch_next]))
 		root = ic_transfer_finish(p->prefetch[p->prefetch_next], NULL);
 	else
@@ -89,6 +94,9 @@ ic_fetch_pages(IcPager *p)
 		p->partitions = ic_partition_start(p->conn, p->listing.stream,
 										   p->listing.mode == IC_MODE_SEARCH ? p->listing.query_json : NULL,
 										   p->listing.per_page, p->concurrency, p->count_key, root,
+										   /* the page's latency, not our pacing or backoff */
+										   (double) (GetCurrentTimestamp() - sent) / 1000.0 -
+										   (p->stats->wait_ms - slept),
 										   p->page_owner_cxt, p->stats);
 		if (p->partitions)
 		{

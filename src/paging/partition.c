@@ -46,18 +46,24 @@
  * leave the even grid coarse where the records are).  Adjacent brackets
  * are grouped into partitions of about the target, about 2 per slot, and
  * queued largest first: a slot that ends its partition takes the next
- * one, so the slots end close together.  The probes are 2 + 8 to 2 + 32
- * small requests at concurrency 8, a few round trips; so a scan is
- * partitioned only when it has more than 4 pages per slot (above 4,800
- * records at 150 a page and concurrency 8), where they are a few percent
- * of its requests and save far more round trips than they take.
+ * one, so the slots end close together.  The probes are 2 + one to four
+ * per slot small requests, a few round trips.
  *
- * Rate limit.  Every request goes through the one IcConnection, whose
+ * When.  The first page of the sequential scan tells its latency and
+ * total_count: the scan is partitioned when the round trips saved exceed
+ * the probes' (concurrency.c), so 30 pages at 100 ms are partitioned and
+ * 30 pages at 0 ms are not.  Slots: the server option concurrency, at most
+ * one per two pages.
+ *
+ * How many in flight.  concurrency is a ceiling: the controller of
+ * concurrency.c starts at 16 and grows while responses keep their latency
+ * and the rate-limit window lasts; probes and partitions alike start only
+ * while it allows.  Every request goes through the one IcConnection, whose
  * X-RateLimit-* state paces them all together (rate_limit.c counts
- * requests in flight against the remaining allowance).  A 429 is waited
- * out by the transfer that got it (transfer.c), while the others already
- * sent land, and its headers hold back every new request until the window
- * resets.
+ * requests in flight against the remaining allowance).  A 429 halves the
+ * target; it is waited out by the transfer that got it (transfer.c) while
+ * the others already sent land, and its headers hold back every new
+ * request until the window resets.
  *
  * Memory: one response per slot and the page being returned, so about
  * concurrency + 1 pages whatever the table size.
@@ -69,6 +75,7 @@
 
 #include "miscadmin.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 /* ---------- query text ---------- */
 
@@ -248,38 +255,96 @@ next_cursor(IcJson *root)
 
 /* ---------- requests on the slots ---------- */
 
+static int64
+clock_ms(void)
+{
+	return GetCurrentTimestamp() / 1000;
+}
+
+/* The window as the connection's last responses told it. */
+static void
+current_window(IcPartitionScan *ps, IcWindow *w)
+{
+	ic_rate_window(ps->conn, &w->limit, &w->remaining, &w->ms_left);
+}
+
+/*
+ * Whether another request may be sent now (concurrency.c decides).  What
+ * counts is what the server holds: an answer already here, waiting for
+ * the executor to take its page, is no longer in flight there.
+ */
+bool
+ic_part_may_start_among(IcPartitionScan *ps, IcTransfer **reqs, int n)
+{
+	IcWindow	w;
+	int			waiting = 0;
+
+	for (int i = 0; i < n; i++)
+		if (ic_transfer_busy(reqs[i]) && !ic_transfer_landed(reqs[i]))
+			waiting++;
+	current_window(ps, &w);
+	return waiting < ic_conc_allowed(&ps->conc, &w, waiting);
+}
+
+/* Send a request on a slot; *sent is when (after any pacing wait). */
 void
-ic_part_slot_start(IcPartitionScan *ps, IcTransfer *req, IcRequest request)
+ic_part_slot_start(IcPartitionScan *ps, IcTransfer *req, IcRequest request, IcSent *sent)
 {
 	ic_transfer_start(req, &request, ps->stats);
+	sent->at_ms = clock_ms();
+	sent->waited_ms = ps->stats->wait_ms;
 	ps->in_flight++;
 	ps->max_in_flight = Max(ps->max_in_flight, ps->in_flight);
 }
 
+/*
+ * The page of a slot's request; its latency (and a 429) tell the
+ * concurrency controller how the server and the window are doing.  A
+ * request answered while the scan slept (pacing, a 429's wait) tells
+ * nothing: its answer waited for us, not for the server.
+ */
 IcJson *
-ic_part_slot_finish(IcPartitionScan *ps, IcTransfer *req)
+ic_part_slot_finish(IcPartitionScan *ps, IcTransfer *req, const IcSent *sent)
 {
+	bool		landed = ic_transfer_landed(req);
 	IcJson	   *root = ic_transfer_finish(req, NULL);
+	IcWindow	w;
 
+	if (ic_transfer_rate_limited(req))
+		ic_conc_throttled(&ps->conc);
+	else if (landed && ps->stats->wait_ms == sent->waited_ms)
+	{
+		current_window(ps, &w);
+		ic_conc_response(&ps->conc, (double) (clock_ms() - sent->at_ms), &w);
+	}
 	ps->in_flight--;
 	return root;
 }
 
-
-/* Give every idle slot the next partition nobody reads yet. */
+/*
+ * Give every slot without a request under way one, while the controller
+ * allows: the next page of its partition, or the next partition nobody
+ * reads yet.
+ */
 static void
 fill_slots(IcPartitionScan *ps)
 {
-	for (int s = 0; s < ps->nslots && ps->next_part < ps->nparts; s++)
+	for (int s = 0; s < ps->nslots && ic_part_may_start_among(ps, ps->slots, ps->nslots); s++)
 	{
 		IcPartition *part;
 
-		if (ps->slot_part[s] >= 0)
+		if (ic_transfer_busy(ps->slots[s]))
 			continue;
-		ps->slot_part[s] = ps->next_part++;
+		if (ps->slot_part[s] < 0)
+		{
+			if (ps->next_part >= ps->nparts)
+				continue;
+			ps->slot_part[s] = ps->next_part++;
+		}
 		part = &ps->parts[ps->slot_part[s]];
-		ic_part_slot_start(ps, ps->slots[s], ic_part_request(ps, part->query, ps->per_page, part->cursor,
-															 "ascending"));
+		ic_part_slot_start(ps, ps->slots[s],
+						   ic_part_request(ps, part->query, ps->per_page, part->cursor, "ascending"),
+						   &ps->slot_sent[s]);
 	}
 }
 
@@ -332,14 +397,16 @@ ic_partition_wanted(const IcStream *stream, IcScanMode mode, int limit,
 IcPartitionScan *
 ic_partition_start(IcConnection *conn, const IcStream *stream, const char *query_json,
 				   int per_page, int concurrency, const char *count_key,
-				   IcJson *first_page, MemoryContext cxt, IcStats *stats)
+				   IcJson *first_page, double first_page_ms, MemoryContext cxt,
+				   IcStats *stats)
 {
 	IcPartitionScan *ps;
 	MemoryContext old;
 	int64		seq_total;
 
 	if (!ic_part_json_int64(ic_json_get(first_page, "total_count"), &seq_total) ||
-		seq_total <= (int64) per_page * concurrency * MIN_PAGES_PER_SLOT)
+		!ic_partition_pays(seq_total, per_page, first_page_ms,
+						   ic_partition_slots(seq_total, per_page, concurrency)))
 		return NULL;
 	old = MemoryContextSwitchTo(cxt);
 	ps = palloc0(sizeof(IcPartitionScan));
@@ -350,16 +417,21 @@ ic_partition_start(IcConnection *conn, const IcStream *stream, const char *query
 	ps->per_page = per_page;
 	ps->exact = ic_partition_key(stream)->search == IC_SEARCH_DATE_BY_DAY;
 	ps->pushed = pushed_clauses(cxt, query_json);
-	ps->nslots = concurrency;
+	ps->nslots = ic_partition_slots(seq_total, per_page, concurrency);
 	ps->current = -1;
+	ic_conc_init(&ps->conc, ps->nslots);
 	if (!ic_part_choose_cuts(ps, seq_total))
 	{
 		MemoryContextSwitchTo(old);
 		return NULL;
 	}
-	ps->nslots = Min(concurrency, ps->nparts);
+	ps->nslots = Min(ps->nslots, ps->nparts);
+	ic_conc_new_kind(&ps->conc);	/* pages now, not one-record probes */
+	ps->conc.ceiling = ps->nslots;
+	ps->conc.target = Min(ps->conc.target, ps->nslots);
 	ps->slots = palloc(sizeof(IcTransfer *) * ps->nslots);
 	ps->slot_part = palloc(sizeof(int) * ps->nslots);
+	ps->slot_sent = palloc0(sizeof(IcSent) * ps->nslots);
 	for (int s = 0; s < ps->nslots; s++)
 	{
 		/* the local trim reads created_at: count only where it is not needed */
@@ -392,7 +464,7 @@ ic_partition_next_page(IcPartitionScan *ps)
 		return NULL;
 	s = ic_transfer_wait_any(ps->slots, ps->nslots);
 	Assert(s >= 0 && ps->slot_part[s] >= 0);
-	root = ic_part_slot_finish(ps, ps->slots[s]);
+	root = ic_part_slot_finish(ps, ps->slots[s], &ps->slot_sent[s]);
 	records = ic_part_page_records(ps, root);
 	ps->current = ps->slot_part[s];
 	part = &ps->parts[ps->current];
@@ -402,14 +474,9 @@ ic_partition_next_page(IcPartitionScan *ps)
 	if (part->cursor)
 		pfree(part->cursor);
 	part->cursor = cursor ? MemoryContextStrdup(ps->cxt, cursor) : NULL;
-	if (part->cursor)
-		ic_part_slot_start(ps, ps->slots[s], ic_part_request(ps, part->query, ps->per_page, part->cursor,
-															 "ascending"));
-	else
-	{
+	if (part->cursor == NULL)
 		ps->slot_part[s] = -1;	/* this partition is read */
-		fill_slots(ps);
-	}
+	fill_slots(ps);				/* its next page, or the next partition */
 	return records;
 }
 
@@ -445,7 +512,7 @@ void
 ic_partition_poll(IcPartitionScan *ps)
 {
 	for (int s = 0; s < ps->nslots; s++)
-		if (ps->slot_part[s] >= 0)
+		if (ps->slot_part[s] >= 0 && ic_transfer_busy(ps->slots[s]))
 			(void) ic_transfer_poll(ps->slots[s]);
 }
 

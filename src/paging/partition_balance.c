@@ -18,14 +18,15 @@
 
 /*
  * run_probes
- *		Send n one-record searches, at most nslots at a time, and decode
- *		each response into cxt.
+ *		Send n one-record searches, as many at a time as the concurrency
+ *		controller allows, and decode each response into cxt.
  */
 static void
 run_probes(IcPartitionScan *ps, IcTransfer **handles, IcRequest *requests, int n,
 		   IcJson **roots, MemoryContext cxt)
 {
 	int		   *which = palloc(sizeof(int) * ps->nslots);
+	IcSent	   *sent = palloc(sizeof(IcSent) * ps->nslots);
 	int			started = 0;
 	int			finished = 0;
 
@@ -36,16 +37,16 @@ run_probes(IcPartitionScan *ps, IcTransfer **handles, IcRequest *requests, int n
 		int			s;
 		MemoryContext old;
 
-		for (s = 0; s < ps->nslots && started < n; s++)
+		for (s = 0; s < ps->nslots && started < n && ic_part_may_start_among(ps, handles, ps->nslots); s++)
 			if (which[s] < 0)
 			{
 				which[s] = started;
-				ic_part_slot_start(ps, handles[s], requests[started++]);
+				ic_part_slot_start(ps, handles[s], requests[started++], &sent[s]);
 			}
 		s = ic_transfer_wait_any(handles, ps->nslots);
 		Assert(s >= 0 && which[s] >= 0);
 		old = MemoryContextSwitchTo(cxt);
-		roots[which[s]] = ic_part_slot_finish(ps, handles[s]);
+		roots[which[s]] = ic_part_slot_finish(ps, handles[s], &sent[s]);
 		MemoryContextSwitchTo(old);
 		which[s] = -1;
 		finished++;
@@ -107,9 +108,12 @@ by_size_desc(const void *a, const void *b)
  *
  *		Round 0: the range and the covered total (two sorted one-record
  *		searches).  Round 1: counts at CUTS_PER_SLOT cuts per slot, spread
- *		evenly over the range.  Rounds 2 to 4: brackets still holding more
- *		than a partition's target (half a slot's share) are split again in
- *		proportion to their counts, one probe per slot per round.  Then
+ *		evenly over the range.  Rounds 2 to 4 (REFINE_ROUNDS), while worth
+ *		it: brackets still holding more than a partition's target (half a
+ *		slot's share) are split again in proportion to their counts, one
+ *		probe per slot per round (skewed data, such as most contacts
+ *		created in the last year, needs them: one bracket left with most
+ *		records would be one long sequential partition).  Then
  *		adjacent brackets are grouped into partitions of about that target,
  *		queued largest first.
  */
@@ -158,7 +162,7 @@ ic_part_choose_cuts(IcPartitionScan *ps, int64 seq_total)
 	ic_cut_insert(&t, kmin, 0);
 	ic_cut_insert(&t, kmax + min_step, total);
 	n = ic_refine_cuts(&t, total / (max_cuts + 1), min_step, cuts, max_cuts);
-	for (int round = 0; n > 0 && round < 4; round++)
+	for (int round = 0; n > 0 && round < 1 + REFINE_ROUNDS; round++)
 	{
 		if (!probe_cuts(ps, handles, cuts, n, &t, probe_cxt))
 			goto done;

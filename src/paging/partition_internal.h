@@ -13,12 +13,20 @@
 
 #include "intercom_fdw.h"
 #include "request.h"
+#include "concurrency.h"
 
 #define PARTITION_KEY		"created_at"	/* never changes: see partition.c */
 #define CUTS_PER_SLOT		1	/* balance: first round's cuts per slot */
-#define MIN_PAGES_PER_SLOT	4	/* fewer: the probes would not pay */
+#define REFINE_ROUNDS		3	/* balance: rounds after the first, where uneven */
 #define SECS_PER_DAY_INT	86400
 #define MAX_GROUP			15	/* the API's filters per AND group */
+
+/* When a request was sent, to tell its latency. */
+typedef struct IcSent
+{
+	int64		at_ms;
+	double		waited_ms;		/* the scan's sleeps so far (IcStats.wait_ms) */
+} IcSent;
 
 typedef struct IcPartition
 {
@@ -48,8 +56,10 @@ struct IcPartitionScan
 	IcTransfer **slots;
 	int		   *slot_part;		/* partition each slot reads; -1 idle */
 	int			current;		/* partition of the page being returned */
+	IcSent	   *slot_sent;		/* when each slot's request was sent */
 	int			in_flight;
 	int			max_in_flight;
+	IcConcurrency conc;			/* how many in flight now (concurrency.c) */
 	int64		pages;
 	int64		dropped;		/* rows outside their partition's exact bounds */
 };
@@ -64,8 +74,10 @@ extern void ic_part_bound_clauses(IcPartitionScan *ps, IcPartition *part, json_t
 								  json_t **upper);
 extern IcJson *ic_part_page_records(IcPartitionScan *ps, IcJson *root);
 extern bool ic_part_json_int64(const IcJson *v, int64 *out);
-extern void ic_part_slot_start(IcPartitionScan *ps, IcTransfer *req, IcRequest request);
-extern IcJson *ic_part_slot_finish(IcPartitionScan *ps, IcTransfer *req);
+extern bool ic_part_may_start_among(IcPartitionScan *ps, IcTransfer **reqs, int n);
+extern void ic_part_slot_start(IcPartitionScan *ps, IcTransfer *req, IcRequest request,
+							   IcSent *sent);
+extern IcJson *ic_part_slot_finish(IcPartitionScan *ps, IcTransfer *req, const IcSent *sent);
 
 /* in partition_balance.c */
 extern bool ic_part_choose_cuts(IcPartitionScan *ps, int64 seq_total);

@@ -31,7 +31,7 @@ def build():
     def cfg(flag):
         return subprocess.check_output([pg_config, flag], text=True).strip()
     out = os.path.join(tempfile.mkdtemp(prefix="decode_check."), "decode_check")
-    subprocess.check_call(["gcc", "-O1", "-Wall", "-Werror", "-I", os.path.join(ROOT, "src", "decoding"),
+    subprocess.check_call(["gcc", "-O1", "-Wall", "-Werror", "-I", os.path.join(ROOT, "src"),
                            "-I", cfg("--includedir-server"), "-o", out,
                            os.path.join(HERE, "decode_check.c"), os.path.join(ROOT, "src", "decoding", "json_decode.c"),
                            "-L", cfg("--libdir"), "-L", cfg("--pkglibdir"), "-lpgcommon", "-lpgport"])

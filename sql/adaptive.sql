@@ -1,0 +1,60 @@
+-- Adaptive concurrency and partitions by time saved (issue #22): whether a
+-- full scan is partitioned follows the first page's latency, and the
+-- requests in flight stay within what the rate-limit window has left.
+\i sql/include/setup.sql
+-- explain_analyze(query, keys): the named Intercom properties of the
+-- query's foreign scan, from EXPLAIN (ANALYZE, FORMAT JSON)
+CREATE FUNCTION pg_temp.explain_analyze(q text, keys text[]) RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+  j jsonb;
+  k text;
+BEGIN
+  EXECUTE 'EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF, FORMAT JSON) ' || q INTO j;
+  FOREACH k IN ARRAY keys LOOP
+    RETURN NEXT k || ': ' || coalesce(jsonb_path_query_first(j, ('strict $.**."' || k || '"')::jsonpath) #>> '{}', '(absent)');
+  END LOOP;
+END $$;
+-- the fake's stats (requests in flight at most, 429s), read by psql
+CREATE TEMP TABLE fake_stats(s jsonb);
+
+-- 123 contacts at 4 a page: 31 pages.
+ALTER SERVER fake OPTIONS (ADD per_page '4');
+
+--
+-- 1. 31 pages at 0 ms: one cursor is as fast as partitions would be, so
+--    the scan stays sequential (no partition lines, no search).
+--
+\! python3 test/fakectl.py log-clear
+SELECT pg_temp.explain_analyze('SELECT id FROM ic.contacts',
+  ARRAY['Intercom Partitions Read', 'Intercom Requests In Flight (max)', 'Intercom Rows Fetched']);
+\! python3 test/fakectl.py log | grep -c search
+
+--
+-- 2. The same 31 pages at 100 ms a request: partitions save seconds, so
+--    the scan is partitioned.
+--
+\! python3 test/fakectl.py config latency_ms=100
+\! python3 test/fakectl.py log-clear
+SELECT pg_temp.explain_analyze('SELECT id FROM ic.contacts',
+  ARRAY['Intercom Partitions Read', 'Intercom Requests In Flight (max)', 'Intercom Rows Fetched']);
+\! python3 test/fakectl.py log | grep -c search
+SELECT count(*) AS rows, count(DISTINCT id) AS ids FROM ic.contacts;
+
+--
+-- 3. A small rate limit (12 requests per 2 s window) and a ceiling above
+--    it (concurrency 16): the window's headers bound the requests in
+--    flight, pacing waits for the reset, and no request meets a 429.
+--
+\! python3 test/fakectl.py config rate_limit=12 rate_window_seconds=2
+\! sleep 2
+ALTER SERVER fake OPTIONS (ADD concurrency '16');
+\! python3 test/fakectl.py stats-clear
+SELECT count(*) AS rows, count(DISTINCT id) AS ids FROM ic.contacts;
+\copy fake_stats FROM PROGRAM 'python3 test/fakectl.py stats' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02')
+SELECT (s->'by_status'->>'429') IS NULL AS no_429,
+       (s->>'max_in_flight')::int <= 12 AS in_flight_within_window,
+       (s->>'api_requests')::int > 24 AS over_two_windows
+  FROM fake_stats;
+
+ALTER SERVER fake OPTIONS (DROP concurrency, DROP per_page);
+\! python3 test/fakectl.py reset
