@@ -67,6 +67,7 @@ extern struct curl_slist *ic_http_headers(IcConnection *conn, const char *versio
 extern int64 ic_now_ms(void);
 extern void ic_rate_remember(IcConnection *conn, IcHttpResult *res);
 extern int64 ic_rate_delay_ms(IcConnection *conn, IcStats *stats);
+extern int64 ic_rate_spent_wait_ms(IcConnection *conn, IcStats *stats);
 extern int64 ic_rate_reset_wait_ms(int64 reset);
 
 /* gzip.c */

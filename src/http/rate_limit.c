@@ -93,13 +93,49 @@ ic_rate_reset_wait_ms(int64 reset)
 		(int64) (pg_prng_double(&pg_global_prng_state) * 250);
 }
 
+/* What is left of the window less the requests on the wire; false when unknown or past. */
+static bool
+window_left_now(IcConnection *conn, int64 now, int *remaining, int64 *window_left)
+{
+	if (conn->rl_limit <= 0 || conn->rl_reset * 1000 <= now)
+		return false;
+	*window_left = conn->rl_reset * 1000 - now;
+
+	/*
+	 * Transfers on the wire were sent after the response that told
+	 * remaining: count them as spent, so that all of them together stay
+	 * within the window.
+	 */
+	*remaining = conn->rl_remaining - Max(conn->in_flight, 0);
+	return true;
+}
+
+/*
+ * ic_rate_spent_wait_ms
+ *		When the window is spent, how long until its reset (counted as a
+ *		rate-limit wait); 0 otherwise.  Asked again by a transfer whose
+ *		paced slot has come: the window may have been spent meanwhile.
+ */
+int64
+ic_rate_spent_wait_ms(IcConnection *conn, IcStats *stats)
+{
+	int			remaining;
+	int64		window_left;
+
+	if (!window_left_now(conn, ic_now_ms(), &remaining, &window_left) || remaining > 1)
+		return 0;
+	stats->rate_limit_waits++;
+	ic_backend_stats.rate_limit_waits++;
+	return ic_rate_reset_wait_ms(conn->rl_reset);
+}
+
 /*
  * ic_rate_delay_ms
  *		How long the next transfer should wait before it is sent: when the
  *		window is nearly spent, the remaining requests are spread over what
  *		is left of it, one slot after another (several transfers asking at
- *		once get successive slots, not the same one); when it is spent,
- *		until the reset.  0: send now.
+ *		once get successive slots, not the same one); when it is spent, or
+ *		no slot is left in it, until the reset.  0: send now.
  */
 int64
 ic_rate_delay_ms(IcConnection *conn, IcStats *stats)
@@ -109,25 +145,16 @@ ic_rate_delay_ms(IcConnection *conn, IcStats *stats)
 	int64		send_at;
 	int			remaining;
 
-	if (conn->rl_limit <= 0 || conn->rl_reset * 1000 <= now)
+	if (!window_left_now(conn, now, &remaining, &window_left))
 		return 0;
-	window_left = conn->rl_reset * 1000 - now;
-
-	/*
-	 * Transfers on the wire were sent after the response that told
-	 * remaining: count them as spent, so that all of them together stay
-	 * within the window.
-	 */
-	remaining = conn->rl_remaining - Max(conn->in_flight, 0);
 	if (remaining <= 1)
-	{
-		stats->rate_limit_waits++;
-		ic_backend_stats.rate_limit_waits++;
-		return ic_rate_reset_wait_ms(conn->rl_reset);
-	}
+		return ic_rate_spent_wait_ms(conn, stats);
 	if (remaining * 10 >= conn->rl_limit)
 		return 0;
 	send_at = Max(now, conn->pace_next_ms);
+	/* no slot left in this window: the next one (its own allowance) */
+	if (send_at >= conn->rl_reset * 1000)
+		return ic_rate_reset_wait_ms(conn->rl_reset);
 	conn->pace_next_ms = send_at + window_left / remaining;
 	return send_at - now;
 }

@@ -91,6 +91,7 @@ struct IcTransfer
 	int			rate_waits;		/* 429s waited out */
 	int64		send_at;		/* TRANSFER_WAITING: when (ms) */
 	IcWaitEvent waiting_for;	/* TRANSFER_WAITING: why */
+	bool		paced;			/* send_at is the slot pacing gave it */
 	bool		on_wire;		/* counted in conn->in_flight */
 	IcHttpResult res;
 	MemoryContext body_cxt;		/* the body and the reader's result */
@@ -332,6 +333,7 @@ schedule(IcTransfer *t, int64 delay, IcWaitEvent why)
 	t->state = TRANSFER_WAITING;
 	t->send_at = ic_now_ms() + delay;
 	t->waiting_for = why;
+	t->paced = false;
 	t->stats->wait_ms += delay;
 	ic_backend_stats.wait_ms += delay;
 }
@@ -343,7 +345,10 @@ send_when_allowed(IcTransfer *t)
 	int64		delay = ic_rate_delay_ms(t->conn, t->stats);
 
 	if (delay > 0)
+	{
 		schedule(t, delay, IC_WAIT_RATE_LIMIT);
+		t->paced = true;
+	}
 	else
 		send_now(t);
 }
@@ -527,7 +532,22 @@ ic_transfer_poll(IcTransfer *t)
 	}
 	if (t->state == TRANSFER_WAITING && ic_now_ms() >= t->send_at)
 	{
-		send_when_allowed(t);
+		/*
+		 * A paced transfer's time is its own slot: asking for a slot again
+		 * would queue it behind those reserved since.  Only a window spent
+		 * meanwhile holds it back, until the reset.
+		 */
+		int64		spent = t->paced ? ic_rate_spent_wait_ms(t->conn, t->stats) : 0;
+
+		if (spent > 0)
+		{
+			schedule(t, spent, IC_WAIT_RATE_LIMIT);
+			t->paced = true;
+		}
+		else if (t->paced)
+			send_now(t);
+		else
+			send_when_allowed(t);
 		if (t->state == TRANSFER_SENDING)
 			return ic_transfer_poll(t);
 	}
