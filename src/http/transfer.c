@@ -424,14 +424,20 @@ judge_failure(IcTransfer *t)
 
 	/* a body over the limit would be as large again: no retry */
 	if (res->body_overflow)
-		return done(t, OUTCOME_FAILED);
+	{
+		done(t, OUTCOME_FAILED);
+		return;
+	}
 
 	what = ic_classify_failure(res->curl_code, res->status, true);
 	switch (ic_retry_action(t->kind, what))
 	{
 		case IC_ACTION_WAIT_RATE_LIMIT:
 			if (++t->rate_waits > MAX_RATE_LIMIT_WAITS)
-				return done(t, OUTCOME_RATE_LIMITED);
+			{
+				done(t, OUTCOME_RATE_LIMITED);
+				return;
+			}
 			t->stats->rate_limit_waits++;
 			ic_backend_stats.rate_limit_waits++;
 			/* the other transfers learn of it too: ic_rate_remember */
@@ -440,12 +446,17 @@ judge_failure(IcTransfer *t)
 			return;
 		case IC_ACTION_RETURN:
 			t->failure = what;
-			return done(t, OUTCOME_HANDED_BACK);
+			done(t, OUTCOME_HANDED_BACK);
+			return;
 		case IC_ACTION_REPORT:
-			return done(t, OUTCOME_FAILED);
+			done(t, OUTCOME_FAILED);
+			return;
 		case IC_ACTION_RETRY:
 			if (t->attempt >= t->conn->opts.max_retries)
-				return done(t, OUTCOME_FAILED);
+			{
+				done(t, OUTCOME_FAILED);
+				return;
+			}
 			t->stats->retries++;
 			ic_backend_stats.retries++;
 			schedule(t, backoff_ms(t, t->attempt), IC_WAIT_RETRY_BACKOFF);
@@ -467,10 +478,16 @@ judge(IcTransfer *t)
 	IcHttpResult *res = &t->res;
 
 	if (res->curl_code == CURLE_OK && passed_status(t->pass_statuses, res->status))
-		return done(t, OUTCOME_PASSED);
+	{
+		done(t, OUTCOME_PASSED);
+		return;
+	}
 	if (res->curl_code == CURLE_OK && res->status >= 200 && res->status < 300 &&
 		res->body != NULL && res->len > 0 && !res->body_overflow)
-		return done(t, OUTCOME_ANSWER);
+	{
+		done(t, OUTCOME_ANSWER);
+		return;
+	}
 	judge_failure(t);
 }
 
