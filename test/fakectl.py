@@ -79,15 +79,24 @@ def die(msg):
 
 def call(url, method, path, body=None, timeout=30):
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url.rstrip("/") + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            raw = r.read()
-    except urllib.error.HTTPError as e:
-        die(f"{method} {path}: HTTP {e.code}: {e.read().decode('utf-8', 'replace')}")
-    except (urllib.error.URLError, OSError) as e:
-        die(f"{method} {path}: {e}")
+    # A transient failure to reach the fake on a loaded machine is tried
+    # again: a GET always (it changes nothing), anything else only when the
+    # connection was refused (the fake never saw it).
+    for attempt in range(4):
+        req = urllib.request.Request(url.rstrip("/") + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                raw = r.read()
+            break
+        except urllib.error.HTTPError as e:
+            die(f"{method} {path}: HTTP {e.code}: {e.read().decode('utf-8', 'replace')}")
+        except (urllib.error.URLError, OSError) as e:
+            reason = getattr(e, "reason", e)
+            if attempt < 3 and (method == "GET" or isinstance(reason, ConnectionRefusedError)):
+                time.sleep(0.5 * (attempt + 1))
+                continue
+            die(f"{method} {path}: {e}")
     return json.loads(raw) if raw else None
 
 
