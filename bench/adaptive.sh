@@ -4,16 +4,18 @@
 #     requests per 10 s (BENCH_LIMIT, default 1,000), concurrency BENCH_CONCURRENCY (64): requests per second achieved against
 #     the limit's, and 429s; again with per_page 50 (over its first 30 s);
 #   - 30,000 contacts and 4,500 conversations at 100 ms against the
-#     sequential raw loop (bench/raw_fetch.c);
+#     sequential raw loop (bench/raw_fetch.c), and, with a baseline build
+#     (below), against it, alternately (BENCH_LAT_RUNS times, default 3);
 #   - 100,000 contacts at 0 ms: full scan and count(*), at the default
 #     concurrency; with BENCH_BASELINE_PG_BIN (a PostgreSQL 15 tree with an
 #     earlier intercom_fdw installed) against that build, alternately.
 #   bash bench/adaptive.sh   -> bench/results/adaptive.md
+#   BENCH_PARTS=lat (or rl, zero, comma-separated) runs only those parts.
 # The machine is shared: numbers are one run, wall clock.
 source "$(dirname "$0")/../scripts/lib.sh"
 limit="${BENCH_LIMIT:-1000}"
 ceiling="${BENCH_CONCURRENCY:-64}"   # the servers' concurrency option: the ceiling
-out="$REPO_ROOT/bench/results/adaptive.md"
+out="${BENCH_OUT:-$REPO_ROOT/bench/results/adaptive.md}"
 ensure_packages
 use_pg "${PG_MAJOR:-15}"
 build_and_install
@@ -59,9 +61,12 @@ if [ -n "${BENCH_BASELINE_PG_BIN:-}" ]; then
   psql -X -q -d bench <<SQL
 CREATE EXTENSION intercom_fdw;
 CREATE SERVER zero FOREIGN DATA WRAPPER intercom_fdw OPTIONS (api_url '$zero_url');
+CREATE SERVER lat FOREIGN DATA WRAPPER intercom_fdw OPTIONS (api_url '$lat_url', concurrency '$ceiling');
 CREATE USER MAPPING FOR CURRENT_USER SERVER zero OPTIONS (token 'tok_test_1');
-CREATE SCHEMA zero;
+CREATE USER MAPPING FOR CURRENT_USER SERVER lat OPTIONS (token 'tok_test_1');
+CREATE SCHEMA zero; CREATE SCHEMA lat;
 IMPORT FOREIGN SCHEMA intercom LIMIT TO (contacts) FROM SERVER zero INTO zero;
+IMPORT FOREIGN SCHEMA intercom LIMIT TO (contacts, conversations) FROM SERVER lat INTO lat;
 SQL
   base_args=(--base-host "$PGHOST" --base-port "$PGPORT")
   export PGHOST="$main_host" PGPORT="$main_port"

@@ -30,6 +30,7 @@ BEGIN
 END $$;
 
 \i sql/include/explain_props.sql
+\i sql/include/partition_log.sql
 
 --
 -- 1. EXPLAIN: VERBOSE names the partitioning; sorted LIMITs and other
@@ -64,18 +65,23 @@ SELECT count(*) AS not_in_fake FROM par_contacts p
 SELECT count(*) AS fake_not_read FROM raw_contacts r
   WHERE NOT EXISTS (SELECT FROM par_contacts p WHERE r.r->>'id' = p.id);
 -- the requests: the first (sequential) page; probes of one record: 2 for
--- the range, then rounds of 8 for the distribution, more where it is uneven
--- (one contact is from 1965); then each partition's first page: exact
--- by-day predicates (= B OR > B) AND < C, sorted by created_at
+-- the range, then one per slot (8) for the distribution, more where it is
+-- uneven (one contact is from 1965): the same every time
 \! python3 test/fakectl.py log | grep -c '"per_page":1}'
-\! python3 test/fakectl.py log | grep '"per_page":2}' | grep -v starting_after | sed 's/.*"query"://' | sort
-\! python3 test/fakectl.py log | grep -c '"per_page":2,"starting_after"'
+-- each partition's first page: exact by-day predicates (= B OR > B) AND
+-- < C, sorted by created_at (their shapes: the first, the middle ones, the
+-- last); they are taken as the probes land, so the cuts vary from run to
+-- run, but they always tile created_at
+\! python3 test/fakectl.py log | grep '"per_page":2}' | grep -v starting_after | sed 's/.*"query"://' | sed -E 's/[0-9]{9,}/B/g' | sort -u
+TRUNCATE part_log;
+\copy part_log FROM PROGRAM 'python3 test/fakectl.py log --raw' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02')
+SELECT * FROM pg_temp.partition_tiling('/contacts/search', 4, 30);
 
 -- count(*) partitions too (records counted, not built)
 SELECT count(*) FROM ic.contacts;
-SELECT pg_temp.explain_analyze('SELECT count(*) FROM ic.contacts',
+SELECT pg_temp.within(p, 'Intercom Partitions Read', 4, 30) FROM pg_temp.explain_analyze('SELECT count(*) FROM ic.contacts',
   ARRAY['Intercom Partitions', 'Intercom Partitions Read', 'Intercom Requests In Flight (max)',
-        'Intercom Rows Fetched', 'Intercom Partition Rows Trimmed']);
+        'Intercom Rows Fetched', 'Intercom Partition Rows Trimmed']) p;
 
 --
 -- 3. Contacts with a pushed filter: partitions within its range.
@@ -86,7 +92,10 @@ ALTER SERVER fake OPTIONS (SET concurrency '8');
 \! python3 test/fakectl.py log-clear
 CREATE TEMP TABLE par_since AS SELECT id, updated_at FROM ic.contacts WHERE updated_at >= '2021-06-01+00';
 SELECT pg_temp.same_rows('seq_since', 'par_since');
-\! python3 test/fakectl.py log | grep '"per_page":2}' | grep -v starting_after | sed 's/.*"query"://' | sort | head -n 2
+\! python3 test/fakectl.py log | grep '"per_page":2}' | grep -v starting_after | grep '"order":"ascending"' | sed 's/.*"query"://' | sed -E 's/[0-9]{9,}/B/g' | sort -u
+TRUNCATE part_log;
+\copy part_log FROM PROGRAM 'python3 test/fakectl.py log --raw' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02')
+SELECT * FROM pg_temp.partition_tiling('/contacts/search', 2, 30);
 
 --
 -- 4. Workspaces far from UTC: days start 14 hours before UTC's
@@ -119,11 +128,14 @@ SELECT pg_temp.same_rows('seq_conv', 'par_conv');
 SELECT count(*) AS fake_not_read FROM raw_conversations r
   WHERE NOT EXISTS (SELECT FROM par_conv p WHERE r.r->>'id' = p.id);
 -- the partitions' first pages: > B-1 AND < C, a superset if the API's
--- comparisons include their bound, trimmed to [B, C) locally
-\! python3 test/fakectl.py log | grep '"per_page":1}' | grep '"order":"ascending"' | grep -v '"value":0}' | grep -v starting_after | sed 's/.*"query"://' | sort | head -n 3
-SELECT pg_temp.explain_analyze('SELECT id FROM ic.conversations',
+-- comparisons include their bound, trimmed to [B, C) locally; they tile
+\! python3 test/fakectl.py log | grep '"per_page":1}' | grep '"order":"ascending"' | grep -v '"value":0}' | grep -v starting_after | sed 's/.*"query"://' | sed -E 's/[0-9]{9,}/B/g' | sort -u
+TRUNCATE part_log;
+\copy part_log FROM PROGRAM 'python3 test/fakectl.py log --raw' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02')
+SELECT * FROM pg_temp.partition_tiling('/conversations/search', 4, 30);
+SELECT pg_temp.within(p, 'Intercom Partitions Read', 4, 30) FROM pg_temp.explain_analyze('SELECT id FROM ic.conversations',
   ARRAY['Intercom Partitions', 'Intercom Partitions Read', 'Intercom Requests In Flight (max)',
-        'Intercom Rows Fetched', 'Intercom Partition Rows Trimmed']);
+        'Intercom Rows Fetched', 'Intercom Partition Rows Trimmed']) p;
 -- 5b. A server that applies date bounds approximately (the fake's
 --     search_slop_seconds widens each bound by 30 days): partitions overlap,
 --     the local trim drops what falls outside each one's [B, C), and the rows
@@ -131,8 +143,10 @@ SELECT pg_temp.explain_analyze('SELECT id FROM ic.conversations',
 \! python3 test/fakectl.py config search_slop_seconds=2592000
 CREATE TEMP TABLE par_conv_slop AS SELECT * FROM ic.conversations;
 SELECT pg_temp.same_rows('seq_conv', 'par_conv_slop');
-SELECT pg_temp.explain_analyze('SELECT id FROM ic.conversations',
-  ARRAY['Intercom Partitions Read', 'Intercom Partition Rows Trimmed']);
+SELECT pg_temp.within(p, 'Intercom Partitions Read', 4, 30) FROM pg_temp.explain_analyze('SELECT id FROM ic.conversations',
+  ARRAY['Intercom Partitions Read']) p;
+SELECT pg_temp.within(p, 'Intercom Partition Rows Trimmed', 1, 42) FROM pg_temp.explain_analyze('SELECT id FROM ic.conversations',
+  ARRAY['Intercom Partition Rows Trimmed']) p;
 SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY created_at) AS mid_created FROM seq_conv \gset
 SELECT (SELECT count(*) FROM ic.conversations WHERE created_at > :'mid_created') AS pushed,
        (SELECT count(*) FROM seq_conv WHERE created_at > :'mid_created') AS expected;
@@ -182,11 +196,12 @@ SELECT count(*) <= 3 AS new_records_at_most_once FROM got g WHERE NOT EXISTS (SE
 \! python3 test/fakectl.py config latency_ms=40
 
 --
--- 7. A 429 storm: the first 8 partitions' first pages (after the 29 probes) all
---    answered 429.  The first one waits for the window's reset, and no
---    partition sends a request meanwhile; the rows are intact.
+-- 7. A 429 storm: 8 searches in a row (after the first 12: probes and
+--    partitions' pages alike) all answered 429.  The first one waits for
+--    the window's reset, and nothing else is sent meanwhile; the rows are
+--    intact.
 --
-\! python3 test/fakectl.py fault 429 --path /contacts/search --after 29 --count 8
+\! python3 test/fakectl.py fault 429 --path /contacts/search --after 12 --count 8
 CREATE TEMP TABLE storm AS SELECT * FROM ic.contacts;
 SELECT pg_temp.same_rows('seq_contacts', 'storm');
 \! python3 test/fakectl.py log | grep -c ' 429'
@@ -203,12 +218,16 @@ SET client_min_messages = warning;
 SELECT method, rows_upserted FROM intercom_fdw.materialize('ic.contacts', 'part_copies.contacts');
 RESET client_min_messages;
 SELECT pg_temp.same_rows('seq_contacts', 'part_copies.contacts');
-\! python3 test/fakectl.py log | grep '"per_page":2}' | grep -v starting_after | grep -c '"order":"ascending"'
+TRUNCATE part_log;
+\copy part_log FROM PROGRAM 'python3 test/fakectl.py log --raw' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02')
+SELECT * FROM pg_temp.partition_tiling('/contacts/search', 4, 30);
 \! python3 test/fakectl.py log-clear
 SET client_min_messages = warning;
 SELECT method, rows_upserted FROM intercom_fdw.materialize('ic.contacts', 'part_copies.contacts', full_refresh => true);
 RESET client_min_messages;
-\! python3 test/fakectl.py log | grep '"per_page":2}' | grep -v starting_after | grep -c '"order":"ascending"'
+TRUNCATE part_log;
+\copy part_log FROM PROGRAM 'python3 test/fakectl.py log --raw' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02')
+SELECT * FROM pg_temp.partition_tiling('/contacts/search', 4, 30);
 SET client_min_messages = warning;
 DROP SCHEMA part_copies CASCADE;
 RESET client_min_messages;

@@ -353,11 +353,20 @@ typedef struct IcPartitionScan IcPartitionScan;
 extern const IcColumn *ic_partition_key(const IcStream *stream);
 extern bool ic_partition_wanted(const IcStream *stream, IcScanMode mode, int limit,
 								int sort_dir, int concurrency, bool pushdown);
-extern IcPartitionScan *ic_partition_start(IcConnection *conn, const IcStream *stream,
-										   const char *query_json, int per_page,
-										   int concurrency, const char *count_key,
-										   IcJson *first_page, double first_page_ms,
-										   MemoryContext cxt, IcStats *stats);
+/* What a partitioned read needs of the scan that asks for it. */
+typedef struct IcPartitionAsk
+{
+	IcConnection *conn;
+	const IcStream *stream;
+	const char *query_json;		/* the pushed filters' query; NULL: none */
+	int			per_page;
+	int			concurrency;	/* the ceiling of requests in flight */
+	const char *count_key;		/* count the records, not decode them (count(*)) */
+	IcStats    *stats;
+} IcPartitionAsk;
+
+extern IcPartitionScan *ic_partition_start(const IcPartitionAsk *ask, IcJson *first_page,
+										   double first_page_ms, MemoryContext cxt);
 extern IcJson *ic_partition_next_page(IcPartitionScan *ps);
 extern bool ic_partition_keep(IcPartitionScan *ps, IcJson *record);
 extern void ic_partition_poll(IcPartitionScan *ps);

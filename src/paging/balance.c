@@ -44,7 +44,30 @@ ic_cut_insert(IcCutTable *t, int64 cut, int64 below)
 	}
 	t->points[i].cut = cut;
 	t->points[i].below = below;
+	t->points[i].taken = false;
 	t->n++;
+}
+
+/* A probe that told nothing: its cut is dropped, and its bracket is whole again. */
+void
+ic_cut_forget(IcCutTable *t, int64 cut)
+{
+	for (int k = 0; k < t->n; k++)
+		if (t->points[k].cut == cut && t->points[k].below == IC_BELOW_UNKNOWN)
+		{
+			memmove(&t->points[k], &t->points[k + 1], sizeof(IcCutCount) * (t->n - k - 1));
+			t->n--;
+			return;
+		}
+}
+
+/* A probe's answer: the count below a cut inserted as IC_BELOW_UNKNOWN. */
+void
+ic_cut_learn(IcCutTable *t, int64 cut, int64 below)
+{
+	for (int k = 0; k < t->n; k++)
+		if (t->points[k].cut == cut && t->points[k].below == IC_BELOW_UNKNOWN)
+			t->points[k].below = below;
 }
 
 /* Records between point a and the next. */
@@ -109,51 +132,113 @@ ic_refine_cuts(const IcCutTable *t, int64 limit, int64 min_step, int64 *cuts, in
 }
 
 /*
- * ic_worth_refining
- *		Another round trip of probes pays when a bracket holds more than two
- *		partitions' worth, or when many (half a round of probes) are over
- *		the target; a few brackets a little over it are left to the queue,
- *		which starts the largest partitions first.
+ * A bracket the probes should split: it holds more than a slot's share
+ * (two partitions' target), so read as one partition it would outlast the
+ * scan, and it is wide enough to cut.  Brackets between the target and a
+ * slot's share are read as they are: the queue starts the largest first,
+ * and splitting them would cost more requests than it saves time.
  */
-bool
-ic_worth_refining(const IcCutTable *t, int64 target, int nslots)
+static bool
+needs_split(const IcCutTable *t, int a, int64 target, int64 min_step)
 {
-	int			over = 0;
+	return bracket_count(t, a) > 2 * target && bracket_width(t, a) >= 2 * min_step;
+}
 
+/* ic_worth_refining: whether another round of probes has a bracket to split. */
+bool
+ic_worth_refining(const IcCutTable *t, int64 target, int64 min_step)
+{
 	for (int a = 0; a + 1 < t->n; a++)
-	{
-		if (bracket_count(t, a) > 2 * target)
+		if (!t->points[a].taken && needs_split(t, a, target, min_step))
 			return true;
-		if (bracket_count(t, a) > target)
-			over++;
-	}
-	return over >= Max(nslots / 2, 1);
+	return false;
 }
 
 /*
- * ic_group_cuts
- *		Walk the points and cut where going on to the next point would
- *		overshoot the target more than stopping here. The last partition
- *		takes the rest (total minus the last cut's count).
+ * A bracket that can go into a partition now: not taken, both ends counted
+ * (no probe under way inside it or at its ends), and no probe will split
+ * it, or the probing is over (final).
  */
-int
-ic_group_cuts(const IcCutTable *t, int64 total, int64 target, int64 *chosen, int64 *estimate)
+static bool
+takeable(const IcCutTable *t, int a, int64 target, int64 min_step, bool final)
 {
-	int			nchosen = 0;
-	int64		start = 0;
+	return !t->points[a].taken &&
+		t->points[a].below != IC_BELOW_UNKNOWN && t->points[a + 1].below != IC_BELOW_UNKNOWN &&
+		(final || !needs_split(t, a, target, min_step));
+}
 
-	for (int j = 1; j < t->n - 1; j++)
+/* The partition from point i to point j; the table's first and last points are the open ends. */
+static IcCutRange
+range_of(const IcCutTable *t, int i, int j)
+{
+	IcCutRange	r;
+
+	r.has_lo = i > 0;
+	r.has_hi = j < t->n - 1;
+	r.lo = t->points[i].cut;
+	r.hi = t->points[j].cut;
+	r.estimate = t->points[j].below - t->points[i].below;
+	return r;
+}
+
+/*
+ * group_run
+ *		The brackets from point a to point b as partitions: walk the points
+ *		and cut where going on to the next would overshoot the target more
+ *		than stopping here (never leaving an empty rest).  Marks them taken.
+ */
+static int
+group_run(IcCutTable *t, int a, int b, int64 target, IcCutRange *out)
+{
+	int			n = 0;
+	int			start = a;
+
+	for (int j = a + 1; j < b; j++)
 	{
-		int64		here = t->points[j].below - start;
-		int64		next = t->points[j + 1].below - start;
+		int64		here = t->points[j].below - t->points[start].below;
+		int64		next = t->points[j + 1].below - t->points[start].below;
 
-		if (here > 0 && t->points[j].below < total &&
-			(next > target && llabs(here - target) <= llabs(next - target)))
+		if (here > 0 && t->points[j].below < t->points[b].below &&
+			next > target && llabs(here - target) <= llabs(next - target))
 		{
-			estimate[nchosen] = here;
-			chosen[nchosen++] = t->points[j].cut;
-			start = t->points[j].below;
+			out[n++] = range_of(t, start, j);
+			start = j;
 		}
 	}
-	return nchosen;
+	out[n++] = range_of(t, start, b);
+	for (int k = a; k < b; k++)
+		t->points[k].taken = true;
+	return n;
+}
+
+/*
+ * ic_take_partitions
+ *		Partitions that can be read while the probing goes on: each run of
+ *		takeable brackets, once it holds half a partition (a smaller one
+ *		waits to join its neighbours when they are counted), or any run
+ *		when final.  A taken bracket is never split again, so what is read
+ *		now stays exact whatever the later probes learn.
+ */
+int
+ic_take_partitions(IcCutTable *t, int64 target, int64 min_step, bool final, IcCutRange *out)
+{
+	int			n = 0;
+	int			a = 0;
+
+	while (a + 1 < t->n)
+	{
+		int			b = a;
+
+		while (b + 1 < t->n && takeable(t, b, target, min_step, final))
+			b++;
+		if (b == a)
+		{
+			a++;
+			continue;
+		}
+		if (final || 2 * (t->points[b].below - t->points[a].below) >= target)
+			n += group_run(t, a, b, target, out + n);
+		a = b;
+	}
+	return n;
 }

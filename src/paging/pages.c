@@ -90,14 +90,22 @@ ic_fetch_pages(IcPager *p)
 	p->records = ic_pager_records(p, root, &r);
 	if (p->pages == 1 && p->partition_ok && next_cursor(root))
 	{
+		IcPartitionAsk ask = {
+			.conn = p->conn,
+			.stream = p->listing.stream,
+			.query_json = p->listing.mode == IC_MODE_SEARCH ? p->listing.query_json : NULL,
+			.per_page = p->listing.per_page,
+			.concurrency = p->concurrency,
+			.count_key = p->count_key,
+			.stats = p->stats,
+		};
+
+		/* the page's latency, not our pacing or backoff */
+		double		page_ms = (double) (GetCurrentTimestamp() - sent) / 1000.0 -
+			(p->stats->wait_ms - slept);
+
 		/* big enough? then this page is dropped and partitions read all */
-		p->partitions = ic_partition_start(p->conn, p->listing.stream,
-										   p->listing.mode == IC_MODE_SEARCH ? p->listing.query_json : NULL,
-										   p->listing.per_page, p->concurrency, p->count_key, root,
-										   /* the page's latency, not our pacing or backoff */
-										   (double) (GetCurrentTimestamp() - sent) / 1000.0 -
-										   (p->stats->wait_ms - slept),
-										   p->page_owner_cxt, p->stats);
+		p->partitions = ic_partition_start(&ask, root, page_ms, p->page_owner_cxt);
 		if (p->partitions)
 		{
 			p->records = NULL;

@@ -39,15 +39,25 @@
  * Balance.  total_count is what the API tells cheaply: two searches of one
  * record each, sorted by created_at up and down, give the range; then
  * total_count of "created_at < cut" (one record each) at one cut per slot,
- * evenly spread over the range, and up to three more rounds of one probe
- * per slot, each splitting the brackets that still hold more than a
- * partition's target (half a slot's share) in proportion to their counts
- * (a few records far from the rest, such as a contact imported from 1965,
- * leave the even grid coarse where the records are).  Adjacent brackets
- * are grouped into partitions of about the target, about 2 per slot, and
- * queued largest first: a slot that ends its partition takes the next
- * one, so the slots end close together.  The probes are 2 + one to four
- * per slot small requests, a few round trips.
+ * evenly spread over the range, and up to three more rounds of at most one
+ * probe per slot, each splitting the brackets that still hold more than a
+ * slot's share in proportion to their counts (a few records far from the
+ * rest, such as a contact imported from 1965, leave the even grid coarse
+ * where the records are).  A bracket under a slot's share is not split
+ * further: read as it is, it ends within the scan's time, and the probes
+ * would cost as many requests as the pages they balance.  Adjacent brackets
+ * are grouped into partitions of about half a slot's share, and queued
+ * largest first: a slot that ends its partition takes the next one, so the
+ * slots end close together.
+ *
+ * Reading while probing.  Only the range is asked before the scan
+ * partitions.  The other probes go out on handles of their own
+ * (partition_balance.c), and each answer is taken as it lands: a bracket
+ * whose two ends are counted and that no probe will split goes into a
+ * partition at once, and the slots start reading it while the rest of
+ * the grid and the refinements are still under way.  Probes are sent
+ * before pages (they unlock more partitions); both count against the same
+ * requests in flight.
  *
  * When.  The first page of the sequential scan tells its latency and
  * total_count: the scan is partitioned when the round trips saved exceed
@@ -58,15 +68,18 @@
  * How many in flight.  concurrency is a ceiling: the controller of
  * concurrency.c starts at 16 and grows while responses keep their latency
  * and the rate-limit window lasts; probes and partitions alike start only
- * while it allows.  Every request goes through the one IcConnection, whose
- * X-RateLimit-* state paces them all together (rate_limit.c counts
- * requests in flight against the remaining allowance).  A 429 halves the
+ * while it allows (a probe's latency counts until the first page is sent;
+ * after that, pages are compared with pages only).  Every request goes
+ * through the one IcConnection, whose X-RateLimit-* state paces them all
+ * together (rate_limit.c counts requests in flight against the remaining
+ * allowance).  A 429 halves the
  * target; it is waited out by the transfer that got it (transfer.c) while
  * the others already sent land, and its headers hold back every new
  * request until the window resets.
  *
  * Memory: one response per slot and the page being returned, so about
- * concurrency + 1 pages whatever the table size.
+ * concurrency + 1 pages whatever the table size (a probe's answer is one
+ * record, freed as soon as its count is read).
  *
  *-------------------------------------------------------------------------
  */
@@ -200,13 +213,18 @@ pushed_clauses(MemoryContext cxt, const char *query_json)
 void
 ic_part_bound_clauses(IcPartitionScan *ps, IcPartition *part, json_t **lower, json_t **upper)
 {
+	const IcCutRange *r = &part->range;
+
 	*lower = *upper = NULL;
-	if (part->has_lo)
+	if (r->has_lo)
 		*lower = ps->exact
-			? ic_part_key_or(ic_part_key_leaf("=", part->lo), ic_part_key_leaf(">", part->lo), NULL)
-			: ic_part_key_leaf(">", part->lo - 1);
-	if (part->has_hi)
-		*upper = ic_part_key_leaf("<", part->hi);
+			? ic_part_key_or(ic_part_key_leaf("=", r->lo), ic_part_key_leaf(">", r->lo), NULL)
+			: ic_part_key_leaf(">", r->lo - 1);
+	if (r->has_hi)
+		*upper = ic_part_key_leaf("<", r->hi);
+	if (*lower == NULL && *upper == NULL)	/* one partition: every numeric created_at */
+		*lower = ic_part_key_or(ic_part_key_leaf("<", 0), ic_part_key_leaf("=", 0),
+								ic_part_key_leaf(">", 0));
 }
 
 /* ---------- reading the responses ---------- */
@@ -269,19 +287,28 @@ current_window(IcPartitionScan *ps, IcWindow *w)
 }
 
 /*
- * Whether another request may be sent now (concurrency.c decides).  What
- * counts is what the server holds: an answer already here, waiting for
- * the executor to take its page, is no longer in flight there.
+ * Requests in flight at the server: an answer already here, waiting for
+ * the executor to take its page (or for a probe to be read), is no longer
+ * in flight there.
  */
-bool
-ic_part_may_start_among(IcPartitionScan *ps, IcTransfer **reqs, int n)
+static int
+server_holds(IcPartitionScan *ps)
 {
-	IcWindow	w;
 	int			waiting = 0;
 
-	for (int i = 0; i < n; i++)
-		if (ic_transfer_busy(reqs[i]) && !ic_transfer_landed(reqs[i]))
+	for (int i = 0; i < 2 * ps->nslots; i++)
+		if (ic_transfer_busy(ps->all[i]) && !ic_transfer_landed(ps->all[i]))
 			waiting++;
+	return waiting;
+}
+
+/* Whether another request may be sent now (concurrency.c decides). */
+bool
+ic_part_may_start(IcPartitionScan *ps)
+{
+	IcWindow	w;
+	int			waiting = server_holds(ps);
+
 	current_window(ps, &w);
 	return waiting < ic_conc_allowed(&ps->conc, &w, waiting);
 }
@@ -294,17 +321,19 @@ ic_part_slot_start(IcPartitionScan *ps, IcTransfer *req, IcRequest request, IcSe
 	sent->at_ms = clock_ms();
 	sent->waited_ms = ps->stats->wait_ms;
 	ps->in_flight++;
-	ps->max_in_flight = Max(ps->max_in_flight, ps->in_flight);
+	ps->max_in_flight = Max(ps->max_in_flight, server_holds(ps));
 }
 
 /*
  * The page of a slot's request; its latency (and a 429) tell the
- * concurrency controller how the server and the window are doing.  A
- * request answered while the scan slept (pacing, a 429's wait) tells
- * nothing: its answer waited for us, not for the server.
+ * concurrency controller how the server and the window are doing, when
+ * measure is set (a probe's one record, once pages are read, is not
+ * compared with them).  A request answered while the scan slept (pacing,
+ * a 429's wait) tells nothing: its answer waited for us, not for the
+ * server.
  */
 IcJson *
-ic_part_slot_finish(IcPartitionScan *ps, IcTransfer *req, const IcSent *sent)
+ic_part_slot_finish(IcPartitionScan *ps, IcTransfer *req, const IcSent *sent, bool measure)
 {
 	bool		landed = ic_transfer_landed(req);
 	IcJson	   *root = ic_transfer_finish(req, NULL);
@@ -312,13 +341,58 @@ ic_part_slot_finish(IcPartitionScan *ps, IcTransfer *req, const IcSent *sent)
 
 	if (ic_transfer_rate_limited(req))
 		ic_conc_throttled(&ps->conc);
-	else if (landed && ps->stats->wait_ms == sent->waited_ms)
+	else if (measure && landed && ps->stats->wait_ms == sent->waited_ms)
 	{
 		current_window(ps, &w);
 		ic_conc_response(&ps->conc, (double) (clock_ms() - sent->at_ms), &w);
 	}
 	ps->in_flight--;
 	return root;
+}
+
+/* Largest estimated partition first: the slots then end close together. */
+static int
+by_size_desc(const void *a, const void *b)
+{
+	int64		x = ((const IcPartition *) a)->range.estimate;
+	int64		y = ((const IcPartition *) b)->range.estimate;
+
+	return (x < y) - (x > y);
+}
+
+/*
+ * ic_part_add_partitions
+ *		Queue partitions the probing has settled: each gets its query, and
+ *		those no slot has taken yet are kept largest first.
+ */
+void
+ic_part_add_partitions(IcPartitionScan *ps, const IcCutRange *ranges, int n)
+{
+	MemoryContext old;
+
+	if (n == 0)
+		return;
+	old = MemoryContextSwitchTo(ps->cxt);
+	if (ps->nparts + n > ps->maxparts)
+	{
+		ps->maxparts = Max(ps->maxparts * 2, ps->nparts + n);
+		ps->parts = ps->parts ? repalloc(ps->parts, sizeof(IcPartition) * ps->maxparts)
+			: palloc(sizeof(IcPartition) * ps->maxparts);
+	}
+	for (int i = 0; i < n; i++)
+	{
+		IcPartition *part = &ps->parts[ps->nparts++];
+		json_t	   *lower;
+		json_t	   *upper;
+
+		memset(part, 0, sizeof(IcPartition));
+		part->range = ranges[i];
+		ic_part_bound_clauses(ps, part, &lower, &upper);
+		part->query = ic_part_and_query(ps, lower ? lower : upper, lower ? upper : NULL);
+	}
+	qsort(ps->parts + ps->next_part, ps->nparts - ps->next_part, sizeof(IcPartition),
+		  by_size_desc);
+	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -329,18 +403,20 @@ ic_part_slot_finish(IcPartitionScan *ps, IcTransfer *req, const IcSent *sent)
 static void
 fill_slots(IcPartitionScan *ps)
 {
-	for (int s = 0; s < ps->nslots && ic_part_may_start_among(ps, ps->slots, ps->nslots); s++)
+	for (int s = 0; s < ps->nslots; s++)
 	{
 		IcPartition *part;
 
 		if (ic_transfer_busy(ps->slots[s]))
 			continue;
+		if (ps->slot_part[s] < 0 && ps->next_part >= ps->nparts)
+			continue;
+		if (!ic_part_may_start(ps))
+			break;
 		if (ps->slot_part[s] < 0)
-		{
-			if (ps->next_part >= ps->nparts)
-				continue;
 			ps->slot_part[s] = ps->next_part++;
-		}
+		if (ps->pages_started++ == 0)
+			ic_conc_new_kind(&ps->conc);	/* pages now, not one-record probes */
 		part = &ps->parts[ps->slot_part[s]];
 		ic_part_slot_start(ps, ps->slots[s],
 						   ic_part_request(ps, part->query, ps->per_page, part->cursor, "ascending"),
@@ -389,83 +465,78 @@ ic_partition_wanted(const IcStream *stream, IcScanMode mode, int limit,
 
 /*
  * ic_partition_start
- *		Given the sequential scan's first page (its total_count), set up a
- *		partitioned read, or return NULL to go on sequentially.  query_json
- *		is the pushed filters' query (NULL: none); cxt lives as long as this
- *		scan start and owns the partitions and their handles.
+ *		Given the sequential scan's first page (its total_count and how long
+ *		it took), set up a partitioned read, or return NULL to go on
+ *		sequentially.  cxt lives as long as this scan start; the partitions,
+ *		their handles and the probes live in a context of their own under
+ *		it.
  */
 IcPartitionScan *
-ic_partition_start(IcConnection *conn, const IcStream *stream, const char *query_json,
-				   int per_page, int concurrency, const char *count_key,
-				   IcJson *first_page, double first_page_ms, MemoryContext cxt,
-				   IcStats *stats)
+ic_partition_start(const IcPartitionAsk *ask, IcJson *first_page, double first_page_ms,
+				   MemoryContext cxt)
 {
 	IcPartitionScan *ps;
+	MemoryContext part_cxt;
 	MemoryContext old;
 	int64		seq_total;
+	int			nslots;
 
-	if (!ic_part_json_int64(ic_json_get(first_page, "total_count"), &seq_total) ||
-		!ic_partition_pays(seq_total, per_page, first_page_ms,
-						   ic_partition_slots(seq_total, per_page, concurrency)))
+	if (!ic_part_json_int64(ic_json_get(first_page, "total_count"), &seq_total))
 		return NULL;
-	old = MemoryContextSwitchTo(cxt);
+	nslots = ic_partition_slots(seq_total, ask->per_page, ask->concurrency);
+	if (!ic_partition_pays(seq_total, ask->per_page, first_page_ms, nslots))
+		return NULL;
+	part_cxt = AllocSetContextCreate(cxt, "intercom_fdw partitions", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(part_cxt);
 	ps = palloc0(sizeof(IcPartitionScan));
-	ps->conn = conn;
-	ps->stream = stream;
-	ps->stats = stats;
-	ps->cxt = cxt;
-	ps->per_page = per_page;
-	ps->exact = ic_partition_key(stream)->search == IC_SEARCH_DATE_BY_DAY;
-	ps->pushed = pushed_clauses(cxt, query_json);
-	ps->nslots = ic_partition_slots(seq_total, per_page, concurrency);
+	ps->conn = ask->conn;
+	ps->stream = ask->stream;
+	ps->stats = ask->stats;
+	ps->cxt = part_cxt;
+	ps->per_page = ask->per_page;
+	ps->exact = ic_partition_key(ask->stream)->search == IC_SEARCH_DATE_BY_DAY;
+	ps->pushed = pushed_clauses(part_cxt, ask->query_json);
+	ps->nslots = nslots;
 	ps->current = -1;
-	ic_conc_init(&ps->conc, ps->nslots);
-	if (!ic_part_choose_cuts(ps, seq_total))
-	{
-		MemoryContextSwitchTo(old);
-		return NULL;
-	}
-	ps->nslots = Min(ps->nslots, ps->nparts);
-	ic_conc_new_kind(&ps->conc);	/* pages now, not one-record probes */
-	ps->conc.ceiling = ps->nslots;
-	ps->conc.target = Min(ps->conc.target, ps->nslots);
-	ps->slots = palloc(sizeof(IcTransfer *) * ps->nslots);
-	ps->slot_part = palloc(sizeof(int) * ps->nslots);
-	ps->slot_sent = palloc0(sizeof(IcSent) * ps->nslots);
-	for (int s = 0; s < ps->nslots; s++)
+	ic_conc_init(&ps->conc, nslots);
+	ps->slots = palloc(sizeof(IcTransfer *) * nslots);
+	ps->slot_part = palloc(sizeof(int) * nslots);
+	ps->slot_sent = palloc0(sizeof(IcSent) * nslots);
+	for (int s = 0; s < nslots; s++)
 	{
 		/* the local trim reads created_at: count only where it is not needed */
-		ps->slots[s] = ic_transfer_create(conn, cxt,
-										  ic_page_reader(ps->exact ? count_key : NULL), NULL);
+		ps->slots[s] = ic_transfer_create(ps->conn, part_cxt,
+										  ic_page_reader(ps->exact ? ask->count_key : NULL), NULL);
 		ps->slot_part[s] = -1;
 	}
+	ic_probing_init(ps);
+	ps->all = palloc(sizeof(IcTransfer *) * 2 * nslots);
+	memcpy(ps->all, ps->probing.handles, sizeof(IcTransfer *) * nslots);
+	memcpy(ps->all + nslots, ps->slots, sizeof(IcTransfer *) * nslots);
+	if (!ic_probing_begin(ps, seq_total))
+	{
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(part_cxt);	/* the handles too */
+		return NULL;
+	}
+	ic_probing_send(ps);
 	fill_slots(ps);
 	MemoryContextSwitchTo(old);
 	return ps;
 }
 
 /*
- * ic_partition_next_page
- *		The records of whichever partition's page arrives first, decoded in
- *		the current memory context, or NULL when every partition is read.
- *		That partition's next page starts downloading at once.
+ * The page a slot's request brought: its records, its partition's next
+ * cursor kept, and the slot freed when the partition is read.
  */
-IcJson *
-ic_partition_next_page(IcPartitionScan *ps)
+static IcJson *
+take_page(IcPartitionScan *ps, int s)
 {
-	int			s;
-	IcJson	   *root;
-	IcJson	   *records;
+	IcJson	   *root = ic_part_slot_finish(ps, ps->slots[s], &ps->slot_sent[s], true);
+	IcJson	   *records = ic_part_page_records(ps, root);
 	IcPartition *part;
 	char	   *cursor;
 
-	fill_slots(ps);
-	if (ps->in_flight == 0)
-		return NULL;
-	s = ic_transfer_wait_any(ps->slots, ps->nslots);
-	Assert(s >= 0 && ps->slot_part[s] >= 0);
-	root = ic_part_slot_finish(ps, ps->slots[s], &ps->slot_sent[s]);
-	records = ic_part_page_records(ps, root);
 	ps->current = ps->slot_part[s];
 	part = &ps->parts[ps->current];
 	part->pages++;
@@ -476,8 +547,43 @@ ic_partition_next_page(IcPartitionScan *ps)
 	part->cursor = cursor ? MemoryContextStrdup(ps->cxt, cursor) : NULL;
 	if (part->cursor == NULL)
 		ps->slot_part[s] = -1;	/* this partition is read */
-	fill_slots(ps);				/* its next page, or the next partition */
 	return records;
+}
+
+/*
+ * ic_partition_next_page
+ *		The records of whichever partition's page arrives first, decoded in
+ *		the current memory context, or NULL when every partition is read.
+ *		Probes that land first are taken on the way (they may queue more
+ *		partitions); the page's partition starts its next page at once.
+ */
+IcJson *
+ic_partition_next_page(IcPartitionScan *ps)
+{
+	for (;;)
+	{
+		int			i;
+		IcJson	   *records;
+
+		ic_probing_send(ps);
+		fill_slots(ps);
+		if (ps->in_flight == 0)
+		{
+			Assert(ps->probing.done && ps->next_part >= ps->nparts);
+			return NULL;
+		}
+		i = ic_transfer_wait_any(ps->all, 2 * ps->nslots);
+		Assert(i >= 0);
+		if (i < ps->nslots)
+		{
+			ic_probing_read(ps, i);
+			continue;
+		}
+		records = take_page(ps, i - ps->nslots);
+		ic_probing_send(ps);
+		fill_slots(ps);			/* its next page, or the next partition */
+		return records;
+	}
 }
 
 /*
@@ -498,22 +604,23 @@ ic_partition_keep(IcPartitionScan *ps, IcJson *record)
 		return true;
 	if (!ic_part_json_int64(ic_json_get(record, PARTITION_KEY), &key))
 	{
-		if (ps->current == 0)
+		if (!part->range.has_lo)
 			return true;
 	}
-	else if ((!part->has_lo || key >= part->lo) && (!part->has_hi || key < part->hi))
+	else if ((!part->range.has_lo || key >= part->range.lo) &&
+			 (!part->range.has_hi || key < part->range.hi))
 		return true;
 	ps->dropped++;
 	return false;
 }
 
-/* Drive the transfers while the current page's rows are returned. */
+/* Drive the transfers (pages and probes) while the current page's rows are returned. */
 void
 ic_partition_poll(IcPartitionScan *ps)
 {
-	for (int s = 0; s < ps->nslots; s++)
-		if (ps->slot_part[s] >= 0 && ic_transfer_busy(ps->slots[s]))
-			(void) ic_transfer_poll(ps->slots[s]);
+	for (int i = 0; i < 2 * ps->nslots; i++)
+		if (ic_transfer_busy(ps->all[i]))
+			(void) ic_transfer_poll(ps->all[i]);
 }
 
 /*
@@ -526,5 +633,8 @@ ic_partition_explain(IcPartitionScan *ps, ExplainState *es)
 	ExplainPropertyInteger("Intercom Partitions Read", NULL, ps->next_part, es);
 	ExplainPropertyInteger("Intercom Requests In Flight (max)", NULL, ps->max_in_flight, es);
 	if (es->verbose)
+	{
+		ExplainPropertyInteger("Intercom Partition Probes", NULL, ps->probing.nprobes, es);
 		ExplainPropertyInteger("Intercom Partition Rows Trimmed", NULL, ps->dropped, es);
+	}
 }

@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "postgres.h"
 #include "balance.h"
@@ -105,50 +106,125 @@ check_worth(void)
 	IcCutTable	a = table_of(over2, 3, 10);
 	IcCutTable	b = table_of(few, 4, 10);
 
-	CHECK("worth refining: a bracket over twice the target", ic_worth_refining(&a, 100, 8), "no");
-	CHECK("not worth it: one bracket a little over, 8 slots", !ic_worth_refining(&b, 100, 8), "yes");
-	CHECK("worth it: one bracket over with 2 slots", ic_worth_refining(&b, 100, 2), "no");
+	CHECK("worth refining: a bracket over a slot's share", ic_worth_refining(&a, 100, 1), "no");
+	CHECK("not worth it: brackets a little over the target", !ic_worth_refining(&b, 100, 1), "yes");
+	CHECK("not worth it: a full bracket too narrow to cut", !ic_worth_refining(&a, 100, 10), "yes");
+}
+
+static int
+by_lo(const void *a, const void *b)
+{
+	int64		x = ((const IcCutRange *) a)->lo;
+	int64		y = ((const IcCutRange *) b)->lo;
+
+	return (x > y) - (x < y);
+}
+
+/* the partitions tile [first cut, last cut) in order, and their estimates add up */
+static bool
+tiles(const IcCutTable *t, IcCutRange *r, int n)
+{
+	int64		sum = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		sum += r[i].estimate;
+		if (r[i].has_lo != (r[i].lo != t->points[0].cut) ||
+			r[i].has_hi != (r[i].hi != t->points[t->n - 1].cut) ||
+			(i > 0 && r[i].lo != r[i - 1].hi) || r[i].lo >= r[i].hi)
+			return false;
+	}
+	return n > 0 && r[0].lo == t->points[0].cut && r[n - 1].hi == t->points[t->n - 1].cut &&
+		sum == t->points[t->n - 1].below - t->points[0].below;
 }
 
 static void
-check_group(void)
+check_take(void)
 {
-	/* ten brackets of 100 records: partitions of 300 cut every 3 brackets */
 	int64		below[12];
 	IcCutTable	t;
-	int64		chosen[12];
-	int64		estimate[12];
+	IcCutRange	r[32];
 	int			n;
-	int64		sum = 0;
 	bool		near = true;
 
+	/* ten brackets of 100 records, target 300: partitions of about 300 */
 	for (int i = 0; i <= 10; i++)
 		below[i] = i * 100;
 	t = table_of(below, 11, 10);
-	n = ic_group_cuts(&t, 1000, 300, chosen, estimate);
-	for (int i = 0; i < n; i++)
-	{
-		sum += estimate[i];
-		near &= estimate[i] == 300;
-	}
-	CHECK("group: partitions of the target", n == 3 && near, "n=%d", n);
-	CHECK("group: estimates are the counts between cuts", sum == t.points[9].below &&
-		  chosen[n - 1] == t.points[9].cut, "sum=%lld", (long long) sum);
-	/* a tie (250 and 350 both 50 from 300): cut before overshooting */
-	{
-		int64		tie[] = {0, 250, 350, 1000};
-		IcCutTable	t2 = table_of(tie, 4, 10);
+	n = ic_take_partitions(&t, 300, 1, false, r);
+	for (int i = 0; i < n - 1; i++)
+		near &= r[i].estimate == 300;
+	CHECK("take: settled brackets grouped into partitions of the target", n == 4 && near,
+		  "n=%d", n);
+	CHECK("take: the partitions tile the range, open at both ends", tiles(&t, r, n), "gap");
+	CHECK("take: what is taken is not taken again", ic_take_partitions(&t, 300, 1, true, r) == 0,
+		  "taken twice");
 
-		n = ic_group_cuts(&t2, 1000, 300, chosen, estimate);
-		CHECK("group: a tie cuts before overshooting", n >= 1 && chosen[0] == 10 && estimate[0] == 250,
-			  "n=%d chosen[0]=%lld", n, (long long) chosen[0]);
-	}
-	/* everything in one bracket: no cut */
+	/* a probe under way: the brackets at its cut wait; the others are read */
+	for (int i = 0; i <= 10; i++)
+		below[i] = i * 100;
+	t = table_of(below, 11, 10);
+	ic_cut_insert(&t, 55, IC_BELOW_UNKNOWN);
+	n = ic_take_partitions(&t, 300, 1, false, r);
 	{
-		int64		one[] = {0, 1000};
-		IcCutTable	t1 = table_of(one, 2, 10);
+		bool		clear = true;
 
-		CHECK("group: one bracket, no cut", ic_group_cuts(&t1, 1000, 300, chosen, estimate) == 0, "cut");
+		for (int i = 0; i < n; i++)
+			clear &= r[i].hi <= 50 || r[i].lo >= 60;
+		CHECK("take: brackets at a pending cut wait, the others are read",
+			  n >= 2 && clear && !t.points[5].taken && !t.points[6].taken, "n=%d", n);
+	}
+	{
+		IcCutRange	all[32];
+		int			m;
+
+		/* its count lands: the two brackets (100 records) wait for final, then fill the gap */
+		memcpy(all, r, sizeof(IcCutRange) * n);
+		ic_cut_learn(&t, 55, 550);
+		m = ic_take_partitions(&t, 300, 1, false, all + n);
+		CHECK("take: a landed count leaves a small run for final", m == 0, "m=%d", m);
+		m = ic_take_partitions(&t, 300, 1, true, all + n);
+		qsort(all, n + m, sizeof(IcCutRange), by_lo);
+		CHECK("take: the partitions taken over time tile the range", m == 1 && tiles(&t, all, n + m),
+			  "m=%d", m);
+	}
+
+	/* a bracket over the target waits for its refinement; final takes it */
+	{
+		int64		b2[] = {0, 100, 900, 1000};
+
+		t = table_of(b2, 4, 10);
+		n = ic_take_partitions(&t, 300, 1, false, r);
+		CHECK("take: a bracket over the target is not read before final", n == 0 && !t.points[1].taken,
+			  "n=%d", n);
+		n = ic_take_partitions(&t, 300, 1, true, r);
+		CHECK("take: final takes everything left", tiles(&t, r, n), "n=%d", n);
+	}
+	/* too narrow to split (a day, by day): read as it is */
+	{
+		int64		b3[] = {0, 900, 1000};
+
+		t = table_of(b3, 3, 86400);
+		n = ic_take_partitions(&t, 300, 86400, false, r);
+		CHECK("take: a bracket too narrow to split is read at once", n >= 1 && t.points[0].taken,
+			  "n=%d", n);
+	}
+	/* a run under half a partition waits to join its neighbours */
+	{
+		int64		b4[] = {0, 100, 1000};
+
+		t = table_of(b4, 3, 10);
+		n = ic_take_partitions(&t, 300, 1, false, r);
+		CHECK("take: a run under half the target waits", n == 0, "n=%d", n);
+	}
+	/* a probe that told nothing: its cut is dropped */
+	{
+		int64		b5[] = {0, 1000};
+
+		t = table_of(b5, 2, 1000);
+		ic_cut_insert(&t, 500, IC_BELOW_UNKNOWN);
+		ic_cut_forget(&t, 500);
+		CHECK("forget drops a pending cut", t.n == 2 && t.points[1].cut == 1000, "n=%d", t.n);
 	}
 }
 
@@ -159,6 +235,6 @@ main(void)
 	check_target();
 	check_refine();
 	check_worth();
-	check_group();
+	check_take();
 	return failures;
 }
