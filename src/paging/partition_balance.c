@@ -145,9 +145,9 @@ ic_probing_init(IcPartitionScan *ps)
  *		not cover what the sequential scan counts, or the range is too
  *		narrow to cut.
  *
- *		Grid: CUTS_PER_SLOT cuts per slot, spread evenly over the range,
- *		so that on evenly spread records every bracket is within the
- *		target when the grid is in, and no further round is needed.
+ *		Grid: CUTS_PER_SLOT cuts per slot, spread evenly over the range:
+ *		on evenly spread records every bracket is then within a slot's
+ *		share, and no further round is needed.
  */
 bool
 ic_probing_begin(IcPartitionScan *ps, int64 seq_total)
