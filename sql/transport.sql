@@ -39,3 +39,32 @@ SELECT count(*) > 0 AS admins FROM ic.admins;
 \! python3 test/fakectl.py log | grep -c '^GET /admins'
 RESET application_name;
 \! python3 test/fakectl.py config latency_ms=0
+
+--
+-- 3. A 200 whose body is not JSON waits for its retry without stalling the
+--    others either.  Of 30 concurrent updates, the first PUT (contact
+--    ...063) is answered with an HTML page and status 200: the window reads
+--    it, the decoder refuses it, and it is sent again after 3 to 6 s.  The
+--    second (...053) is refused with 429 four times, each time until the
+--    rate-limit window's reset (1 s windows here).  While the first waits,
+--    the second is driven: it is sent again at each reset, so the fake sees
+--    it at least twice before the first one's retry.  (An engine that drives
+--    only the transfer being read sends it once in that time.)
+--
+ALTER SERVER fake OPTIONS (ADD updatable 'true', SET retry_base_ms '6000');
+\! python3 test/fakectl.py config rate_window_seconds=1
+\! python3 test/fakectl.py log-clear
+\! python3 test/fakectl.py fault html_200 --path /contacts/ba82e4f4b425700000000063 --method PUT --count 1
+\! python3 test/fakectl.py fault 429 --path /contacts/ba82e4f4b425700000000053 --method PUT --count 4
+UPDATE ic.contacts SET name = 'Read again ' || id WHERE role = 'lead';
+\! python3 test/fakectl.py faults-left
+\! python3 test/fakectl.py config rate_window_seconds=10
+-- each one's answers, in the order the fake gave them (the first one's
+-- first 200 is the HTML page)
+\! python3 test/fakectl.py log | awk '$1 == "PUT" && $2 ~ /063$/ {print "first", $3}'
+\! python3 test/fakectl.py log | awk '$1 == "PUT" && $2 ~ /053$/ {print "second", $3}'
+-- how often the fake saw the second before the first one's retry
+\! python3 test/fakectl.py log | awk '$1 == "PUT" && $2 ~ /053$/ {n++} $1 == "PUT" && $2 ~ /063$/ && ++a == 2 {print (n >= 2 ? "at least twice" : n " time(s)")}'
+SELECT count(*) FILTER (WHERE name = 'Read again ' || id) AS renamed, count(*) AS leads
+  FROM ic.contacts WHERE role = 'lead';
+ALTER SERVER fake OPTIONS (DROP updatable, SET retry_base_ms '10');

@@ -22,6 +22,8 @@
 
 #include <curl/curl.h>
 
+#include "lib/ilist.h"
+
 #define POLL_INTERVAL_MS	100
 #define MAX_BODY_BYTES		(256 * 1024 * 1024)
 
@@ -38,6 +40,8 @@ struct IcConnection
 	int64		rl_reset;		/* epoch seconds; 0 = unknown */
 	int64		pace_next_ms;	/* the next free slot when pacing (ms) */
 	int			in_flight;		/* transfers on the wire */
+	dlist_head	transfers;		/* every live transfer (transfer.c): a
+								 * transfer being finished drives them all */
 };
 
 /* What one HTTP exchange produced. */

@@ -17,7 +17,10 @@
  *
  *		The HTTP layer knows no record shapes: a 2xx body is handed to the
  *		caller's reader (the page decoder), and a body the reader refuses
- *		(empty, not JSON) is a transient failure like a 5xx.
+ *		(empty, not JSON) is a transient failure like a 5xx.  It is read
+ *		when the caller finishes the transfer, so its retry is waited for
+ *		there: a connection knows its live transfers, and finishing one
+ *		drives them all, so that retry does not stall the others either.
  *
  * Every wait is interruptible: transfers poll at most every 100 ms, pauses
  * wait on the latch, and both run CHECK_FOR_INTERRUPTS, so cancel,
@@ -70,6 +73,7 @@ typedef enum TransferOutcome
 struct IcTransfer
 {
 	IcConnection *conn;
+	dlist_node	node;			/* in conn->transfers while it lives */
 	MemoryContext cxt;			/* owns this struct */
 	CURLM	   *multi;			/* its own: no other completion is taken for it */
 	CURL	   *easy;
@@ -199,6 +203,7 @@ transfer_cleanup(void *arg)
 	IcTransfer *t = (IcTransfer *) arg;
 
 	off_wire(t);
+	dlist_delete(&t->node);
 	if (t->multi && t->easy)
 		curl_multi_remove_handle(t->multi, t->easy);
 	if (t->easy)
@@ -230,6 +235,7 @@ ic_transfer_create(IcConnection *conn, MemoryContext cxt, IcReader reader,
 	t->pass_statuses = pass_statuses;
 	t->cleanup.func = transfer_cleanup;
 	t->cleanup.arg = t;
+	dlist_push_tail(&conn->transfers, &t->node);
 	MemoryContextRegisterResetCallback(cxt, &t->cleanup);
 	t->multi = curl_multi_init();
 	t->easy = curl_easy_init();
@@ -699,6 +705,34 @@ ic_transfer_cancel(IcTransfer *t)
 }
 
 /*
+ * wait_driving_others
+ *		Wait until t's outcome is ready, driving every live transfer of its
+ *		connection meanwhile, whoever owns it: the slots of a partitioned
+ *		scan, a window of parents or writes, the pager's prefetch.  Finishing
+ *		one of them, and a retry of its body that was not JSON, must not
+ *		stall the others.  They are only driven (sent when due, their answers
+ *		judged); each is read by its owner, in its owner's order.
+ */
+static void
+wait_driving_others(IcTransfer *t)
+{
+	IcTransfer **ts;
+	int			n = 0;
+	dlist_iter	it;
+
+	if (ic_transfer_poll(t))
+		return;
+	dlist_foreach(it, &t->conn->transfers)
+		n++;
+	ts = palloc(sizeof(IcTransfer *) * n);
+	n = 0;
+	dlist_foreach(it, &t->conn->transfers)
+		ts[n++] = dlist_container(IcTransfer, node, it.cur);
+	ic_transfer_wait(ts, n, t);
+	pfree(ts);
+}
+
+/*
  * ic_transfer_finish
  *		Wait for the outcome (interruptibly) and read it: the reader's
  *		answer, owned by the current memory context (the body it points
@@ -715,7 +749,7 @@ ic_transfer_finish(IcTransfer *t, IcFailure *failure)
 	Assert(t->state != TRANSFER_IDLE);
 	for (;;)
 	{
-		ic_transfer_wait(&t, 1, t);
+		wait_driving_others(t);
 		if (t->outcome != OUTCOME_ANSWER)
 			break;
 		answer = read_answer(t);
@@ -726,7 +760,7 @@ ic_transfer_finish(IcTransfer *t, IcFailure *failure)
 			t->body_cxt = NULL;
 			return answer;
 		}
-		judge_failure(t);		/* a body that is not JSON */
+		judge_failure(t);		/* a body that is not JSON: scheduled again */
 		if (t->state == TRANSFER_DONE)
 			break;
 	}

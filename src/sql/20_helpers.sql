@@ -92,6 +92,15 @@ BEGIN
 END
 $$;
 
+-- Whether a setting that is on unless said otherwise (intercom_fdw.progress,
+-- intercom_fdw.copy_new_columns) was turned off.
+CREATE FUNCTION _turned_off(setting text)
+RETURNS boolean
+LANGUAGE sql STABLE
+AS $$
+    SELECT lower(coalesce(nullif(current_setting(setting, true), ''), 'on')) IN ('off', 'false', 'no', '0')
+$$;
+
 -- A progress NOTICE unless SET intercom_fdw.progress = off.
 CREATE FUNCTION _progress(target text, phase text, nrows bigint, ms double precision,
                           requests bigint DEFAULT NULL)
@@ -99,8 +108,7 @@ RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
 BEGIN
-    IF lower(coalesce(nullif(current_setting('intercom_fdw.progress', true), ''), 'on'))
-       IN ('off', 'false', 'no', '0') THEN
+    IF @extschema@._turned_off('intercom_fdw.progress') THEN
         RETURN;
     END IF;
     RAISE NOTICE 'materialize %: % % rows in % s (% rows/s)%', target, phase, nrows,

@@ -29,6 +29,34 @@ CREATE TYPE _run_plan AS (
                                     -- into it, keyed after (_key_loaded)
 );
 
+-- How a key's records are ordered newest first, for the ORDER BY after the
+-- key: by the bookmark column, then updated_at (when they are not the same).
+CREATE FUNCTION _newest_first(p @extschema@._run_plan)
+RETURNS text
+LANGUAGE sql STABLE
+AS $$
+    SELECT CASE WHEN p.has_bookmark THEN pg_catalog.format(', %I DESC NULLS LAST', p.bookmark_column) ELSE '' END
+        || CASE WHEN p.has_updated_at AND p.bookmark_column <> 'updated_at'
+                THEN ', updated_at DESC NULLS LAST' ELSE '' END
+$$;
+
+-- Delete the copy's rows whose key the stage (a read that is the whole
+-- truth about the stream) does not have; the rows deleted.
+CREATE FUNCTION _delete_unread(p @extschema@._run_plan)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    n bigint;
+BEGIN
+    EXECUTE pg_catalog.format(
+        'DELETE FROM %1$s AS t WHERE NOT EXISTS (SELECT FROM pg_temp.intercom_fdw_stage s WHERE s.%2$s = t.%2$s)',
+        p.target, p.pk);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+
 -- The plan's first half: which copy, and the facts of the source's stream.
 CREATE FUNCTION _plan(source regclass, target text)
 RETURNS @extschema@._run_plan
@@ -112,8 +140,7 @@ BEGIN
             USING ERRCODE = 'invalid_table_definition',
                   HINT = pg_catalog.format('ALTER TABLE %s ADD PRIMARY KEY (%s);', p.target, p.pk);
     END IF;
-    IF lower(coalesce(nullif(current_setting('intercom_fdw.copy_new_columns', true), ''), 'on'))
-       IN ('off', 'false', 'no', '0') THEN
+    IF @extschema@._turned_off('intercom_fdw.copy_new_columns') THEN
         RETURN;
     END IF;
     SELECT array_agg(pg_catalog.format('%I %s', a.attname,
@@ -260,7 +287,8 @@ $$;
  * sort of the keys, and nothing else is done.  When that fails (a record
  * updated during the read and returned twice, or a row without a key),
  * the rows without a key go, each key keeps its newest record (by the
- * bookmark column, then updated_at, as _stage), and the key is added again.
+ * bookmark column, then updated_at: _newest_first), and the key is added
+ * again.
  */
 CREATE FUNCTION _key_loaded(p @extschema@._run_plan, nread bigint)
 RETURNS bigint
@@ -279,11 +307,8 @@ BEGIN
     PERFORM @extschema@._clashes(p, p.target);
     EXECUTE pg_catalog.format(
         'DELETE FROM %1$s t USING (SELECT ctid AS rid, row_number() OVER (PARTITION BY %2$s '
-        'ORDER BY %2$s%3$s%4$s) AS nth FROM %1$s) d WHERE t.ctid = d.rid AND (d.nth > 1 OR t.%2$s IS NULL)',
-        p.target, p.pk,
-        CASE WHEN p.has_bookmark THEN pg_catalog.format(', %I DESC NULLS LAST', p.bookmark_column) ELSE '' END,
-        CASE WHEN p.has_updated_at AND p.bookmark_column <> 'updated_at'
-             THEN ', updated_at DESC NULLS LAST' ELSE '' END);
+        'ORDER BY %2$s%3$s) AS nth FROM %1$s) d WHERE t.ctid = d.rid AND (d.nth > 1 OR t.%2$s IS NULL)',
+        p.target, p.pk, @extschema@._newest_first(p));
     GET DIAGNOSTICS n = ROW_COUNT;
     EXECUTE add_key;
     RETURN nread - n;
@@ -293,9 +318,9 @@ $$;
 /*
  * _stage
  *		One row per key of what was read: search paging can return a record
- *		twice, and the newest copy wins (by the bookmark column, then
- *		updated_at).  Into pg_temp.intercom_fdw_stage, or for a fresh plan
- *		straight into the copy; the rows kept.
+ *		twice, and the newest copy wins (_newest_first).  Into
+ *		pg_temp.intercom_fdw_stage, or for a fresh plan straight into the
+ *		copy; the rows kept.
  *
  * A fresh copy whose keys were all read once (the usual case, found by
  * sorting the keys alone) takes the rows as read, without sorting whole
@@ -318,17 +343,14 @@ BEGIN
                                   'WHERE %1$s IS NOT NULL', p.pk) INTO unique_keys;
     END IF;
     EXECUTE pg_catalog.format(
-        CASE WHEN p.fresh THEN 'INSERT INTO %4$s (%5$s) SELECT %5$s FROM ('
+        CASE WHEN p.fresh THEN 'INSERT INTO %3$s (%4$s) SELECT %4$s FROM ('
              ELSE 'CREATE TEMP TABLE intercom_fdw_stage ON COMMIT DROP AS ' END ||
         CASE WHEN p.fresh AND unique_keys
              THEN 'SELECT * FROM pg_temp.intercom_fdw_read WHERE %1$s IS NOT NULL'
              ELSE 'SELECT DISTINCT ON (%1$s) * FROM pg_temp.intercom_fdw_read WHERE %1$s IS NOT NULL '
-                  'ORDER BY %1$s%2$s%3$s' END ||
+                  'ORDER BY %1$s%2$s' END ||
         CASE WHEN p.fresh THEN ') s' ELSE '' END, p.pk,
-        CASE WHEN p.has_bookmark THEN pg_catalog.format(', %I DESC NULLS LAST', p.bookmark_column) ELSE '' END,
-        CASE WHEN p.has_updated_at AND p.bookmark_column <> 'updated_at'
-             THEN ', updated_at DESC NULLS LAST' ELSE '' END,
-        p.target, p.col_list);
+        @extschema@._newest_first(p), p.target, p.col_list);
     GET DIAGNOSTICS nkeys = ROW_COUNT;
     IF nkeys < nread THEN
         PERFORM @extschema@._clashes(p, 'pg_temp.intercom_fdw_read');
@@ -353,10 +375,7 @@ AS $$
 DECLARE
     n bigint;
 BEGIN
-    EXECUTE pg_catalog.format(
-        'DELETE FROM %s AS t WHERE NOT EXISTS (SELECT FROM pg_temp.intercom_fdw_stage s WHERE s.%s = t.%s)',
-        p.target, p.pk, p.pk);
-    GET DIAGNOSTICS n = ROW_COUNT;
+    n := @extschema@._delete_unread(p);
     EXECUTE pg_catalog.format('DELETE FROM pg_temp.intercom_fdw_stage WHERE NOT (%I >= $1)', p.bookmark_column)
       USING p.bound;
     RETURN n;
@@ -401,10 +420,7 @@ BEGIN
         RETURN NULL;
     END IF;
     IF p.method = 'full' THEN
-        EXECUTE pg_catalog.format(
-            'DELETE FROM %s AS t WHERE NOT EXISTS (SELECT FROM pg_temp.intercom_fdw_stage s WHERE s.%s = t.%s)',
-            p.target, p.pk, p.pk);
-        GET DIAGNOSTICS n = ROW_COUNT;
+        n := @extschema@._delete_unread(p);
     ELSIF p.parent_key = ANY (p.cols) THEN
         EXECUTE pg_catalog.format(
             'DELETE FROM %1$s AS t WHERE t.%3$I IN (SELECT s.%3$I FROM pg_temp.intercom_fdw_stage s) '

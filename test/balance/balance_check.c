@@ -1,7 +1,7 @@
 /*
  * balance_check: src/paging/balance.c on its own, outside PostgreSQL.
  * Each check prints "ok NAME" or "FAIL NAME: why"; the exit status is the
- * number of failures. Built and run by test_balance.py.
+ * number of failures. Built and run by test_balance.py (test/c_checks.py).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,14 +9,7 @@
 
 #include "postgres.h"
 #include "balance.h"
-
-static int	failures = 0;
-
-#define CHECK(name, cond, ...) \
-	do { \
-		if (cond) printf("ok %s\n", name); \
-		else { printf("FAIL %s: ", name); printf(__VA_ARGS__); printf("\n"); failures++; } \
-	} while (0)
+#include "check.h"
 
 /* a table from cuts 0, step, 2 step, ... with the counts below each */
 static IcCutTable

@@ -1,21 +1,15 @@
 /*
  * concurrency_check: src/paging/concurrency.c on its own, outside
  * PostgreSQL.  Each check prints "ok NAME" or "FAIL NAME: why"; the exit
- * status is the number of failures.  Built and run by test_concurrency.py.
+ * status is the number of failures.  Built and run by test_concurrency.py
+ * (test/c_checks.py).
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "postgres.h"
 #include "concurrency.h"
-
-static int	failures = 0;
-
-#define CHECK(name, cond, ...) \
-	do { \
-		if (cond) printf("ok %s\n", name); \
-		else { printf("FAIL %s: ", name); printf(__VA_ARGS__); printf("\n"); failures++; } \
-	} while (0)
+#include "check.h"
 
 /*
  * A server that answers `capacity` requests at once in base_ms and queues
