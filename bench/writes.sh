@@ -4,7 +4,7 @@
 #   INSERT INTO contact_tags SELECT ... of 1,000 rows,
 # against the fake at BENCH_WRITE_LATENCY_MS (default 100) per request and
 # Intercom's rate limit (1,666 requests per 10 s window), one request after
-# another (concurrency 1) and in the write window (BENCH_WRITE_CONCURRENCY,
+# another (write_concurrency 1) and in the write window (BENCH_WRITE_CONCURRENCY,
 # default "8 16").  Writes bench/results/writes.md.  PostgreSQL as in
 # scripts/test.sh: PG_MAJOR (15), PG15_BIN for a private 15 tree.
 #   PG15_BIN=/opt/pg15-x/usr/lib/postgresql/15/bin bash bench/writes.sh
@@ -36,8 +36,8 @@ SQL
 # run LABEL CONCURRENCY SQL: seconds, requests the fake saw, its 429s
 run() {
   local label="$1" c="$2" sql="$3" t0 t1 stats
-  psql_q -c "ALTER SERVER bench OPTIONS (SET concurrency '$c')" 2>/dev/null ||
-    psql_q -c "ALTER SERVER bench OPTIONS (ADD concurrency '$c')"
+  psql_q -c "ALTER SERVER bench OPTIONS (SET write_concurrency '$c')" 2>/dev/null ||
+    psql_q -c "ALTER SERVER bench OPTIONS (ADD write_concurrency '$c')"
   python3 "$REPO_ROOT/test/fakectl.py" reset
   python3 "$REPO_ROOT/test/fakectl.py" config latency_ms="$latency"
   t0=$(date +%s.%N)
@@ -59,7 +59,7 @@ tags_sql="INSERT INTO w.contact_tags (contact_id, tag_id) SELECT id, '105' FROM 
   echo "bash bench/writes.sh on $(nproc) cores, $(date -u +%Y-%m-%d); the fake's rate limit 1,666 requests per 10 s."
   echo "Requests include the scan's pages; 429s are the fake's refusals (waited out)."
   echo
-  echo "| statement | concurrency | seconds | requests | 429s |"
+  echo "| statement | write_concurrency | seconds | requests | 429s |"
   echo "|---|---|---|---|---|"
   for c in 1 $levels; do run "UPDATE contacts SET custom attribute" "$c" "$update_sql"; done
   for c in 1 $levels; do run "INSERT INTO contact_tags SELECT" "$c" "$tags_sql"; done

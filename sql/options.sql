@@ -66,12 +66,23 @@ CREATE SERVER s_bad FOREIGN DATA WRAPPER intercom_fdw OPTIONS (concurrency '0');
 \echo :LAST_ERROR_SQLSTATE
 CREATE SERVER s_bad FOREIGN DATA WRAPPER intercom_fdw OPTIONS (concurrency '65');
 \echo :LAST_ERROR_SQLSTATE
+CREATE SERVER s_bad FOREIGN DATA WRAPPER intercom_fdw OPTIONS (write_concurrency '0');
+\echo :LAST_ERROR_SQLSTATE
+CREATE SERVER s_bad FOREIGN DATA WRAPPER intercom_fdw OPTIONS (write_concurrency '65');
+\echo :LAST_ERROR_SQLSTATE
 -- every bound is accepted
 CREATE SERVER s_lo FOREIGN DATA WRAPPER intercom_fdw OPTIONS (timeout_ms '1',
-  connect_timeout_ms '1', max_retries '0', retry_base_ms '1', per_page '1', concurrency '1');
+  connect_timeout_ms '1', max_retries '0', retry_base_ms '1', per_page '1', concurrency '1',
+  write_concurrency '1');
 CREATE SERVER s_hi FOREIGN DATA WRAPPER intercom_fdw OPTIONS (timeout_ms '3600000',
-  connect_timeout_ms '600000', max_retries '20', retry_base_ms '60000', per_page '150', concurrency '64');
+  connect_timeout_ms '600000', max_retries '20', retry_base_ms '60000', per_page '150', concurrency '64',
+  write_concurrency '64');
 SELECT srvname, srvoptions FROM pg_foreign_server WHERE srvname IN ('s_lo', 's_hi') ORDER BY srvname;
+-- and checked again by ALTER
+ALTER SERVER s_hi OPTIONS (SET write_concurrency '65');
+\echo :LAST_ERROR_SQLSTATE
+ALTER SERVER s_lo OPTIONS (SET write_concurrency '0');
+\echo :LAST_ERROR_SQLSTATE
 DROP SERVER s_lo;
 DROP SERVER s_hi;
 

@@ -54,7 +54,8 @@ typedef struct IcOptions
 	int			max_retries;	/* retries after the first attempt */
 	int			retry_base_ms;	/* first backoff; doubles per attempt */
 	int			per_page;		/* page size asked for, 1..150 */
-	int			concurrency;	/* parallel child requests */
+	int			concurrency;	/* reads: the ceiling of requests in flight */
+	int			write_concurrency;	/* writes sent at once (modify.c) */
 	bool		pushdown;		/* translate quals into API filters */
 	char	   *token;			/* from the user mapping only; never logged */
 	char	   *start_date;		/* server option: how far back reads go, or NULL */

@@ -59,6 +59,7 @@ static const IcOptionDef ic_option_defs[] = {
 	{"retry_base_ms", ForeignServerRelationId, OPT_INT, 1, 60000},
 	{"per_page", ForeignServerRelationId, OPT_INT, 1, 150},
 	{"concurrency", ForeignServerRelationId, OPT_INT, 1, 64},
+	{"write_concurrency", ForeignServerRelationId, OPT_INT, 1, 64},
 	{"pushdown", ForeignServerRelationId, OPT_BOOL, 0, 0},
 	{"start_date", ForeignServerRelationId, OPT_TEXT, 0, 0},
 	/* writes (modify.c): off until asked, like postgres_fdw's updatable */
@@ -81,7 +82,15 @@ static const IcOptionDef ic_option_defs[] = {
 #define DEFAULT_MAX_RETRIES			5
 #define DEFAULT_RETRY_BASE_MS		500
 #define DEFAULT_PER_PAGE			150
+/*
+ * The ceiling of a partitioned scan's adaptive concurrency.  Not raised: at
+ * 0 ms a higher ceiling means more slots, probes and partitions, and the scan
+ * is slower (bench/results/ceiling_default.md); servers with real latency
+ * set it (64 reaches Intercom's limit at 300 ms).
+ */
 #define DEFAULT_CONCURRENCY			8
+/* writes do not adapt: this many are sent at once, paced by the limit */
+#define DEFAULT_WRITE_CONCURRENCY	8
 
 PG_FUNCTION_INFO_V1(intercom_fdw_validator);
 
@@ -408,6 +417,7 @@ ic_get_server_options(ForeignServer *server, UserMapping *um, IcOptions *opts)
 	opts->retry_base_ms = DEFAULT_RETRY_BASE_MS;
 	opts->per_page = DEFAULT_PER_PAGE;
 	opts->concurrency = DEFAULT_CONCURRENCY;
+	opts->write_concurrency = DEFAULT_WRITE_CONCURRENCY;
 	opts->pushdown = true;
 
 	foreach(lc, server->options)
@@ -432,6 +442,8 @@ ic_get_server_options(ForeignServer *server, UserMapping *um, IcOptions *opts)
 			opts->per_page = int_option(def);
 		else if (strcmp(def->defname, "concurrency") == 0)
 			opts->concurrency = int_option(def);
+		else if (strcmp(def->defname, "write_concurrency") == 0)
+			opts->write_concurrency = int_option(def);
 		else if (strcmp(def->defname, "pushdown") == 0)
 			opts->pushdown = defGetBoolean(def);
 		else if (strcmp(def->defname, "start_date") == 0)

@@ -65,7 +65,7 @@ intercomBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 		ic_get_options(relid, user, &opts);
 		ic_get_write_options(relid, user, &st->wo);
 		st->conn = ic_connect(&opts);
-		st->conn_concurrency = opts.concurrency;
+		st->write_concurrency = opts.write_concurrency;
 	}
 	foreach(lc, (List *) linitial(fdw_private))
 		st->targets = bms_add_member(st->targets, lfirst_int(lc));
@@ -106,8 +106,8 @@ intercomBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	 * RETURNING, no row triggers, a request that is harmless to repeat.
 	 */
 	if (((ModifyTable *) mtstate->ps.plan)->returningLists == NIL && rel->trigdesc == NULL &&
-		!st->op->creates && st->conn_concurrency > 1)
-		st->window = ic_window_create(st, st->conn_concurrency);
+		!st->op->creates && st->write_concurrency > 1)
+		st->window = ic_window_create(st, st->write_concurrency);
 }
 
 /* The old row (UPDATE, DELETE), deformed from the whole-row junk column. */
@@ -671,7 +671,7 @@ intercomExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	ExplainPropertyText("Intercom Request", request, es);
 	if (st->window || (es->verbose && !st->explain_only))
 		ExplainPropertyInteger("Intercom Concurrent Requests", NULL,
-							   st->window ? st->conn_concurrency : 1, es);
+							   st->window ? st->write_concurrency : 1, es);
 	if (es->analyze && !st->explain_only)
 	{
 		/* the rows are all in: what is still in the window is answered now */

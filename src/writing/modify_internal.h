@@ -29,7 +29,7 @@ typedef struct IcModifyState
 	CmdType		operation;
 	bool		explain_only;
 	IcConnection *conn;
-	int			conn_concurrency;	/* the server's concurrency option */
+	int			write_concurrency;	/* the server's write_concurrency option */
 	IcWriteOptions wo;
 	AttrNumber	wholerow;		/* UPDATE/DELETE: the old row's junk column */
 	int			natts;
