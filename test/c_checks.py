@@ -30,7 +30,7 @@ def run_checks(case, check_c, source, min_checks):
     subprocess.check_call(["gcc", "-O1", "-Wall", "-Werror", "-D_GNU_SOURCE",
                            "-I", os.path.dirname(src), "-I", TEST, "-I", cfg("--includedir-server"),
                            "-o", out, check_c, src,
-                           "-L", cfg("--libdir"), "-L", cfg("--pkglibdir"), "-lpgcommon", "-lpgport"])
+                           "-L", cfg("--libdir"), "-L", cfg("--pkglibdir"), "-lpgcommon", "-lpgport", "-lm"])
     p = subprocess.run([out], capture_output=True, text=True)
     lines = p.stdout.splitlines()
     case.assertTrue(lines, "no check ran")

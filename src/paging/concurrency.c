@@ -43,6 +43,7 @@
 #define PROBE_ROUND_TRIPS	3		/* range, cuts, one refinement */
 #define GROWTH_PER_ROUND_TRIP 4		/* after slow start: a scan lasts seconds, not minutes */
 #define PARTITION_MIN_SAVING_MS 500.0
+#define SLOT_PAGE_MS		2.0		/* a slot per this much first-page latency */
 
 void
 ic_conc_init(IcConcurrency *c, int ceiling)
@@ -131,13 +132,22 @@ ic_conc_allowed(const IcConcurrency *c, const IcWindow *w, int in_flight)
 	return Max(allowed, 1);
 }
 
-/* Slots worth having: two pages each at least, within the ceiling. */
+/*
+ * ic_partition_slots
+ *		Slots worth having: two pages each at least, within the ceiling, and
+ *		no more than keep the backend busy while a page travels: one per
+ *		SLOT_PAGE_MS of the first page's latency (about the CPU time a page
+ *		of 150 records costs the backend and a server on the same machine),
+ *		at least 2.  At 0 ms more slots only add probes and partial pages;
+ *		at 300 ms it takes 64 to use what Intercom allows an app.
+ */
 int
-ic_partition_slots(int64 total, int per_page, int ceiling)
+ic_partition_slots(int64 total, int per_page, int ceiling, double page_ms)
 {
 	int64		pages = (total + per_page - 1) / Max(per_page, 1);
+	int64		for_latency = Max(2, (int64) ceil(page_ms / SLOT_PAGE_MS));
 
-	return (int) Max(1, Min((int64) ceiling, pages / 2));
+	return (int) Max(1, Min(Min((int64) ceiling, pages / 2), for_latency));
 }
 
 /*

@@ -42,6 +42,6 @@ extern int	ic_conc_allowed(const IcConcurrency *c, const IcWindow *w, int in_fli
 
 /* whether reading total records in partitions saves more than it costs */
 extern bool ic_partition_pays(int64 total, int per_page, double page_ms, int slots);
-extern int	ic_partition_slots(int64 total, int per_page, int ceiling);
+extern int	ic_partition_slots(int64 total, int per_page, int ceiling, double page_ms);
 
 #endif							/* INTERCOM_CONCURRENCY_H */

@@ -483,7 +483,7 @@ ic_partition_start(const IcPartitionAsk *ask, IcJson *first_page, double first_p
 
 	if (!ic_part_json_int64(ic_json_get(first_page, "total_count"), &seq_total))
 		return NULL;
-	nslots = ic_partition_slots(seq_total, ask->per_page, ask->concurrency);
+	nslots = ic_partition_slots(seq_total, ask->per_page, ask->concurrency, first_page_ms);
 	if (!ic_partition_pays(seq_total, ask->per_page, first_page_ms, nslots))
 		return NULL;
 	part_cxt = AllocSetContextCreate(cxt, "intercom_fdw partitions", ALLOCSET_DEFAULT_SIZES);

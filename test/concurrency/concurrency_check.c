@@ -134,18 +134,22 @@ check_window(void)
 static void
 check_pays(void)
 {
-	int			s30 = ic_partition_slots(4500, 150, 64);
+	int			s30 = ic_partition_slots(4500, 150, 64, 100);
 
 	CHECK("slots_two_pages_each", s30 == 15, "slots %d", s30);
-	CHECK("slots_within_ceiling", ic_partition_slots(100000, 150, 64) == 64, "slots %d",
-		  ic_partition_slots(100000, 150, 64));
+	CHECK("slots_within_ceiling", ic_partition_slots(100000, 150, 64, 300) == 64, "slots %d",
+		  ic_partition_slots(100000, 150, 64, 300));
+	CHECK("slots_follow_latency", ic_partition_slots(100000, 150, 64, 100) == 25, "slots %d",
+		  ic_partition_slots(100000, 150, 64, 100));
+	CHECK("slots_at_0ms_two", ic_partition_slots(100000, 150, 64, 2) == 2, "slots %d",
+		  ic_partition_slots(100000, 150, 64, 2));
 	CHECK("30_pages_100ms_pays", ic_partition_pays(4500, 150, 100, s30), "no");
 	CHECK("30_pages_300ms_pays", ic_partition_pays(4500, 150, 300, s30), "no");
 	CHECK("30_pages_0ms_does_not", !ic_partition_pays(4500, 150, 3, s30), "yes");
 	CHECK("30_pages_busy_0ms_does_not", !ic_partition_pays(4500, 150, 15, s30), "yes");
 	CHECK("667_pages_0ms_pays", ic_partition_pays(100000, 150, 5, 64), "no");
 	CHECK("one_slot_never", !ic_partition_pays(100000, 150, 300, 1), "yes");
-	CHECK("2_pages_never", !ic_partition_pays(300, 150, 300, ic_partition_slots(300, 150, 8)), "yes");
+	CHECK("2_pages_never", !ic_partition_pays(300, 150, 300, ic_partition_slots(300, 150, 8, 300)), "yes");
 }
 
 int
