@@ -290,9 +290,11 @@ ALTER SERVER fake OPTIONS (DROP timeout_ms);
 --
 -- 2. A fault that does not go away: a clean error after the retries
 -- (max_retries 3), or for the scroll after 5 restarts, and the session still
--- works.
+-- works.  200 faults: enough that one request of the conversation_parts
+-- window (up to 32 parents at once, each failing in turn) runs out of
+-- retries before the faults run out.
 --
-\setenv FM_COUNT 50
+\setenv FM_COUNT 200
 \set fault 500
 \set target cursor
 \i sql/include/fault_case.sql

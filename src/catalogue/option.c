@@ -88,7 +88,7 @@ static const IcOptionDef ic_option_defs[] = {
  * is slower (bench/results/ceiling_default.md); servers with real latency
  * set it (64 reaches Intercom's limit at 300 ms).
  */
-#define DEFAULT_CONCURRENCY			8
+#define DEFAULT_CONCURRENCY			64
 /* writes do not adapt: this many are sent at once, paced by the limit */
 #define DEFAULT_WRITE_CONCURRENCY	8
 

@@ -139,7 +139,7 @@ check_pays(void)
 	CHECK("slots_two_pages_each", s30 == 15, "slots %d", s30);
 	CHECK("slots_within_ceiling", ic_partition_slots(100000, 150, 64, 300) == 64, "slots %d",
 		  ic_partition_slots(100000, 150, 64, 300));
-	CHECK("slots_follow_latency", ic_partition_slots(100000, 150, 64, 100) == 25, "slots %d",
+	CHECK("slots_follow_latency", ic_partition_slots(100000, 150, 64, 100) == 50, "slots %d",
 		  ic_partition_slots(100000, 150, 64, 100));
 	CHECK("slots_at_0ms_two", ic_partition_slots(100000, 150, 64, 2) == 2, "slots %d",
 		  ic_partition_slots(100000, 150, 64, 2));
