@@ -24,6 +24,12 @@
  * counting the requests in flight as spent: the scan slows down before a
  * 429, not after.  In flight are never more than the window has left.
  *
+ * How many slots.  As many as keep the backend busy while a page travels
+ * (ic_partition_slots): at 0 ms two, at 300 ms the ceiling.  The ceiling
+ * (64 by default, what Intercom allows an app at 300 ms a request) only
+ * bounds them; slots beyond what the latency calls for would only add
+ * probes and partial pages.
+ *
  * Whether to partition.  One sequential cursor takes pages x latency;
  * partitions take the probes' round trips plus pages / slots round trips.
  * The first page tells both the latency and total_count: a scan is
