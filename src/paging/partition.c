@@ -72,14 +72,13 @@
  * after that, pages are compared with pages only).  Every request goes
  * through the one IcConnection, whose X-RateLimit-* state paces them all
  * together (rate_limit.c counts requests in flight against the remaining
- * allowance).  A 429 halves the
- * target; it is waited out by the transfer that got it (transfer.c) while
- * the others already sent land, and its headers hold back every new
- * request until the window resets.
+ * allowance).  A 429 halves the target; it is waited out by the transfer
+ * that got it (transfer.c) while the others already sent land, and its
+ * headers hold back every new request until the window resets.
  *
  * Memory: one response per slot and the page being returned, so about
- * concurrency + 1 pages whatever the table size (a probe's answer is one
- * record, freed as soon as its count is read).
+ * slots + 1 pages whatever the table size (a probe's answer is one record,
+ * freed as soon as its count is read).
  *
  *-------------------------------------------------------------------------
  */
