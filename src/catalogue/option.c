@@ -83,10 +83,10 @@ static const IcOptionDef ic_option_defs[] = {
 #define DEFAULT_RETRY_BASE_MS		500
 #define DEFAULT_PER_PAGE			150
 /*
- * The ceiling of a partitioned scan's adaptive concurrency.  Not raised: at
- * 0 ms a higher ceiling means more slots, probes and partitions, and the scan
- * is slower (bench/results/ceiling_default.md); servers with real latency
- * set it (64 reaches Intercom's limit at 300 ms).
+ * The ceiling of reads in flight: 64 reaches Intercom's limit at 300 ms a
+ * request.  A partitioned scan takes only the slots its first page's
+ * latency calls for (2 at 0 ms), so the ceiling costs nothing where latency
+ * is low (bench/results/ceiling_default.md).
  */
 #define DEFAULT_CONCURRENCY			64
 /* writes do not adapt: this many are sent at once, paced by the limit */
