@@ -9,7 +9,7 @@
 # Sizes: full 100,000 contacts / 2,000 conversations; --quick 20,000 / 300;
 # memory 1,000,000 contacts (--quick: 50,000).  Override with BENCH_CONTACTS,
 # BENCH_CONVERSATIONS; the concurrency levels compared with 1 with
-# BENCH_CONCURRENCY (default "8 16"; 8 is the server default); the fake's latency with BENCH_LATENCY_MS
+# BENCH_CONCURRENCY (default "8 16"; the server default is 64 since issue 22, 8 before); the fake's latency with BENCH_LATENCY_MS
 # (default 20).  Partitioned scans are measured on a third fake at BENCH_PARTITION_LATENCY_MS
 # (default 100) holding BENCH_PARTITION_CONVERSATIONS conversations (default 10,000; --quick
 # 2,000), against the raw lower bound at that latency.  If intercom_fdw.materialize exists, BENCH_MATERIALIZE_SQL
