@@ -23,21 +23,13 @@ start_cluster
 raw="$WORK_DIR/raw_fetch"
 gcc -O2 -Wall -o "$raw" "$REPO_ROOT/bench/raw_fetch.c" $(pkg-config --cflags --libs libcurl jansson)
 
-# warm: the fake's render cache, and its sorted created_at order for searches
-warm() {
-  python3 "$REPO_ROOT/test/fakectl.py" --url "$FAKE_URL" prewarm --per-page 150 >/dev/null
-  for s in contacts conversations; do
-    curl -s -o /dev/null -H 'Authorization: Bearer tok_test_1' -H 'Content-Type: application/json' \
-      -d '{"query":{"field":"created_at","operator":">","value":0},"pagination":{"per_page":1}}' "$FAKE_URL/$s/search"
-  done
-}
 FAKE_LIFETIME=7200 start_fake --dataset bench --contacts 100000 --conversations 10 --rate-limit "$limit"
-warm; rl_url="$FAKE_URL"
+warm_fake; rl_url="$FAKE_URL"
 python3 "$REPO_ROOT/test/fakectl.py" --url "$rl_url" config latency_ms=300
 FAKE_LIFETIME=7200 start_fake --dataset bench --contacts 30000 --conversations 4500 --rate-limit 100000000 --latency-ms 100
-warm; lat_url="$FAKE_URL"
+warm_fake; lat_url="$FAKE_URL"
 FAKE_LIFETIME=7200 start_fake --dataset bench --contacts 100000 --conversations 10 --rate-limit 100000000
-warm; zero_url="$FAKE_URL"
+warm_fake; zero_url="$FAKE_URL"
 
 psql -X -q -d postgres -c "CREATE DATABASE bench"
 psql -X -q -d bench <<SQL

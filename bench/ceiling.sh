@@ -21,22 +21,14 @@ use_pg "${PG_MAJOR:-15}"
 build_and_install
 start_cluster
 
-# warm: the fake's render cache, and its sorted created_at order for searches
-warm() {
-  python3 "$REPO_ROOT/test/fakectl.py" --url "$FAKE_URL" prewarm --per-page 150 >/dev/null
-  for s in contacts conversations; do
-    curl -s -o /dev/null -H 'Authorization: Bearer tok_test_1' -H 'Content-Type: application/json' \
-      -d '{"query":{"field":"created_at","operator":">","value":0},"pagination":{"per_page":1}}' "$FAKE_URL/$s/search"
-  done
-}
 FAKE_LIFETIME=7200 start_fake --dataset bench --contacts 100000 --conversations 10 --rate-limit "$limit"
-warm; rl_url="$FAKE_URL"
+warm_fake; rl_url="$FAKE_URL"
 python3 "$REPO_ROOT/test/fakectl.py" --url "$rl_url" config latency_ms=300
 FAKE_LIFETIME=7200 start_fake --dataset bench --contacts 100000 --conversations "$conversations" --rate-limit 100000000
-warm; zero_url="$FAKE_URL"
+warm_fake; zero_url="$FAKE_URL"
 FAKE_LIFETIME=7200 start_fake --dataset bench --contacts 1000 --conversations "$conversations" --rate-limit 100000000 \
   --latency-ms 20
-warm; twenty_url="$FAKE_URL"
+warm_fake; twenty_url="$FAKE_URL"
 
 psql -X -q -d postgres -c "CREATE DATABASE bench"
 # server NAME URL TABLES [OPTIONS]: a server, its mapping and its tables
