@@ -61,6 +61,21 @@ clock_shift() {
     echo "env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1 FAKETIME=$IC_CLOCK_SHIFT"
 }
 
+# clock_shared: libfaketime shares its clock through a semaphore and shared
+# memory named after the first preloaded process (FAKETIME_SHARED), which
+# removes them when it exits.  That was pg_ctl: a program the server started
+# later (COPY FROM PROGRAM fakectl) then could not attach, and exited 1
+# ("sem_open failed"). So a process that exec's away (its exit never
+# removes them) creates them once for the whole run, as postgres (whose
+# files root can open too), and the cleanup removes them.
+clock_shared() {
+  [ -n "${IC_CLOCK_SHIFT:-}" ] && [ -z "${FAKETIME_SHARED:-}" ] || return 0
+  FAKETIME_SHARED="$(as_postgres $(clock_shift) sh -c 'echo "$FAKETIME_SHARED"; exec true')"
+  export FAKETIME_SHARED
+  local id="${FAKETIME_SHARED##*_}"
+  CLEANUP+=("rm -f /dev/shm/faketime_shm_$id /dev/shm/sem.faketime_sem_$id")
+}
+
 # start_cluster: a throwaway cluster in a temp dir; sets PGHOST, PGPORT,
 # PGUSER, PGDATA, PG_LOG and registers its stop in cleanup.
 start_cluster() {
@@ -70,6 +85,7 @@ start_cluster() {
   export PGDATA="$WORK_DIR/data" PGHOST="$WORK_DIR" PGPORT="$(free_port)" PGUSER=postgres
   export PG_LOG="$WORK_DIR/postgres.log"
   log "starting PostgreSQL $PG_MAJOR on port $PGPORT ($WORK_DIR)${IC_CLOCK_SHIFT:+, clock $IC_CLOCK_SHIFT}"
+  clock_shared
   as_postgres "$PG_BIN/initdb" -D "$PGDATA" -U postgres -A trust --no-sync >/dev/null
   cat >> "$PGDATA/postgresql.conf" <<CONF
 listen_addresses = ''
@@ -89,6 +105,7 @@ CONF
 # start_fake [ARGS...]: the fake Intercom on a free port; sets FAKE_URL.
 start_fake() {
   local port; port="$(free_port)"
+  clock_shared
   export FAKE_URL="http://127.0.0.1:$port"
   log "starting the fake Intercom at $FAKE_URL"
   $(clock_shift) python3 "$REPO_ROOT/test/fake_intercom.py" --port "$port" --lifetime "${FAKE_LIFETIME:-3000}" --quiet "$@" \
