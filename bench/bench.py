@@ -21,7 +21,7 @@ import threading
 import time
 import urllib.request
 
-DEFAULT_CONCURRENCY = 8  # src/catalogue/option.c
+DEFAULT_CONCURRENCY = 64  # src/catalogue/option.c
 
 MARK = "__BENCH_DONE__"
 DB = "bench"
